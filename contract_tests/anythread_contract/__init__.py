@@ -1,0 +1,1 @@
+"""The anythread contract suite: one test per clause of the threading spec."""

@@ -1,0 +1,85 @@
+"""anythread: Python's ``threading`` API over pluggable backends.
+
+Write ``import anythread as threading`` once; the backend underneath is chosen by
+``ANYTHREAD_BACKEND``, :func:`use` or :func:`get_backend`.  The names of the threading
+API (``Lock``, ``Thread``, ``current_thread``, ...) are looked up on the selected backend
+at first use and then cached in this module, so they *are* the backend's own objects:
+under ``stdlib``, ``anythread.Lock is threading.Lock`` and no wrapper sits in the call
+path.
+
+This module is the facade.  It must not import a backend module by name, and it must not
+choose the backend at import time: the choice is made at the first use of the API.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from anythread.errors import (
+    BrokenBarrierError,
+    DeadlockError,
+    LockOrderError,
+    ThreadError,
+    WaitSite,
+)
+from anythread.protocols import API_NAMES, CONTRACT_VERSION, Backend, Capability, Kernel
+from anythread.registry import BackendInfo, BackendSpec, hookimpl, hookspec
+from anythread.selection import (
+    Selection,
+    current_backend,
+    get_backend,
+    list_backends,
+    use,
+)
+
+if TYPE_CHECKING:
+    from anythread.semantics import from_kernel as from_kernel
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CONTRACT_VERSION",
+    "Backend",
+    "BackendInfo",
+    "BackendSpec",
+    "Capability",
+    "DeadlockError",
+    "Kernel",
+    "LockOrderError",
+    "Selection",
+    "WaitSite",
+    "current_backend",
+    "from_kernel",
+    "get_backend",
+    "hookimpl",
+    "hookspec",
+    "list_backends",
+    "use",
+    *API_NAMES,
+]
+
+_API = frozenset(API_NAMES)
+
+
+def _cache(name: str, value: object) -> None:
+    globals()[name] = value
+
+
+def __getattr__(name: str) -> Any:
+    # Called only for names not yet in this module's namespace: the first use of each
+    # API name resolves it on the selected backend and caches it, so later lookups
+    # never come here again.
+    if name in _API:
+        from anythread.selection import resolve
+
+        return resolve(name, _cache)
+    if name == "from_kernel":
+        from anythread.semantics import from_kernel
+
+        _cache(name, from_kernel)
+        return from_kernel
+    raise AttributeError(f"module 'anythread' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _API | {"from_kernel"})

@@ -1,0 +1,436 @@
+"""The typed interfaces of anythread: what a backend is, and what a kernel is.
+
+This module only declares.  It defines :class:`typing.Protocol` classes for every object
+of the ``threading`` API (section 16.2 of the Python 3.2 library reference and the later
+additions anythread adopts), the :class:`Backend` protocol that every backend object
+satisfies, the :class:`Kernel` protocol (the few ``_thread``-like primitives from which
+:func:`anythread.from_kernel` builds a whole backend), and :class:`Capability`, the
+documented flags a backend uses to say what it cannot do.
+
+It must not import anything else of the project, nor implement behaviour: third parties
+implement these Protocols without inheriting from them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = [
+    "API_NAMES",
+    "CONTRACT_VERSION",
+    "KERNEL_NAMES",
+    "Backend",
+    "Barrier",
+    "BoundedSemaphore",
+    "Capability",
+    "Condition",
+    "DeclaresDeviations",
+    "Event",
+    "ExceptHookArgs",
+    "Kernel",
+    "KernelLock",
+    "Lock",
+    "Local",
+    "RLock",
+    "Semaphore",
+    "Thread",
+    "Timer",
+]
+
+#: The version of the contract (the clause catalogue) that this release of anythread
+#: certifies against.  A backend states the version it was written for in its
+#: ``contract_version`` attribute.
+CONTRACT_VERSION = 1
+
+
+class Capability(str, enum.Enum):
+    """A feature of the threading API that a backend may be unable to honour.
+
+    A backend lists the capabilities it *has* in :attr:`Backend.capabilities`.  The
+    contract suite skips a clause that needs a capability the backend lacks, and reports
+    the capability's description as the reason.  Everything not covered by a capability
+    is mandatory for every backend.
+    """
+
+    description: str
+
+    def __new__(cls, value: str, description: str) -> Capability:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    PREEMPTIVE = (
+        "preemptive",
+        "threads are preempted by the scheduler: a thread that never blocks does not "
+        "stop others from running",
+    )
+    NATIVE_IDS = (
+        "native-ids",
+        "get_native_id() and Thread.native_id return the operating system's thread id, "
+        "distinct for threads alive at the same time",
+    )
+    SIGNAL_INTERRUPTIBLE = (
+        "signal-interruptible",
+        "a blocking acquire() or join() in the main thread is interrupted by a signal "
+        "handler that raises (KeyboardInterrupt on SIGINT)",
+    )
+    FORK = (
+        "fork",
+        "after os.fork() the child has a usable backend whose only thread is the one "
+        "that forked",
+    )
+    STACK_SIZE = (
+        "stack-size",
+        "stack_size(size) changes the stack size of threads created afterwards",
+    )
+    ALIEN_THREADS = (
+        "alien-threads",
+        "threads started outside the backend (for example with _thread or another "
+        "backend) are seen as dummy threads by current_thread()",
+    )
+    TRACE_HOOKS = (
+        "trace-hooks",
+        "settrace() and setprofile() install the function in every thread the backend "
+        "starts, before its run() method is called",
+    )
+    EXIT_JOIN = (
+        "exit-join",
+        "at interpreter exit the program waits for every alive non-daemon thread and "
+        "does not wait for daemon threads",
+    )
+    TRUE_TIMEOUTS = (
+        "true-timeouts",
+        "timeouts are measured on the real monotonic clock (a virtual clock lets time "
+        "jump instead)",
+    )
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# --------------------------------------------------------------------------- lock-likes
+
+
+@runtime_checkable
+class Lock(Protocol):
+    """A primitive lock (section 16.2.2): not owned by a thread when locked."""
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool: ...
+    def release(self) -> None: ...
+    def locked(self) -> bool: ...
+    def __enter__(self) -> bool: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+@runtime_checkable
+class RLock(Protocol):
+    """A reentrant lock (section 16.2.3): owned by a thread, with a recursion level."""
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool: ...
+    def release(self) -> None: ...
+    def __enter__(self) -> bool: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+@runtime_checkable
+class Condition(Protocol):
+    """A condition variable (section 16.2.4) over a Lock or an RLock."""
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool: ...
+    def release(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+    def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any: ...
+    def notify(self, n: int = 1) -> None: ...
+    def notify_all(self) -> None: ...
+    def __enter__(self) -> bool: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+@runtime_checkable
+class Semaphore(Protocol):
+    """A counting semaphore (section 16.2.5)."""
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool: ...
+    def release(self, n: int = 1) -> None: ...
+    def __enter__(self) -> bool: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+@runtime_checkable
+class BoundedSemaphore(Semaphore, Protocol):
+    """A semaphore whose value may never exceed its initial value (ValueError)."""
+
+
+@runtime_checkable
+class Event(Protocol):
+    """An event: a flag that threads wait on (section 16.2.6)."""
+
+    def is_set(self) -> bool: ...
+    def set(self) -> None: ...
+    def clear(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+@runtime_checkable
+class Barrier(Protocol):
+    """A barrier for a fixed number of threads (section 16.2.8)."""
+
+    def wait(self, timeout: float | None = None) -> int: ...
+    def reset(self) -> None: ...
+    def abort(self) -> None: ...
+    @property
+    def parties(self) -> int: ...
+    @property
+    def n_waiting(self) -> int: ...
+    @property
+    def broken(self) -> bool: ...
+
+
+# --------------------------------------------------------------------------- threads
+
+
+@runtime_checkable
+class Thread(Protocol):
+    """A thread of control (section 16.2.1)."""
+
+    name: str
+    daemon: bool
+
+    def start(self) -> None: ...
+    def run(self) -> None: ...
+    def join(self, timeout: float | None = None) -> None: ...
+    def is_alive(self) -> bool: ...
+    @property
+    def ident(self) -> int | None: ...
+    @property
+    def native_id(self) -> int | None: ...
+    def getName(self) -> str: ...  # noqa: N802 - the spec's camelCase alias
+    def setName(self, name: str) -> None: ...  # noqa: N802
+    def isDaemon(self) -> bool: ...  # noqa: N802
+    def setDaemon(self, daemonic: bool) -> None: ...  # noqa: N802
+
+
+@runtime_checkable
+class Timer(Thread, Protocol):
+    """A thread that runs a function after an interval unless cancelled (16.2.7)."""
+
+    def cancel(self) -> None: ...
+
+
+@runtime_checkable
+class Local(Protocol):
+    """Thread-local data: attribute values differ between threads."""
+
+    def __getattribute__(self, name: str) -> Any: ...
+    def __setattr__(self, name: str, value: Any) -> None: ...
+    def __delattr__(self, name: str) -> None: ...
+
+
+@runtime_checkable
+class ExceptHookArgs(Protocol):
+    """The argument of :func:`excepthook`: ``(exc_type, exc_value, exc_traceback, thread)``.
+
+    .. versionadded:: 3.8 (Python)
+    """
+
+    @property
+    def exc_type(self) -> type[BaseException]: ...
+    @property
+    def exc_value(self) -> BaseException | None: ...
+    @property
+    def exc_traceback(self) -> TracebackType | None: ...
+    @property
+    def thread(self) -> Thread | None: ...
+
+
+# --------------------------------------------------------------------------- backend
+
+#: Every name of the threading API that the facade (``import anythread``) serves from the
+#: selected backend.  Each is an attribute of every :class:`Backend`.
+API_NAMES: tuple[str, ...] = (
+    "Lock",
+    "RLock",
+    "Condition",
+    "Semaphore",
+    "BoundedSemaphore",
+    "Event",
+    "Barrier",
+    "Thread",
+    "Timer",
+    "local",
+    "current_thread",
+    "main_thread",
+    "active_count",
+    "enumerate",
+    "get_ident",
+    "get_native_id",
+    "settrace",
+    "setprofile",
+    "gettrace",
+    "getprofile",
+    "stack_size",
+    "excepthook",
+    "ExceptHookArgs",
+    "TIMEOUT_MAX",
+    "ThreadError",
+    "BrokenBarrierError",
+    "sleep",
+    "currentThread",
+    "activeCount",
+)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A complete implementation of the threading API.
+
+    A backend is any object with these attributes: the factories and functions of the
+    ``threading`` module (:data:`API_NAMES`), plus :attr:`name`, :attr:`capabilities` and
+    :attr:`contract_version`.  The facade hands its attributes to users unchanged, so a
+    backend's objects are used with no wrapper in between.
+    """
+
+    #: The name the backend is registered under (``"stdlib"``, ``"pure"``, ...).
+    name: str
+    #: The :class:`Capability` flags this backend honours.
+    capabilities: frozenset[Capability]
+    #: The :data:`CONTRACT_VERSION` the backend was written against.
+    contract_version: int
+
+    Lock: Callable[[], Lock]
+    RLock: Callable[[], RLock]
+    Condition: Callable[..., Condition]
+    Semaphore: Callable[..., Semaphore]
+    BoundedSemaphore: Callable[..., BoundedSemaphore]
+    Event: Callable[[], Event]
+    Barrier: Callable[..., Barrier]
+    Thread: type[Any]
+    Timer: type[Any]
+    local: type[Any]
+    current_thread: Callable[[], Thread]
+    main_thread: Callable[[], Thread]
+    active_count: Callable[[], int]
+    enumerate: Callable[[], list[Any]]
+    get_ident: Callable[[], int]
+    get_native_id: Callable[[], int]
+    settrace: Callable[[Any], None]
+    setprofile: Callable[[Any], None]
+    gettrace: Callable[[], Any]
+    getprofile: Callable[[], Any]
+    stack_size: Callable[..., int]
+    excepthook: Callable[[Any], object]
+    ExceptHookArgs: Any
+    TIMEOUT_MAX: float
+    ThreadError: type[Exception]
+    BrokenBarrierError: type[RuntimeError]
+    sleep: Callable[[float], None]
+    currentThread: Callable[[], Thread]  # noqa: N815 - the spec's camelCase alias
+    activeCount: Callable[[], int]  # noqa: N815
+
+
+@runtime_checkable
+class DeclaresDeviations(Protocol):
+    """Optional: a backend that knowingly deviates from some clauses says so.
+
+    ``known_deviations`` maps a clause id to the reason.  The contract suite runs those
+    clauses as strict expected failures: an unexpected pass is reported as an error, so
+    the declaration cannot go stale.
+    """
+
+    known_deviations: Mapping[str, str]
+
+
+# --------------------------------------------------------------------------- kernel
+
+
+@runtime_checkable
+class KernelLock(Protocol):
+    """The kernel's primitive lock, with ``_thread.LockType``'s interface."""
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool: ...
+    def release(self) -> None: ...
+    def locked(self) -> bool: ...
+
+
+#: The attributes every :class:`Kernel` must have.
+KERNEL_NAMES: tuple[str, ...] = (
+    "allocate_lock",
+    "start_new_thread",
+    "get_ident",
+    "get_native_id",
+    "sleep",
+    "monotonic",
+    "TIMEOUT_MAX",
+)
+
+
+@runtime_checkable
+class Kernel(Protocol):
+    """The primitives a backend supplies so that :func:`anythread.from_kernel` can build
+    every other object of the API on top of them.
+
+    It looks like the ``_thread`` module plus a clock.  Timeouts are measured with
+    :meth:`monotonic` and waited with ``allocate_lock().acquire(timeout=...)``, so a
+    kernel with a virtual clock keeps both consistent.
+    """
+
+    TIMEOUT_MAX: float
+
+    def allocate_lock(self) -> KernelLock:
+        """Return a new unlocked primitive lock."""
+        ...
+
+    def start_new_thread(
+        self,
+        function: Callable[..., object],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] = ...,
+    ) -> int:
+        """Start a thread running ``function(*args, **kwargs)``; return its identifier."""
+        ...
+
+    def get_ident(self) -> int:
+        """Return the calling thread's identifier: a nonzero integer."""
+        ...
+
+    def get_native_id(self) -> int:
+        """Return the calling thread's native identifier."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Suspend the calling thread for ``seconds``, letting others run."""
+        ...
+
+    def monotonic(self) -> float:
+        """Return the kernel's clock, in seconds; it never goes backwards."""
+        ...
+
+
+def missing_attributes(obj: object, names: Iterable[str]) -> list[str]:
+    """Return the names in ``names`` that ``obj`` lacks (a helper for clear errors)."""
+    return [name for name in names if not hasattr(obj, name)]
+
