@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from anythread.errors import (
-    BrokenBarrierError,
+    BrokenBarrierError,  # noqa: F401 - re-exported: listed in __all__ via API_NAMES
     DeadlockError,
     LockOrderError,
-    ThreadError,
+    ThreadError,  # noqa: F401 - re-exported: listed in __all__ via API_NAMES
     WaitSite,
 )
 from anythread.protocols import API_NAMES, CONTRACT_VERSION, Backend, Capability, Kernel
@@ -55,7 +55,7 @@ __all__ = [
     "hookspec",
     "list_backends",
     "use",
-    *API_NAMES,
+    *API_NAMES,  # includes ThreadError and BrokenBarrierError, bound at import
 ]
 
 _API = frozenset(API_NAMES)

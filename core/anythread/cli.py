@@ -30,16 +30,16 @@ def _table(rows: Sequence[BackendInfo]) -> str:
         for row in rows
     ]
     widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
-    for row, info in zip(body, rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    for row, info in zip(body, rows, strict=True):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         if not info.available:
             lines.append(f"    why: {info.reason}")
     return "\n".join(lines)
 
 
 def _cmd_backends(args: argparse.Namespace) -> int:
-    rows = registry.list()
+    rows = registry.listing()
     if args.check:
         for row in rows:
             if row.available and row.load:
@@ -47,7 +47,7 @@ def _cmd_backends(args: argparse.Namespace) -> int:
                     registry.load(row.name)
                 except LookupError:
                     pass
-        rows = registry.list()
+        rows = registry.listing()
     if args.json:
         print(json.dumps([row.as_dict() for row in rows], indent=2))
     elif not rows:
@@ -59,7 +59,7 @@ def _cmd_backends(args: argparse.Namespace) -> int:
 
 def _cmd_certify(args: argparse.Namespace, rest: list[str]) -> int:
     try:
-        from anythread_contract.certify import main as certify_main
+        from anythread_contract.certify import main as certify_main  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
         print(
             "anythread certify needs the contract suite's dependencies "
@@ -67,7 +67,7 @@ def _cmd_certify(args: argparse.Namespace, rest: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    return certify_main(rest)
+    return int(certify_main(rest))
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -32,8 +32,8 @@ __all__ = [
     "ExceptHookArgs",
     "Kernel",
     "KernelLock",
-    "Lock",
     "Local",
+    "Lock",
     "RLock",
     "Semaphore",
     "Thread",
@@ -80,8 +80,7 @@ class Capability(str, enum.Enum):
     )
     FORK = (
         "fork",
-        "after os.fork() the child has a usable backend whose only thread is the one "
-        "that forked",
+        "after os.fork() the child has a usable backend whose only thread is the one that forked",
     )
     STACK_SIZE = (
         "stack-size",
@@ -109,7 +108,7 @@ class Capability(str, enum.Enum):
     )
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 # --------------------------------------------------------------------------- lock-likes
@@ -228,10 +227,10 @@ class Thread(Protocol):
     def ident(self) -> int | None: ...
     @property
     def native_id(self) -> int | None: ...
-    def getName(self) -> str: ...  # noqa: N802 - the spec's camelCase alias
-    def setName(self, name: str) -> None: ...  # noqa: N802
-    def isDaemon(self) -> bool: ...  # noqa: N802
-    def setDaemon(self, daemonic: bool) -> None: ...  # noqa: N802
+    def getName(self) -> str: ...
+    def setName(self, name: str) -> None: ...
+    def isDaemon(self) -> bool: ...
+    def setDaemon(self, daemonic: bool) -> None: ...
 
 
 @runtime_checkable
@@ -304,6 +303,17 @@ API_NAMES: tuple[str, ...] = (
 )
 
 
+# Aliases: inside Backend the attribute names shadow the Protocol classes.
+_LockT = Lock
+_RLockT = RLock
+_ConditionT = Condition
+_SemaphoreT = Semaphore
+_BoundedSemaphoreT = BoundedSemaphore
+_EventT = Event
+_BarrierT = Barrier
+_ThreadT = Thread
+
+
 @runtime_checkable
 class Backend(Protocol):
     """A complete implementation of the threading API.
@@ -321,18 +331,18 @@ class Backend(Protocol):
     #: The :data:`CONTRACT_VERSION` the backend was written against.
     contract_version: int
 
-    Lock: Callable[[], Lock]
-    RLock: Callable[[], RLock]
-    Condition: Callable[..., Condition]
-    Semaphore: Callable[..., Semaphore]
-    BoundedSemaphore: Callable[..., BoundedSemaphore]
-    Event: Callable[[], Event]
-    Barrier: Callable[..., Barrier]
+    Lock: Callable[[], _LockT]
+    RLock: Callable[[], _RLockT]
+    Condition: Callable[..., _ConditionT]
+    Semaphore: Callable[..., _SemaphoreT]
+    BoundedSemaphore: Callable[..., _BoundedSemaphoreT]
+    Event: Callable[[], _EventT]
+    Barrier: Callable[..., _BarrierT]
     Thread: type[Any]
     Timer: type[Any]
     local: type[Any]
-    current_thread: Callable[[], Thread]
-    main_thread: Callable[[], Thread]
+    current_thread: Callable[[], _ThreadT]
+    main_thread: Callable[[], _ThreadT]
     active_count: Callable[[], int]
     enumerate: Callable[[], list[Any]]
     get_ident: Callable[[], int]
@@ -348,8 +358,8 @@ class Backend(Protocol):
     ThreadError: type[Exception]
     BrokenBarrierError: type[RuntimeError]
     sleep: Callable[[float], None]
-    currentThread: Callable[[], Thread]  # noqa: N815 - the spec's camelCase alias
-    activeCount: Callable[[], int]  # noqa: N815
+    currentThread: Callable[[], _ThreadT]
+    activeCount: Callable[[], int]
 
 
 @runtime_checkable
@@ -433,4 +443,3 @@ class Kernel(Protocol):
 def missing_attributes(obj: object, names: Iterable[str]) -> list[str]:
     """Return the names in ``names`` that ``obj`` lacks (a helper for clear errors)."""
     return [name for name in names if not hasattr(obj, name)]
-

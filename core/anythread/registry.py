@@ -75,9 +75,7 @@ class BackendSpec:
             raise ValueError(
                 f"invalid backend name {self.name!r}: use letters, digits, '_', '.' or '-'"
             )
-        if not isinstance(self.load, str) or not re.fullmatch(
-            r"[\w.]+:[\w.]+", self.load
-        ):
+        if not isinstance(self.load, str) or not re.fullmatch(r"[\w.]+:[\w.]+", self.load):
             raise ValueError(
                 f"invalid load target {self.load!r} for backend {self.name!r}: "
                 "expected 'module:attribute'"
@@ -158,9 +156,7 @@ class Registry:
     :param entry_points: whether to load the ``anythread`` entry-point group.
     """
 
-    def __init__(
-        self, plugins: Iterable[object] = (), *, entry_points: bool = True
-    ) -> None:
+    def __init__(self, plugins: Iterable[object] = (), *, entry_points: bool = True) -> None:
         self._extra = list(plugins)
         self._use_entry_points = entry_points
         self._lock = threading.RLock()
@@ -257,7 +253,8 @@ class Registry:
         requires_dist = (dist.requires or []) if dist is not None else []
         for impl in impls:
             try:
-                specs = list(impl.function())
+                result = impl.function()
+                returned = list(result) if isinstance(result, (list, tuple)) else [result]
             except Exception as exc:
                 self._problems.append(
                     _Problem(
@@ -268,7 +265,8 @@ class Registry:
                     )
                 )
                 continue
-            bad = [s for s in specs if not isinstance(s, BackendSpec)]
+            specs = [s for s in returned if isinstance(s, BackendSpec)]
+            bad = [s for s in returned if not isinstance(s, BackendSpec)]
             if bad:
                 self._problems.append(
                     _Problem(
@@ -318,10 +316,7 @@ class Registry:
         claims = " and ".join(
             f"{e.distribution or '(no distribution)'} ({e.plugin})" for e in entries
         )
-        return (
-            f"backend name {name!r} is claimed by {claims}; "
-            "uninstall one of these distributions"
-        )
+        return f"backend name {name!r} is claimed by {claims}; uninstall one of these distributions"
 
     def _info(self, name: str) -> BackendInfo:
         entries = self._entries[name]
@@ -339,7 +334,7 @@ class Registry:
             plugin=", ".join(e.plugin for e in entries),
         )
 
-    def list(self) -> list[BackendInfo]:
+    def listing(self) -> list[BackendInfo]:
         """Return every known backend, available or not, without loading any."""
         self._discover()
         with self._lock:
@@ -359,10 +354,10 @@ class Registry:
 
     def names(self) -> list[str]:
         """Return the names of the backends whose requirements are met."""
-        return [row.name for row in self.list() if row.available and row.name in self._entries]
+        return [row.name for row in self.listing() if row.available and row.name in self._entries]
 
     def _unknown(self, name: str) -> LookupError:
-        rows = self.list()
+        rows = self.listing()
         available = [r.name for r in rows if r.available]
         lines = [
             f"No such backend: {name!r}. Available backends: "
@@ -436,7 +431,9 @@ class Registry:
             backend = obj
         else:
             backend = obj()
-        missing = missing_attributes(backend, ("name", "capabilities", "contract_version", *API_NAMES))
+        missing = missing_attributes(
+            backend, ("name", "capabilities", "contract_version", *API_NAMES)
+        )
         if missing:
             raise TypeError(
                 f"{entry.spec.load} gave {backend!r}, which is not a complete anythread "
@@ -452,4 +449,3 @@ class Registry:
 
 #: The process-wide registry behind :func:`anythread.list_backends` and the facade.
 registry = Registry()
-

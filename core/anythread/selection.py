@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from anythread.protocols import Backend
+from anythread.protocols import API_NAMES, Backend
 from anythread.registry import BackendInfo, registry
 
 __all__ = [
@@ -38,6 +39,9 @@ BACKEND_ENV = "ANYTHREAD_BACKEND"
 DEFAULT_BACKEND = "stdlib"
 
 Source = Literal["use", "env", "default"]
+
+# Names the facade binds at import because they are the same for every backend.
+_STATIC_NAMES = frozenset({"ThreadError", "BrokenBarrierError"})
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,7 @@ def get_backend(name: str | None = None) -> Backend:
 
 def list_backends() -> list[BackendInfo]:
     """Return every backend that plugins declare, available or not, loading none."""
-    return registry.list()
+    return registry.listing()
 
 
 def resolve(name: str, cache: Callable[[str, object], None]) -> object:
@@ -184,8 +188,14 @@ def resolve(name: str, cache: Callable[[str, object], None]) -> object:
 
 
 def _reset_for_tests() -> None:
-    """Forget the choice (tests only: a real program chooses once)."""
+    """Forget the choice and the facade's cached names (tests only: a real program
+    chooses once)."""
     with _state.lock:
         _state.used = None
         _state.fixed = None
         _state.backend = None
+        facade = sys.modules.get("anythread")
+        if facade is not None:
+            for name in API_NAMES:
+                if name not in _STATIC_NAMES:
+                    vars(facade).pop(name, None)

@@ -1,0 +1,141 @@
+"""The facade: ``import anythread`` serves the selected backend's own objects."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from helpers import run_python
+
+import anythread
+from anythread import selection
+from anythread.protocols import API_NAMES
+
+pytestmark = pytest.mark.usefixtures("fresh_facade")
+
+
+class TestStdlibIdentity:
+    @pytest.mark.parametrize("name", [n for n in API_NAMES if n != "sleep"])
+    def test_every_name_is_threadings_own_object(self, name: str) -> None:
+        assert getattr(anythread, name) is getattr(threading, name)
+
+    def test_sleep_is_time_sleep(self) -> None:
+        assert anythread.sleep is time.sleep
+
+    def test_names_are_cached_in_the_module(self) -> None:
+        lock_factory = anythread.Lock
+        assert vars(anythread)["Lock"] is lock_factory
+
+    def test_unknown_attribute(self) -> None:
+        with pytest.raises(AttributeError, match="module 'anythread' has no attribute 'Lok'"):
+            anythread.Lok  # noqa: B018
+
+    def test_dir_lists_the_api(self) -> None:
+        assert {"Lock", "Thread", "use", "from_kernel"} <= set(dir(anythread))
+
+
+class TestSelection:
+    def test_default_is_stdlib_and_not_fixed_before_use(self) -> None:
+        choice = anythread.current_backend()
+        assert (choice.name, choice.source, choice.fixed) == ("stdlib", "default", False)
+
+    def test_first_use_fixes_the_choice_and_records_where(self) -> None:
+        anythread.Event()
+        choice = anythread.current_backend()
+        assert choice.fixed
+        assert choice.since.startswith(__file__)
+
+    def test_env_variable(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ANYTHREAD_BACKEND", "stdlib")
+        assert anythread.current_backend().source == "env"
+
+    def test_use_overrides_env(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ANYTHREAD_BACKEND", "no-such-backend")
+        anythread.use("stdlib")
+        assert anythread.current_backend().source == "use"
+        assert anythread.get_backend().name == "stdlib"
+
+    def test_use_same_name_after_first_use_is_a_no_op(self) -> None:
+        anythread.RLock()
+        anythread.use("stdlib")
+        assert anythread.current_backend().name == "stdlib"
+
+    def test_switching_after_first_use_is_refused(self) -> None:
+        anythread.Lock()
+        with pytest.raises(RuntimeError) as info:
+            anythread.use("debug")
+        message = str(info.value)
+        assert "cannot switch to backend 'debug'" in message
+        assert "already uses backend 'stdlib'" in message
+        assert f"in use since {__file__}" in message
+        assert "anythread.use('debug') before the first use" in message
+
+    def test_use_unknown_name(self) -> None:
+        with pytest.raises(LookupError, match=r"No such backend: 'nope'\. Available backends:"):
+            anythread.use("nope")
+        assert not anythread.current_backend().fixed
+
+    def test_use_requires_a_string(self) -> None:
+        with pytest.raises(TypeError, match="backend name must be a str, not int"):
+            anythread.use(3)  # type: ignore[arg-type]
+
+    def test_get_backend_by_name_leaves_the_choice_open(self) -> None:
+        backend = anythread.get_backend("stdlib")
+        assert backend.name == "stdlib"
+        assert not anythread.current_backend().fixed
+
+    def test_get_backend_without_name_fixes_the_choice(self) -> None:
+        assert anythread.get_backend() is anythread.get_backend("stdlib")
+        assert anythread.current_backend().fixed
+
+    def test_unknown_env_backend_fails_at_first_use(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ANYTHREAD_BACKEND", "nope")
+        with pytest.raises(LookupError, match="No such backend: 'nope'"):
+            anythread.Lock  # noqa: B018
+        assert not anythread.current_backend().fixed
+
+
+class TestFreshProcess:
+    def test_import_chooses_nothing_and_loads_no_backend(self) -> None:
+        result = run_python(
+            "import sys, anythread\n"
+            "print(any(m.startswith('anythread_backends.') for m in sys.modules),"
+            " anythread.current_backend().fixed)"
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["False", "False"]
+
+    def test_env_choice_in_a_real_program(self) -> None:
+        result = run_python(
+            "import anythread\n"
+            "t = anythread.Thread(target=print, args=('hello from a thread',))\n"
+            "t.start(); t.join(10)\n"
+            "print(anythread.current_backend())",
+            env={"ANYTHREAD_BACKEND": "stdlib"},
+        )
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[0] == "hello from a thread"
+        assert lines[1].startswith("stdlib (chosen by ANYTHREAD_BACKEND; in use since <string>:2")
+
+    def test_facade_choice_is_process_wide_across_threads(self) -> None:
+        # Two threads racing to first use end up with one backend, chosen once.
+        result = run_python(
+            "import threading, anythread\n"
+            "seen = []\n"
+            "b = threading.Barrier(8)\n"
+            "def go():\n"
+            "    b.wait(10)\n"
+            "    seen.append(anythread.get_backend())\n"
+            "ts = [threading.Thread(target=go) for _ in range(8)]\n"
+            "[t.start() for t in ts]; [t.join(10) for t in ts]\n"
+            "print(len(seen), len({id(x) for x in seen}))"
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["8", "1"]
+
+
+def test_selection_str() -> None:
+    choice = selection.Selection("pure", "use", fixed=False)
+    assert str(choice) == "pure (chosen with anythread.use(); not used yet)"

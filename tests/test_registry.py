@@ -1,0 +1,402 @@
+"""The registry: listing without loading, loading with checks, plugins that go wrong."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+import types
+from pathlib import Path
+
+import pytest
+from helpers import run_python
+
+import anythread
+from anythread import BackendSpec, hookimpl
+from anythread.registry import Registry
+
+
+def _stdlib_copy(name: str) -> types.SimpleNamespace:
+    from anythread_backends.stdlib import backend
+
+    copy = types.SimpleNamespace(**vars(backend))
+    copy.name = name
+    return copy
+
+
+class _Plugin:
+    def __init__(self, *specs: BackendSpec) -> None:
+        self.specs = specs
+
+    @hookimpl
+    def anythread_backends(self) -> list[BackendSpec]:
+        return list(self.specs)
+
+
+@pytest.fixture
+def module_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory on sys.path for throwaway backend modules."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def _write_module(directory: Path, name: str, source: str) -> None:
+    (directory / f"{name}.py").write_text(textwrap.dedent(source))
+    sys.modules.pop(name, None)
+
+
+class TestListing:
+    def test_listing_imports_no_backend_module(self, module_dir: Path) -> None:
+        _write_module(
+            module_dir,
+            "at_lazy_backend",
+            """
+            import types
+            from anythread_backends.stdlib import backend as _std
+            backend = types.SimpleNamespace(**vars(_std))
+            backend.name = "lazy"
+            """,
+        )
+        reg = Registry(
+            [_Plugin(BackendSpec("lazy", "at_lazy_backend:backend"))], entry_points=False
+        )
+        rows = reg.listing()
+        assert [(r.name, r.available) for r in rows] == [("lazy", True)]
+        assert "at_lazy_backend" not in sys.modules
+        assert reg.load("lazy").name == "lazy"
+        assert "at_lazy_backend" in sys.modules
+
+    def test_builtin_stdlib_comes_through_entry_points(self) -> None:
+        rows = {row.name: row for row in anythread.list_backends()}
+        assert rows["stdlib"].available
+        assert rows["stdlib"].distribution == "anythread"
+        assert rows["stdlib"].plugin.startswith("stdlib = anythread_backends.plugins")
+
+    def test_hook_that_raises_is_reported_and_others_survive(self) -> None:
+        class Raising:
+            @hookimpl
+            def anythread_backends(self) -> list[BackendSpec]:
+                raise ImportError("no module named 'fancy_dep'")
+
+        good = _Plugin(BackendSpec("good", "anythread_backends.stdlib:backend"))
+        reg = Registry([Raising(), good], entry_points=False)
+        rows = reg.listing()
+        assert any(r.name == "good" and r.available for r in rows)
+        bad = [r for r in rows if not r.available]
+        assert len(bad) == 1
+        assert "anythread_backends() hook raised ImportError" in bad[0].reason
+        assert "fancy_dep" in bad[0].reason
+
+    def test_plugin_without_hook_is_reported(self) -> None:
+        reg = Registry([object()], entry_points=False)
+        (row,) = reg.listing()
+        assert not row.available
+        assert "no anythread_backends() hook implementation" in row.reason
+
+    def test_hook_returning_wrong_type_is_reported(self) -> None:
+        class Wrong:
+            @hookimpl
+            def anythread_backends(self) -> list[str]:
+                return ["stdlib"]
+
+        (row,) = Registry([Wrong()], entry_points=False).listing()
+        assert not row.available
+        assert "expected anythread.BackendSpec objects" in row.reason
+
+    def test_two_plugins_claiming_one_name(self) -> None:
+        reg = Registry(
+            [
+                _Plugin(BackendSpec("twin", "anythread_backends.stdlib:backend")),
+                _Plugin(BackendSpec("twin", "anythread_backends.stdlib:backend")),
+            ],
+            entry_points=False,
+        )
+        (row,) = reg.listing()
+        assert not row.available
+        assert "claimed by" in row.reason
+        with pytest.raises(LookupError, match="'twin' is claimed by"):
+            reg.load("twin")
+
+    def test_missing_requirement_says_what_to_install(self) -> None:
+        spec = BackendSpec(
+            "needy", "anythread_backends.stdlib:backend", requires=["no-such-dist>=1"]
+        )
+        reg = Registry([_Plugin(spec)], entry_points=False)
+        (row,) = reg.listing()
+        assert not row.available
+        assert row.reason == (
+            "requires no-such-dist, which is not installed: pip install no-such-dist"
+        )
+        with pytest.raises(LookupError, match="pip install no-such-dist"):
+            reg.load("needy")
+
+
+class TestLoading:
+    def test_unknown_name_lists_what_exists(self) -> None:
+        reg = Registry(
+            [
+                _Plugin(BackendSpec("alpha", "anythread_backends.stdlib:backend")),
+                _Plugin(
+                    BackendSpec("beta", "anythread_backends.stdlib:backend", requires=["nope"])
+                ),
+            ],
+            entry_points=False,
+        )
+        with pytest.raises(LookupError) as info:
+            reg.load("gamma")
+        message = str(info.value)
+        assert message.startswith("No such backend: 'gamma'. Available backends: 'alpha'.")
+        assert "'beta' is unavailable: requires nope" in message
+
+    def test_incomplete_backend_is_refused_and_listed(self, module_dir: Path) -> None:
+        _write_module(
+            module_dir,
+            "at_half_backend",
+            """
+            import threading
+            class backend:
+                name = "half"
+                Lock = threading.Lock
+            """,
+        )
+        reg = Registry(
+            [_Plugin(BackendSpec("half", "at_half_backend:backend"))], entry_points=False
+        )
+        with pytest.raises(LookupError, match=r"not a complete anythread backend: it lacks"):
+            reg.load("half")
+        (row,) = reg.listing()
+        assert not row.available
+        assert "capabilities" in row.reason
+        assert "RLock" in row.reason
+
+    def test_loader_that_fails_to_import(self) -> None:
+        reg = Registry(
+            [_Plugin(BackendSpec("ghost", "at_no_such_module:backend"))], entry_points=False
+        )
+        with pytest.raises(LookupError, match="ModuleNotFoundError") as info:
+            reg.load("ghost")
+        assert isinstance(info.value.__cause__, ModuleNotFoundError)
+        assert "ModuleNotFoundError" in reg.listing()[0].reason
+
+    def test_zero_argument_callable_is_called_once(self, module_dir: Path) -> None:
+        _write_module(
+            module_dir,
+            "at_factory_backend",
+            """
+            import types
+            from anythread_backends.stdlib import backend as _std
+            calls = []
+            def make():
+                calls.append(1)
+                b = types.SimpleNamespace(**vars(_std))
+                b.name = "made"
+                return b
+            """,
+        )
+        reg = Registry(
+            [_Plugin(BackendSpec("made", "at_factory_backend:make"))], entry_points=False
+        )
+        first = reg.load("made")
+        assert reg.load("made") is first
+        assert sys.modules["at_factory_backend"].calls == [1]
+
+    def test_option_goes_to_the_callable(self, module_dir: Path) -> None:
+        _write_module(
+            module_dir,
+            "at_option_backend",
+            """
+            import types
+            from anythread_backends.stdlib import backend as _std
+            def make(option="plain"):
+                b = types.SimpleNamespace(**vars(_std))
+                b.name = "opt:" + option
+                return b
+            """,
+        )
+        reg = Registry([_Plugin(BackendSpec("opt", "at_option_backend:make"))], entry_points=False)
+        assert reg.load("opt:fast").name == "opt:fast"
+        assert reg.load("opt").name == "opt:plain"
+
+    def test_option_on_a_plain_backend_is_an_error(self) -> None:
+        reg = Registry(
+            [_Plugin(BackendSpec("plain", "anythread_backends.stdlib:backend"))], entry_points=False
+        )
+        with pytest.raises(LookupError, match="takes no option"):
+            reg.load("plain:x")
+
+    @pytest.mark.parametrize(
+        ("name", "load", "message"),
+        [
+            ("has space", "m:a", "invalid backend name"),
+            ("ok", "no_colon", "expected 'module:attribute'"),
+            ("ok", "m:a b", "expected 'module:attribute'"),
+        ],
+    )
+    def test_spec_validation(self, name: str, load: str, message: str) -> None:
+        with pytest.raises(ValueError, match=message):
+            BackendSpec(name, load)
+
+
+class TestEnvironmentPlugins:
+    def test_env_plugin_is_listed_and_loadable(
+        self, module_dir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _write_module(
+            module_dir,
+            "at_env_plugin",
+            """
+            import anythread
+            class _P:
+                @anythread.hookimpl
+                def anythread_backends(self):
+                    return [anythread.BackendSpec("envy", "anythread_backends.stdlib:backend")]
+            plugin = _P()
+            """,
+        )
+        monkeypatch.setenv("ANYTHREAD_PLUGINS", "at_env_plugin:plugin, at_missing_plugin")
+        rows = {r.name: r for r in Registry(entry_points=False).listing()}
+        assert rows["envy"].available
+        assert "No module named 'at_missing_plugin'" in rows["at_missing_plugin"].reason
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def _fake_distribution(
+    site: Path,
+    dist: str,
+    entry_points: dict[str, str],
+    modules: dict[str, str],
+    requires: list[str] = (),  # type: ignore[assignment]
+) -> None:
+    """Write an installed distribution (a .dist-info directory) that importlib.metadata
+    finds exactly as it finds one that pip installed."""
+    info = site / f"{dist.replace('-', '_')}-1.2.3.dist-info"
+    info.mkdir()
+    meta = ["Metadata-Version: 2.1", f"Name: {dist}", "Version: 1.2.3"]
+    meta += [f"Requires-Dist: {r}" for r in requires]
+    (info / "METADATA").write_text("\n".join(meta) + "\n")
+    lines = ["[anythread]", *(f"{k} = {v}" for k, v in entry_points.items())]
+    (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+    for name, source in modules.items():
+        (site / f"{name}.py").write_text(textwrap.dedent(source))
+
+
+_GOOD_PLUGIN = """
+import types
+import anythread
+
+class _Plugin:
+    @anythread.hookimpl
+    def anythread_backends(self):
+        return [anythread.BackendSpec("{name}", "{module}:make", description="a test backend",
+                                      requires={requires!r})]
+
+plugin = _Plugin()
+
+def make():
+    from anythread_backends.stdlib import backend
+    b = types.SimpleNamespace(**vars(backend))
+    b.name = "{name}"
+    return b
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    site.mkdir()
+    _fake_distribution(
+        site,
+        "anythread-good",
+        {"good": "at_good:plugin"},
+        {"at_good": _GOOD_PLUGIN.format(name="good", module="at_good", requires=())},
+    )
+    _fake_distribution(
+        site,
+        "anythread-broken-import",
+        {"broken": "at_broken:plugin"},
+        {"at_broken": "import at_this_dependency_is_missing\n"},
+    )
+    _fake_distribution(
+        site,
+        "anythread-raising",
+        {"raising": "at_raising:plugin"},
+        {
+            "at_raising": """
+            import anythread
+            class _P:
+                @anythread.hookimpl
+                def anythread_backends(self):
+                    raise RuntimeError("the hook exploded")
+            plugin = _P()
+            """
+        },
+    )
+    for dist, module in (("anythread-twin-a", "at_twin_a"), ("anythread-twin-b", "at_twin_b")):
+        _fake_distribution(
+            site,
+            dist,
+            {"twin": f"{module}:plugin"},
+            {module: _GOOD_PLUGIN.format(name="twin", module=module, requires=())},
+        )
+    _fake_distribution(
+        site,
+        "anythread-needy",
+        {"needy": "at_needy:plugin"},
+        {
+            "at_needy": _GOOD_PLUGIN.format(
+                name="needy", module="at_needy", requires=("at-absent-dist",)
+            )
+        },
+        requires=['at-absent-dist>=2; extra == "turbo"'],
+    )
+    return site
+
+
+class TestEntryPoints:
+    """Third-party plugins found through importlib.metadata, in a fresh interpreter."""
+
+    def test_listing_reports_each_plugin(self, site: Path) -> None:
+        result = run_python(
+            "import anythread.cli, sys; sys.exit(anythread.cli.main(['backends', '--json']))",
+            env={"PYTHONPATH": str(site)},
+        )
+        assert result.returncode == 0, result.stderr
+        rows = {row["name"]: row for row in json.loads(result.stdout)}
+        assert rows["stdlib"]["available"]
+        assert rows["good"]["available"]
+        assert rows["good"]["distribution"] == "anythread-good"
+        assert rows["good"]["description"] == "a test backend"
+        assert not rows["broken"]["available"]
+        assert "No module named 'at_this_dependency_is_missing'" in rows["broken"]["reason"]
+        assert rows["broken"]["distribution"] == "anythread-broken-import"
+        assert "the hook exploded" in rows["raising"]["reason"]
+        assert "anythread-twin-a" in rows["twin"]["reason"]
+        assert "anythread-twin-b" in rows["twin"]["reason"]
+        assert rows["needy"]["reason"] == (
+            "requires at-absent-dist, which is not installed: pip install 'anythread-needy[turbo]'"
+        )
+        # Listing imported no backend module.
+        assert "at_good" not in result.stderr
+
+    def test_third_party_backend_serves_the_facade(self, site: Path) -> None:
+        result = run_python(
+            "import anythread, threading\n"
+            "lock = anythread.Lock()\n"
+            "print(anythread.current_backend().name, anythread.current_backend().source,"
+            " type(lock) is type(threading.Lock()))",
+            env={"PYTHONPATH": str(site), "ANYTHREAD_BACKEND": "good"},
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["good", "env", "True"]
+
+    def test_conflicting_name_is_a_clear_error(self, site: Path) -> None:
+        result = run_python(
+            "import anythread\nanythread.Lock()",
+            env={"PYTHONPATH": str(site), "ANYTHREAD_BACKEND": "twin"},
+        )
+        assert result.returncode == 1
+        assert "LookupError: Backend 'twin' is unavailable" in result.stderr
+        assert "anythread-twin-a" in result.stderr
+        assert "anythread-twin-b" in result.stderr
