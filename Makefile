@@ -1,0 +1,55 @@
+# anythread's developer commands.  On a fresh clone:
+#   make demo   set up .venv and run the demo under every available backend
+#   make test   set up .venv and run every test (what CI runs)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+XDIST  ?= 2
+
+.PHONY: demo test test-full test-quick test-pythons contract lint docs clean venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: venv
+	$(BIN)/anythread backends
+	@for backend in $$($(BIN)/python -c "import anythread; print(' '.join(r.name for r in anythread.list_backends() if r.available))"); do \
+		echo; echo "== ANYTHREAD_BACKEND=$$backend python examples/demo.py"; \
+		ANYTHREAD_BACKEND=$$backend $(BIN)/python examples/demo.py || exit 1; \
+	done
+
+# Every test: lint and types, the project's tests, the contract suite certifying every
+# available backend, the docs build, then the quick suite on the other Pythons.
+test: venv lint test-full contract docs test-pythons
+
+test-full: venv
+	$(BIN)/python -m pytest tests -n $(XDIST) --dist loadgroup
+
+test-quick: venv
+	$(BIN)/python -m pytest tests -n $(XDIST) --dist loadgroup -m "not slow"
+
+contract: venv
+	@for backend in $$($(BIN)/python -c "import anythread; print(' '.join(r.name for r in anythread.list_backends() if r.available))"); do \
+		echo "== anythread certify $$backend"; \
+		$(BIN)/anythread certify $$backend -n $(XDIST) || exit 1; \
+	done
+
+test-pythons:
+	bash .ci/other-pythons
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy core/anythread backends/anythread_backends contract_tests/anythread_contract
+
+docs: venv
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) .venv-py* docs/_build .pytest_cache .mypy_cache .ruff_cache
