@@ -1,1 +1,331 @@
-"""pytest plugin (placeholder until the suite lands in this commit series)."""
+"""The contract suite's pytest plugin: chooses backends and runs the clause tests on them.
+
+Installed through the ``pytest11`` entry point, this module is loaded into every pytest
+run on a machine where anythread is installed, so it is inert unless asked: it adds its
+command-line options and nothing else.  The suite runs when it is collected
+(``pytest --pyargs anythread_contract``) with a backend chosen by
+``--anythread-backend NAME`` (repeatable, or ``all``) or by ``ANYTHREAD_BACKEND``.  Then
+each contract test receives the backend object through its ``backend`` argument, once
+per chosen backend; a test whose clause needs a capability the backend lacks is skipped
+with the capability's description; a clause the backend declares as a known deviation
+runs as a strict expected failure; each test gets a timeout that dumps every thread's
+stack; and ``--anythread-report FILE`` writes every test's outcome, by clause, as JSON
+(what ``anythread certify`` renders).
+
+Whatever it does applies only to the suite's own test items: it must never touch the
+items of another project's run, and it sees backends only through the public registry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+import anythread
+from anythread_contract.clauses import BY_ID
+from anythread_contract.inventory import MARKER
+
+__all__ = ["BACKEND_ENV", "PROCESS_WIDE"]
+
+#: The environment variable that, like ``--anythread-backend``, chooses backends.
+BACKEND_ENV = "ANYTHREAD_BACKEND"
+#: The xdist group of tests that touch process-wide state (settrace, excepthook...).
+PROCESS_WIDE = "anythread-process-wide"
+
+_PACKAGE = "anythread_contract."
+_DEFAULT_TIMEOUT = 60.0
+
+
+@dataclass
+class _State:
+    names: list[str]
+    report: str | None
+    select: list[str]
+    timeout: float
+    backends: dict[str, Any] = field(default_factory=dict)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    load_errors: dict[str, str] = field(default_factory=dict)
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("anythread", "anythread contract suite")
+    group.addoption(
+        "--anythread-backend",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run the anythread contract suite (pytest --pyargs anythread_contract) "
+        "against backend NAME; repeat for several, or 'all' for every available one "
+        f"(default: ${BACKEND_ENV})",
+    )
+    group.addoption(
+        "--anythread-select",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="run only the contract clauses whose id starts with PREFIX (LOCK-, "
+        "COND-WAIT) or whose spec section is PREFIX (16.2.2); repeatable",
+    )
+    group.addoption(
+        "--anythread-report",
+        metavar="FILE",
+        default=None,
+        help="write each contract test's outcome, by clause, to FILE as JSON",
+    )
+    group.addoption(
+        "--anythread-timeout",
+        type=float,
+        default=_DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"timeout of each contract test (default {_DEFAULT_TIMEOUT:g}; needs "
+        "pytest-timeout; on expiry every thread's stack is dumped)",
+    )
+
+
+def _requested(config: pytest.Config) -> list[str]:
+    names: list[str] = list(config.getoption("anythread_backend") or [])
+    if not names and os.environ.get(BACKEND_ENV):
+        names = [os.environ[BACKEND_ENV]]
+    if "all" in names:
+        names = [row.name for row in anythread.list_backends() if row.available]
+    return list(dict.fromkeys(names))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    names = _requested(config)
+    if not names:
+        return
+    state = config.stash[_STATE] = _State(
+        names=names,
+        report=config.getoption("anythread_report"),
+        select=list(config.getoption("anythread_select") or []),
+        timeout=float(config.getoption("anythread_timeout")),
+    )
+    if state.report and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_Reporter(state), "anythread-contract-reporter")
+    # Process-wide tests carry an xdist_group mark; plain "-n N" distributes with
+    # "load", which ignores groups, so the suite asks for "loadgroup" itself.  Only
+    # the distribution of grouped tests changes, and only the suite's are grouped.
+    if config.pluginmanager.hasplugin("xdist") and getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"
+
+
+def _is_contract(obj: Any) -> bool:
+    module = getattr(obj, "module", None)
+    return module is not None and str(getattr(module, "__name__", "")).startswith(_PACKAGE)
+
+
+def _backend(state: _State, name: str) -> Any:
+    if name not in state.backends:
+        try:
+            state.backends[name] = anythread.get_backend(name)
+        except LookupError as exc:
+            raise pytest.UsageError(f"anythread contract suite: {exc}") from exc
+    return state.backends[name]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if not _is_contract(metafunc) or "backend" not in metafunc.fixturenames:
+        return
+    state = metafunc.config.stash.get(_STATE, None)
+    if state is None:
+        raise pytest.UsageError(
+            "the anythread contract suite needs a backend: pass --anythread-backend NAME "
+            f"(repeatable, or 'all'), or set {BACKEND_ENV}=NAME"
+        )
+    metafunc.parametrize(
+        "backend", [_backend(state, name) for name in state.names], ids=state.names
+    )
+
+
+def _item_clauses(item: pytest.Item) -> list[str]:
+    ids: list[str] = []
+    for mark in item.iter_markers(MARKER):
+        ids.extend(str(arg) for arg in mark.args)
+    return list(dict.fromkeys(ids))
+
+
+def _selected(state: _State, clauses: list[str]) -> bool:
+    if not state.select:
+        return True
+    return any(
+        cid.startswith(prefix) or BY_ID[cid].section == prefix
+        for cid in clauses
+        for prefix in state.select
+    )
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    timeout_plugin = config.pluginmanager.hasplugin("timeout")
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        if not _is_contract(item):
+            keep.append(item)
+            continue
+        clauses = _item_clauses(item)
+        unknown = [cid for cid in clauses if cid not in BY_ID]
+        if not clauses or unknown:
+            raise pytest.UsageError(
+                f"contract test {item.nodeid} must name known clauses with "
+                f"@pytest.mark.clause(...); unknown: {unknown or 'no clause named'}"
+            )
+        if not _selected(state, clauses):
+            dropped.append(item)
+            continue
+        keep.append(item)
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        name = next(
+            (n for n, b in state.backends.items() if b is backend), getattr(backend, "name", "")
+        )
+        item.user_properties.append(("anythread_backend", name))
+        item.user_properties.append(("anythread_clauses", ",".join(clauses)))
+        if backend is not None:
+            _apply_backend_marks(item, name, backend, clauses)
+        if timeout_plugin and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(state.timeout, method="thread"))
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+def _apply_backend_marks(item: pytest.Item, name: str, backend: Any, clauses: list[str]) -> None:
+    capabilities = frozenset(getattr(backend, "capabilities", frozenset()))
+    missing = sorted(
+        {cap for cid in clauses for cap in BY_ID[cid].requires} - capabilities,
+        key=lambda cap: cap.value,
+    )
+    if missing:
+        reason = "; ".join(
+            f"backend {name!r} lacks capability {cap.value!r}: {cap.description}"
+            for cap in missing
+        )
+        item.add_marker(pytest.mark.skip(reason=reason))
+        return
+    deviations = getattr(backend, "known_deviations", None) or {}
+    declared = [f"{cid}: {deviations[cid]}" for cid in clauses if cid in deviations]
+    if declared:
+        item.add_marker(
+            pytest.mark.xfail(
+                strict=True,
+                reason=f"known deviation declared by backend {name!r}: " + "; ".join(declared),
+            )
+        )
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def _guess(state: _State, nodeid: str) -> tuple[str, list[str]]:
+    """Attribute a report without our properties (a crashed worker) to backend/clauses."""
+    from anythread_contract.inventory import test_functions
+
+    base, _, params = nodeid.partition("[")
+    parts = set(params.rstrip("]").split("-")) if params else set()
+    name = next((n for n in state.names if n in parts or f"[{n}" in nodeid), "")
+    short = base.rpartition("/")[2]
+    for key, clauses in test_functions():
+        if short == key:
+            return name, list(clauses)
+    return name, []
+
+
+def _reason(report: pytest.TestReport) -> str:
+    if hasattr(report, "wasxfail"):
+        return str(report.wasxfail)
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    text = report.longreprtext
+    return text[-6000:]
+
+
+class _Reporter:
+    """Collects every contract test's outcome on the controlling process; writes JSON."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        state = self.state
+        props = dict(report.user_properties)
+        if "anythread_clauses" in props:
+            name = str(props.get("anythread_backend", ""))
+            clauses = [c for c in str(props["anythread_clauses"]).split(",") if c]
+        elif report.failed:
+            name, clauses = _guess(state, report.nodeid)
+            if not clauses:
+                return
+        else:
+            return
+        if hasattr(report, "wasxfail") and report.skipped:
+            outcome = "xfailed"
+        elif report.failed:
+            outcome = "failed"
+        elif report.skipped:
+            outcome = "skipped"
+        elif report.when == "call":
+            outcome = "passed"
+        else:
+            return
+        state.results.append(
+            {
+                "backend": name,
+                "clauses": clauses,
+                "nodeid": report.nodeid,
+                "when": report.when,
+                "outcome": outcome,
+                "reason": "" if outcome == "passed" else _reason(report),
+            }
+        )
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        _write_report(self.state, int(exitstatus))
+
+
+def _write_report(state: _State, exitstatus: int) -> None:
+    assert state.report is not None
+    rows = {row.name: row for row in anythread.list_backends()}
+    backends: dict[str, Any] = {}
+    for name in state.names:
+        row = rows.get(name.partition(":")[0])
+        try:
+            backend = anythread.get_backend(name)
+            capabilities = sorted(str(c) for c in backend.capabilities)
+            deviations = dict(getattr(backend, "known_deviations", None) or {})
+        except LookupError as exc:
+            capabilities, deviations = [], {"*": str(exc)}
+        backends[name] = {
+            "distribution": row.distribution if row else "",
+            "version": row.version if row else "",
+            "description": row.description if row else "",
+            "capabilities": capabilities,
+            "known_deviations": deviations,
+        }
+    payload = {
+        "exitstatus": exitstatus,
+        "python": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "anythread": anythread.__version__,
+        "select": state.select,
+        "backends": backends,
+        "results": state.results,
+    }
+    with open(state.report, "w", encoding="utf-8") as stream:
+        json.dump(payload, stream, indent=2)

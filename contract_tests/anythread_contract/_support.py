@@ -1,0 +1,175 @@
+"""Helpers the contract tests share: starting threads, bounded waits, timing checks.
+
+Every helper drives the backend under test through its own primitives
+(``backend.Thread``, ``backend.sleep``...), so that a cooperative backend gets
+scheduled, and every wait has a deadline, so that a wrong backend fails a test instead of
+hanging it.  Timing checks are one-sided and generous: a timeout must never return
+early, and may return late by :data:`LATE` seconds of scheduling noise.
+
+This module must not import a backend, and must not wait without a bound.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = [
+    "LATE",
+    "LONG",
+    "SHORT",
+    "Clock",
+    "Worker",
+    "assert_not_early",
+    "elapsed",
+    "run_script",
+    "settle",
+    "spawn",
+    "wait_until",
+]
+
+#: The bound on any wait for another thread to do something (seconds).  Generous: the
+#: machines that run the suite are shared and noisy.
+LONG = 10.0
+#: The timeout the suite uses when it wants a timeout to expire.
+SHORT = 0.1
+#: How late a timeout may return (seconds) before the suite calls it wrong.
+LATE = 5.0
+#: Tolerance for clocks that round: a timeout may appear this much early.
+_EPSILON = 0.002
+
+
+class Worker:
+    """A started thread of the backend under test, whose outcome the test can check.
+
+    The target's return value is kept in :attr:`result`; an exception it raises is kept
+    and re-raised by :meth:`join` in the test's thread, instead of reaching excepthook.
+    """
+
+    def __init__(
+        self,
+        backend: Any,
+        target: Callable[..., Any],
+        args: tuple[Any, ...] = (),
+        *,
+        name: str | None = None,
+        daemon: bool | None = None,
+    ) -> None:
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = False
+
+        def body() -> None:
+            try:
+                self.result = target(*args)
+            except BaseException as exc:
+                self.error = exc
+            finally:
+                self.done = True
+
+        self.thread: Any = backend.Thread(target=body, name=name, daemon=daemon)
+        self.thread.start()
+
+    def join(self, timeout: float = LONG) -> Any:
+        """Join the thread within ``timeout``; re-raise its error; return its result."""
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            raise AssertionError(f"thread {self.thread.name!r} still running after {timeout}s")
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def spawn(
+    backend: Any,
+    target: Callable[..., Any],
+    *args: Any,
+    name: str | None = None,
+    daemon: bool | None = None,
+) -> Worker:
+    """Start ``target(*args)`` in a new thread of ``backend``; return its :class:`Worker`."""
+    return Worker(backend, target, args, name=name, daemon=daemon)
+
+
+def wait_until(
+    backend: Any,
+    predicate: Callable[[], object],
+    timeout: float = LONG,
+    what: str = "condition",
+) -> None:
+    """Poll ``predicate`` until true, sleeping through ``backend.sleep``; fail at deadline."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        backend.sleep(0.002)
+
+
+def settle(backend: Any, seconds: float = 0.05) -> None:
+    """Give a *wrong* backend the chance to misbehave before a negative check.
+
+    Never used to wait for another thread to do something: a correct backend passes
+    whatever happens during this pause.
+    """
+    backend.sleep(seconds)
+
+
+class Clock:
+    """The elapsed time of a block, on the real monotonic clock."""
+
+    start: float = 0.0
+    seconds: float = 0.0
+
+
+@contextmanager
+def elapsed() -> Iterator[Clock]:
+    """Measure the wall time of the ``with`` block."""
+    clock = Clock()
+    clock.start = time.monotonic()
+    try:
+        yield clock
+    finally:
+        clock.seconds = time.monotonic() - clock.start
+
+
+def assert_not_early(clock: Clock, timeout: float, late: float = LATE) -> None:
+    """Assert that a timeout of ``timeout`` seconds neither returned early nor very late."""
+    assert clock.seconds >= timeout - _EPSILON, (
+        f"a timeout of {timeout}s returned early, after {clock.seconds:.4f}s"
+    )
+    assert clock.seconds <= timeout + late, (
+        f"a timeout of {timeout}s returned after {clock.seconds:.2f}s (allowed: {late}s late)"
+    )
+
+
+def _child_env(backend_name: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["ANYTHREAD_BACKEND"] = backend_name
+    env["PYTHONPATH"] = os.pathsep.join(
+        [p for p in sys.path if p and os.path.isdir(p)]
+        + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
+    return env
+
+
+def run_script(backend_name: str, source: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run ``source`` in a fresh interpreter with ``ANYTHREAD_BACKEND=backend_name``.
+
+    The parent's ``ANYTHREAD_PLUGINS`` and import path are forwarded, so a backend that is
+    registered only for this run (not packaged) is found in the child too.
+    """
+    return subprocess.run(
+        [sys.executable, "-c", source],
+        env=_child_env(backend_name),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
