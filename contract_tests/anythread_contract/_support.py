@@ -159,7 +159,9 @@ def _child_env(backend_name: str) -> dict[str, str]:
     return env
 
 
-def run_script(backend_name: str, source: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+def run_script(
+    backend_name: str, source: str, timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
     """Run ``source`` in a fresh interpreter with ``ANYTHREAD_BACKEND=backend_name``.
 
     The parent's ``ANYTHREAD_PLUGINS`` and import path are forwarded, so a backend that is

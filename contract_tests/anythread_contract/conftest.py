@@ -15,3 +15,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "clause(*ids): the anythread contract clauses (anythread_contract.clauses) "
         "that this test checks",
     )
+    if not config.pluginmanager.hasplugin("xdist"):
+        # Without pytest-xdist, the grouping mark of process-wide tests means nothing.
+        config.addinivalue_line("markers", "xdist_group(name): run these tests together")

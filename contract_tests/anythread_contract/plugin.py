@@ -142,9 +142,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             "the anythread contract suite needs a backend: pass --anythread-backend NAME "
             f"(repeatable, or 'all'), or set {BACKEND_ENV}=NAME"
         )
-    metafunc.parametrize(
-        "backend", [_backend(state, name) for name in state.names], ids=state.names
-    )
+    backends = [_backend(state, name) for name in state.names]
+    if "backend_name" in metafunc.fixturenames:
+        # Tests that start a fresh interpreter need the name the registry knows.
+        metafunc.parametrize(
+            ("backend", "backend_name"),
+            list(zip(backends, state.names, strict=True)),
+            ids=state.names,
+        )
+    else:
+        metafunc.parametrize("backend", backends, ids=state.names)
 
 
 def _item_clauses(item: pytest.Item) -> list[str]:
@@ -212,8 +219,7 @@ def _apply_backend_marks(item: pytest.Item, name: str, backend: Any, clauses: li
     )
     if missing:
         reason = "; ".join(
-            f"backend {name!r} lacks capability {cap.value!r}: {cap.description}"
-            for cap in missing
+            f"backend {name!r} lacks capability {cap.value!r}: {cap.description}" for cap in missing
         )
         item.add_marker(pytest.mark.skip(reason=reason))
         return

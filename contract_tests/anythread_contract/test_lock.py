@@ -145,9 +145,9 @@ class TestLock:
     @clause("LOCK-ARG-01")
     def test_timeout_with_non_blocking_raises(self, backend: Any) -> None:
         lock = backend.Lock()
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"(?i)timeout"):
             lock.acquire(False, 1)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"(?i)timeout"):
             lock.acquire(blocking=False, timeout=0)
         assert lock.locked() is False
 
@@ -155,7 +155,7 @@ class TestLock:
     @pytest.mark.parametrize("timeout", [-2, -0.5, float("nan")])
     def test_bad_timeout_raises(self, backend: Any, timeout: float) -> None:
         lock = backend.Lock()
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"(?i)timeout|nan"):
             lock.acquire(timeout=timeout)
         assert lock.locked() is False
 
@@ -207,7 +207,11 @@ class TestLock:
         assert len(acquired) == 1
         for expected in (2, 3):
             lock.release()
-            wait_until(backend, lambda n=expected: len(acquired) == n, what="the next waiter")
+
+            def reached(n: int = expected) -> bool:
+                return len(acquired) == n
+
+            wait_until(backend, reached, what="the next waiter")
         go.set()
         for worker in workers:
             worker.join()

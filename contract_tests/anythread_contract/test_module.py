@@ -59,7 +59,9 @@ def test_active_count_is_length_of_enumerate(backend: Any) -> None:
     worker, release = _blocked_worker(backend)
     try:
         for _ in range(20):  # other threads may start or end between the two calls
-            before, listed, after = backend.active_count(), backend.enumerate(), backend.active_count()
+            before = backend.active_count()
+            listed = backend.enumerate()
+            after = backend.active_count()
             if before == after:
                 break
         assert before == len(listed)
@@ -298,7 +300,7 @@ def test_local_values_differ_between_threads(backend: Any) -> None:
 
 @clause("MOD-LOCAL-02")
 def test_local_subclass_init_runs_per_thread(backend: Any) -> None:
-    class Counter(backend.local):  # type: ignore[name-defined,misc]
+    class Counter(backend.local):  # type: ignore[misc]
         def __init__(self, start: int, *, step: int) -> None:
             self.value = start
             self.step = step

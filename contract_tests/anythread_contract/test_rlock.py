@@ -115,9 +115,9 @@ class TestRLock:
     @clause("RLOCK-ARG-01")
     def test_bad_arguments(self, backend: Any) -> None:
         lock = backend.RLock()
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"(?i)timeout"):
             lock.acquire(False, 1)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"(?i)timeout"):
             lock.acquire(timeout=-2)
         assert spawn(backend, lock.acquire, False).join() is True
 

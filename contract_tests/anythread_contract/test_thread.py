@@ -74,7 +74,7 @@ class TestTarget:
     def test_subclass_overriding_run(self, backend: Any) -> None:
         seen: list[Any] = []
 
-        class Worker(backend.Thread):  # type: ignore[name-defined,misc]
+        class Worker(backend.Thread):  # type: ignore[misc]
             def run(self) -> None:
                 seen.append(backend.current_thread())
 
@@ -85,7 +85,7 @@ class TestTarget:
 
     @clause("THREAD-INIT-01")
     def test_subclass_overriding_init(self, backend: Any) -> None:
-        class Worker(backend.Thread):  # type: ignore[name-defined,misc]
+        class Worker(backend.Thread):  # type: ignore[misc]
             def __init__(self, value: int) -> None:
                 super().__init__(name=f"worker-{value}", daemon=True)
                 self.value = value
@@ -207,8 +207,9 @@ class TestName:
         thread.name = "beta"
         assert thread.name == "beta"
         seen: list[str] = []
-        worker = backend.Thread(target=lambda: seen.append(backend.current_thread().name),
-                                name="gamma")
+        worker = backend.Thread(
+            target=lambda: seen.append(backend.current_thread().name), name="gamma"
+        )
         worker.start()
         worker.join(LONG)
         assert seen == ["gamma"]
@@ -287,9 +288,10 @@ class TestDaemon:
         try:
             with pytest.raises(RuntimeError):
                 thread.daemon = True
-            with pytest.raises(RuntimeError), warnings.catch_warnings():
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                thread.setDaemon(True)
+                with pytest.raises(RuntimeError):
+                    thread.setDaemon(True)
             assert thread.daemon is False
         finally:
             _finish(thread, release)

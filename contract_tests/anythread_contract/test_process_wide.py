@@ -1,0 +1,112 @@
+"""Section 16.2: functions that change process-wide state (trace and profile hooks,
+stack size).  The excepthook clauses run in a fresh interpreter (test_subprocess), where
+no test runner has replaced the hook.
+
+These tests run in one xdist group, one after another in one worker, and restore what
+they change.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from anythread_contract._support import spawn
+from anythread_contract.plugin import PROCESS_WIDE
+
+pytestmark = pytest.mark.xdist_group(PROCESS_WIDE)
+clause = pytest.mark.clause
+
+
+def _hook_events(events: list[tuple[str, str]]) -> Any:
+    def hook(frame: FrameType, event: str, arg: Any) -> None:
+        events.append((event, frame.f_code.co_name))
+
+    return hook
+
+
+class TestHooks:
+    @clause("MOD-SETTRACE-01")
+    def test_settrace_installs_in_new_threads(self, backend: Any) -> None:
+        events: list[tuple[str, str]] = []
+        hook = _hook_events(events)
+        old = backend.gettrace()
+        backend.settrace(hook)
+        try:
+            seen = spawn(backend, sys.gettrace).join()
+        finally:
+            backend.settrace(old)
+        assert seen is hook
+        assert ("call", "run") in events, events[:10]
+
+    @clause("MOD-SETPROFILE-01")
+    def test_setprofile_installs_in_new_threads(self, backend: Any) -> None:
+        events: list[tuple[str, str]] = []
+        hook = _hook_events(events)
+        old = backend.getprofile()
+        backend.setprofile(hook)
+        try:
+            seen = spawn(backend, sys.getprofile).join()
+        finally:
+            backend.setprofile(old)
+        assert seen is hook
+        assert ("call", "run") in events, events[:10]
+
+    @clause("MOD-GETTRACE-01")
+    def test_gettrace(self, backend: Any) -> None:
+        hook = _hook_events([])
+        old = backend.gettrace()
+        backend.settrace(hook)
+        try:
+            assert backend.gettrace() is hook
+            backend.settrace(None)
+            assert backend.gettrace() is None
+        finally:
+            backend.settrace(old)
+
+    @clause("MOD-GETPROFILE-01")
+    def test_getprofile(self, backend: Any) -> None:
+        hook = _hook_events([])
+        old = backend.getprofile()
+        backend.setprofile(hook)
+        try:
+            assert backend.getprofile() is hook
+            backend.setprofile(None)
+            assert backend.getprofile() is None
+        finally:
+            backend.setprofile(old)
+
+
+class TestStackSize:
+    # CPython's stack_size() without an argument returns the size *and* resets it to 0,
+    # so these tests read the size in use only as the return value of the next change.
+
+    @clause("MOD-STACK-01")
+    def test_stack_size_set_and_used(self, backend: Any) -> None:
+        old = backend.stack_size()
+        assert isinstance(old, int)
+        assert old >= 0
+        size, other = 1 << 20, 1 << 19
+        try:
+            backend.stack_size(size)
+            assert spawn(backend, lambda: "ran").join() == "ran"
+            assert backend.stack_size(other) == size
+            assert backend.stack_size(0) == other
+            assert spawn(backend, lambda: "ran").join() == "ran"
+        finally:
+            backend.stack_size(old)
+
+    @clause("MOD-STACK-02")
+    @pytest.mark.parametrize("size", [1, 32767, -1])
+    def test_invalid_size_raises_and_keeps_size(self, backend: Any, size: int) -> None:
+        old = backend.stack_size()
+        try:
+            backend.stack_size(1 << 20)
+            with pytest.raises(ValueError, match=r"(?i)size"):
+                backend.stack_size(size)
+            assert backend.stack_size(0) == 1 << 20
+        finally:
+            backend.stack_size(old)
