@@ -49,6 +49,8 @@ class Worker:
 
     The target's return value is kept in :attr:`result`; an exception it raises is kept
     and re-raised by :meth:`join` in the test's thread, instead of reaching excepthook.
+    Workers are daemon threads unless asked otherwise: a wrong backend may leave one
+    blocked for ever, and that must fail a test, not stop the test process from exiting.
     """
 
     def __init__(
@@ -58,7 +60,7 @@ class Worker:
         args: tuple[Any, ...] = (),
         *,
         name: str | None = None,
-        daemon: bool | None = None,
+        daemon: bool | None = True,
     ) -> None:
         self.result: Any = None
         self.error: BaseException | None = None
@@ -90,7 +92,7 @@ def spawn(
     target: Callable[..., Any],
     *args: Any,
     name: str | None = None,
-    daemon: bool | None = None,
+    daemon: bool | None = True,
 ) -> Worker:
     """Start ``target(*args)`` in a new thread of ``backend``; return its :class:`Worker`."""
     return Worker(backend, target, args, name=name, daemon=daemon)

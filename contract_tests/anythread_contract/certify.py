@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import anythread
-from anythread_contract.clauses import BY_ID, CLAUSES, SECTIONS, Clause
+from anythread_contract.clauses import CLAUSES, SECTIONS, Clause
 
 __all__ = ["fold", "main"]
 
@@ -55,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         "usage error or an unknown backend.  The suite can also be run directly: "
         "pytest --pyargs anythread_contract --anythread-backend NAME -n auto.",
     )
-    parser.add_argument("name", metavar="NAME", help="the backend, as listed by 'anythread backends'")
+    parser.add_argument(
+        "name", metavar="NAME", help="the backend, as listed by 'anythread backends'"
+    )
     parser.add_argument(
         "--json", metavar="FILE", help="also write the report as JSON to FILE ('-' for stdout)"
     )
@@ -82,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
         default=60.0,
         metavar="SECONDS",
         help="timeout of each contract test (default 60)",
+    )
+    parser.add_argument(
+        "--run-timeout",
+        type=float,
+        default=1800.0,
+        metavar="SECONDS",
+        help="stop the whole run after SECONDS (default 1800); the report then says so",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="also print pytest's own output"
@@ -118,6 +128,43 @@ def _pytest_command(args: argparse.Namespace, report: str, ini: str, rootdir: st
     return command
 
 
+def _child_env() -> dict[str, str]:
+    """The caller's environment, with relative import paths made absolute.
+
+    The child runs in a temporary directory, so ``PYTHONPATH=tests/broken_backends``
+    (a plugin named in ``ANYTHREAD_PLUGINS`` that is not installed) must still resolve.
+    """
+    env = dict(os.environ)
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in paths)
+    return env
+
+
+_TIMED_OUT = -999
+
+
+def _run(command: list[str], cwd: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run the child pytest; past ``timeout``, stop its whole process group."""
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=_child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as child:
+        try:
+            out, err = child.communicate(timeout=timeout)
+            status = child.returncode
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            out, err = child.communicate()
+            status = _TIMED_OUT
+    return subprocess.CompletedProcess(command, status, out, err)
+
+
 def _selected(clause: Clause, select: Sequence[str]) -> bool:
     return not select or any(
         clause.id.startswith(prefix) or clause.section == prefix for prefix in select
@@ -130,7 +177,11 @@ def _short(text: str, limit: int = 12) -> str:
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
     picked = errors[:limit] if errors else [line.rstrip() for line in lines[-limit:]]
     location = next(
-        (line for line in reversed(lines) if ":" in line and ".py:" in line and " " not in line[:3]),
+        (
+            line
+            for line in reversed(lines)
+            if ":" in line and ".py:" in line and " " not in line[:3]
+        ),
         "",
     )
     if location and location not in picked:
@@ -171,9 +222,7 @@ def fold(raw: dict[str, Any], backend: str, select: Sequence[str]) -> list[dict[
                 "text": clause.text,
                 "outcome": outcome,
                 "reason": "\n".join(reasons) if outcome != "passed" else "",
-                "tests": sorted(
-                    {f"{row['nodeid']}: {row['outcome']}" for row in rows}
-                ),
+                "tests": sorted({f"{row['nodeid']}: {row['outcome']}" for row in rows}),
             }
         )
     return clauses
@@ -293,9 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raw_path = os.path.join(tmp, "report.json")
         command = _pytest_command(args, raw_path, ini, tmp)
         started = time.monotonic()
-        proc = subprocess.run(
-            command, cwd=tmp, capture_output=True, text=True, check=False
-        )
+        proc = _run(command, tmp, args.run_timeout)
         duration = time.monotonic() - started
         raw: dict[str, Any] = {}
         if os.path.exists(raw_path):
@@ -303,13 +350,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raw = json.load(stream)
 
     error = ""
-    if not raw:
+    if proc.returncode == _TIMED_OUT:
+        error = (
+            f"pytest did not finish within {args.run_timeout:g}s and was stopped "
+            "(a thread of the backend may be blocked for ever)"
+        )
+    elif not raw:
         error = f"pytest exited with status {proc.returncode} and wrote no report"
     elif proc.returncode not in (0, 1):
         error = f"pytest exited with status {proc.returncode}"
-    if args.verbose or error:
+    if args.verbose:
         sys.stdout.write(proc.stdout)
         sys.stderr.write(proc.stderr)
+    elif error:
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-40:]
+        print("\n".join(["pytest's output (last lines):", *tail, ""]))
 
     clauses = fold(raw, args.name, args.select)
     report: dict[str, Any] = {
@@ -336,8 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     failed = any(c["outcome"] == "failed" for c in clauses) or bool(error)
     report["certified"] = not failed and not args.select
-    report["verdict"] = _verdict(report) if not error else (
-        f"NOT CERTIFIED: the run did not complete ({error})."
+    report["verdict"] = (
+        _verdict(report) if not error else (f"NOT CERTIFIED: the run did not complete ({error}).")
     )
     report["summary"] = {o: sum(1 for c in clauses if c["outcome"] == o) for o in OUTCOMES}
     print(render(report))

@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-__all__ = ["MARKER", "clauses_of", "test_functions", "test_modules"]
+__all__ = ["MARKER", "clauses_of", "contract_modules", "contract_test_clauses"]
 
 #: The marker a contract test uses to name the clauses it checks.
 MARKER = "clause"
 
 
-def test_modules() -> list[ModuleType]:
+def contract_modules() -> list[ModuleType]:
     """Import and return every ``test_*`` module of the suite."""
     import anythread_contract
 
@@ -49,9 +49,9 @@ def clauses_of(obj: object, owner: object = None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-def test_functions() -> Iterator[tuple[str, tuple[str, ...]]]:
+def contract_test_clauses() -> Iterator[tuple[str, tuple[str, ...]]]:
     """Yield ``("module::Class::test_name", clause_ids)`` for every contract test."""
-    for module in test_modules():
+    for module in contract_modules():
         short = module.__name__.rpartition(".")[2]
         for name, obj in vars(module).items():
             if inspect.isfunction(obj) and name.startswith("test"):

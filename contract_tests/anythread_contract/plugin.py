@@ -2,15 +2,20 @@
 
 Installed through the ``pytest11`` entry point, this module is loaded into every pytest
 run on a machine where anythread is installed, so it is inert unless asked: it adds its
-command-line options and nothing else.  The suite runs when it is collected
-(``pytest --pyargs anythread_contract``) with a backend chosen by
-``--anythread-backend NAME`` (repeatable, or ``all``) or by ``ANYTHREAD_BACKEND``.  Then
-each contract test receives the backend object through its ``backend`` argument, once
-per chosen backend; a test whose clause needs a capability the backend lacks is skipped
-with the capability's description; a clause the backend declares as a known deviation
-runs as a strict expected failure; each test gets a timeout that dumps every thread's
-stack; and ``--anythread-report FILE`` writes every test's outcome, by clause, as JSON
-(what ``anythread certify`` renders).
+command-line options and registers its ``clause`` marker, and nothing else.
+
+The suite runs when it is collected (``pytest --pyargs anythread_contract``) with a
+backend chosen by ``--anythread-backend NAME`` (repeatable, or ``all``) or by
+``ANYTHREAD_BACKEND``.  Then each contract test receives the backend object through its
+``backend`` argument, once per chosen backend; a test whose clause needs a capability
+the backend lacks is skipped with the capability's description; a clause the backend
+declares as a known deviation runs as a strict expected failure; each test gets a
+timeout that dumps every thread's stack (pytest-timeout, thread method);
+``--anythread-select PREFIX`` keeps only the clauses whose id starts with PREFIX or whose
+section is PREFIX; and ``--anythread-report FILE`` writes every test's outcome, by clause,
+as JSON (what ``anythread certify`` renders).  Under ``-n N`` the plugin switches
+pytest-xdist from ``--dist load`` to ``--dist loadgroup`` so that the tests of
+process-wide state (one ``xdist_group``) run one after another in one worker.
 
 Whatever it does applies only to the suite's own test items: it must never touch the
 items of another project's run, and it sees backends only through the public registry.
@@ -101,6 +106,14 @@ def _requested(config: pytest.Config) -> list[str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The one thing registered in every run: the suite's marker, so that importing a
+    # contract test module (as the project's catalogue test does) works under
+    # --strict-markers.  It changes no test.
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(*ids): the anythread contract clauses (anythread_contract.clauses) "
+        "that this test checks",
+    )
     names = _requested(config)
     if not names:
         return
@@ -125,11 +138,14 @@ def _is_contract(obj: Any) -> bool:
 
 
 def _backend(state: _State, name: str) -> Any:
+    if name in state.load_errors:
+        pytest.fail(state.load_errors[name], pytrace=False)
     if name not in state.backends:
         try:
             state.backends[name] = anythread.get_backend(name)
         except LookupError as exc:
-            raise pytest.UsageError(f"anythread contract suite: {exc}") from exc
+            state.load_errors[name] = f"anythread contract suite: {exc}"
+            pytest.fail(state.load_errors[name], pytrace=False)
     return state.backends[name]
 
 
@@ -138,9 +154,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     state = metafunc.config.stash.get(_STATE, None)
     if state is None:
-        raise pytest.UsageError(
+        pytest.fail(
             "the anythread contract suite needs a backend: pass --anythread-backend NAME "
-            f"(repeatable, or 'all'), or set {BACKEND_ENV}=NAME"
+            f"(repeatable, or 'all'), or set {BACKEND_ENV}=NAME",
+            pytrace=False,
         )
     backends = [_backend(state, name) for name in state.names]
     if "backend_name" in metafunc.fixturenames:
@@ -239,13 +256,13 @@ def _apply_backend_marks(item: pytest.Item, name: str, backend: Any, clauses: li
 
 def _guess(state: _State, nodeid: str) -> tuple[str, list[str]]:
     """Attribute a report without our properties (a crashed worker) to backend/clauses."""
-    from anythread_contract.inventory import test_functions
+    from anythread_contract.inventory import contract_test_clauses
 
     base, _, params = nodeid.partition("[")
     parts = set(params.rstrip("]").split("-")) if params else set()
     name = next((n for n in state.names if n in parts or f"[{n}" in nodeid), "")
     short = base.rpartition("/")[2]
-    for key, clauses in test_functions():
+    for key, clauses in contract_test_clauses():
         if short == key:
             return name, list(clauses)
     return name, []

@@ -41,7 +41,7 @@ def test_factories_return_new_objects(backend: Any, factory: str) -> None:
     assert make() is not make()
 
 
-def _blocked_worker(backend: Any) -> tuple[Any, Any]:
+def _blocked_worker(backend: Any, daemon: bool = True) -> tuple[Any, Any]:
     release = backend.Event()
     started = backend.Event()
 
@@ -49,7 +49,7 @@ def _blocked_worker(backend: Any) -> tuple[Any, Any]:
         started.set()
         release.wait(LONG)
 
-    worker = spawn(backend, body)
+    worker = spawn(backend, body, daemon=daemon)
     assert started.wait(LONG)
     return worker, release
 
@@ -153,7 +153,7 @@ def _assert_in(thread: Any, threads: list[Any]) -> None:
 
 @clause("MOD-ENUM-01")
 def test_enumerate_lists_alive_threads_daemons_and_main(backend: Any) -> None:
-    plain, release_plain = _blocked_worker(backend)
+    plain, release_plain = _blocked_worker(backend, daemon=False)
     release = backend.Event()
     started = backend.Event()
 

@@ -31,6 +31,7 @@ def _parked(backend: Any, **kwargs: Any) -> tuple[Any, Any, Any]:
         started.set()
         release.wait(LONG)
 
+    kwargs.setdefault("daemon", True)  # a wrong backend must not keep the process alive
     thread = backend.Thread(target=body, **kwargs)
     thread.start()
     assert started.wait(LONG)
@@ -123,7 +124,7 @@ class TestLifecycle:
             inside.append(backend.current_thread().is_alive())
             release.wait(LONG)
 
-        thread = backend.Thread(target=body)
+        thread = backend.Thread(target=body, daemon=True)
         assert thread.is_alive() is False
         thread.start()
         try:
@@ -145,7 +146,7 @@ class TestLifecycle:
             settle(backend)
             steps.append("ended")
 
-        thread = backend.Thread(target=body)
+        thread = backend.Thread(target=body, daemon=True)
         thread.start()
         release.set()
         assert thread.join() is None
@@ -287,12 +288,12 @@ class TestDaemon:
         thread, release, _ = _parked(backend)
         try:
             with pytest.raises(RuntimeError):
-                thread.daemon = True
+                thread.daemon = False
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 with pytest.raises(RuntimeError):
-                    thread.setDaemon(True)
-            assert thread.daemon is False
+                    thread.setDaemon(False)
+            assert thread.daemon is True
         finally:
             _finish(thread, release)
 

@@ -1,0 +1,133 @@
+"""The contract suite tells a wrong backend from a right one.
+
+Each backend in ``tests/broken_backends/anythread_broken.py`` is the stdlib backend with
+one clause broken.  Each test certifies one of them through the real command
+(``python -m anythread certify NAME --json FILE``, the backend registered through
+``ANYTHREAD_PLUGINS``) and checks that it is rejected with the expected clause among
+the failures, in the JSON and in the printed report.  ``--select`` limits each run to the
+area of the broken clause, which keeps the whole file to well under a minute.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+BROKEN_DIR = Path(__file__).resolve().parent / "broken_backends"
+
+
+def _load_broken() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "anythread_broken", BROKEN_DIR / "anythread_broken.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while building
+    spec.loader.exec_module(module)
+    return module
+
+
+broken_backends = _load_broken()
+BROKEN: dict[str, Any] = broken_backends.BROKEN
+
+
+def certify(tmp_path: Path, name: str, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
+    """Run ``anythread certify NAME --json FILE ARGS`` with the broken backends registered."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
+    env["ANYTHREAD_PLUGINS"] = "anythread_broken:plugin"
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(BROKEN_DIR), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    )
+    report = tmp_path / "report.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "anythread", "certify", name, "--json", str(report), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    data = json.loads(report.read_text()) if report.exists() else None
+    return proc, data
+
+
+def outcomes(report: Any) -> dict[str, str]:
+    return {clause["id"]: clause["outcome"] for clause in report["clauses"]}
+
+
+def test_at_least_twenty_broken_backends() -> None:
+    assert len(BROKEN) >= 20
+    assert len({b.clause for b in BROKEN.values()}) >= 20
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broken", list(BROKEN.values()), ids=list(BROKEN))
+def test_broken_backend_is_rejected(tmp_path: Path, broken: Any) -> None:
+    proc, report = certify(
+        tmp_path,
+        broken.name,
+        "--select",
+        broken.select,
+        "-n",
+        broken.workers,
+        "--timeout",
+        str(broken.timeout),
+        "--run-timeout",
+        "90",
+    )
+    assert report is not None, proc.stdout + proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert report["certified"] is False
+    failed = [cid for cid, outcome in outcomes(report).items() if outcome == "failed"]
+    assert broken.clause in failed, proc.stdout
+    assert "NOT CERTIFIED" in proc.stdout
+    assert f"  {broken.clause} (" in proc.stdout, "the failing clause is named in the report"
+    entry = next(c for c in report["clauses"] if c["id"] == broken.clause)
+    assert entry["reason"], "a failing clause carries the failure"
+
+
+@pytest.mark.slow
+def test_missing_capability_skips_with_its_description(tmp_path: Path) -> None:
+    # This double's timeouts return early, but it says it lacks true timeouts.
+    proc, report = certify(
+        tmp_path, "declares-no-true-timeouts", "--select", "LOCK-ACQ-TIMEOUT", "-n", "0"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    entry = next(c for c in report["clauses"] if c["id"] == "LOCK-ACQ-TIMEOUT-02")
+    assert entry["outcome"] == "skipped"
+    assert "true-timeouts" in entry["reason"]
+    assert "real monotonic clock" in entry["reason"]
+    assert outcomes(report)["LOCK-ACQ-TIMEOUT-01"] == "passed"
+    assert "Skipped clauses:" in proc.stdout
+
+
+@pytest.mark.slow
+def test_declared_deviation_is_an_expected_failure(tmp_path: Path) -> None:
+    proc, report = certify(
+        tmp_path, "declares-early-timeouts", "--select", "LOCK-ACQ-TIMEOUT", "-n", "0"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    entry = next(c for c in report["clauses"] if c["id"] == "LOCK-ACQ-TIMEOUT-02")
+    assert entry["outcome"] == "xfailed"
+    assert "timeouts return early (test double)" in entry["reason"]
+    assert report["certified"] is False, "a partial run never certifies"
+
+
+@pytest.mark.slow
+def test_stale_deviation_is_a_failure(tmp_path: Path) -> None:
+    proc, report = certify(
+        tmp_path, "declares-stale-deviation", "--select", "LOCK-ACQ-TIMEOUT-02", "-n", "0"
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    entry = next(c for c in report["clauses"] if c["id"] == "LOCK-ACQ-TIMEOUT-02")
+    assert entry["outcome"] == "failed"
+    assert "XPASS(strict)" in entry["reason"]
