@@ -45,6 +45,7 @@ PROCESS_WIDE = "anythread-process-wide"
 
 _PACKAGE = "anythread_contract."
 _DEFAULT_TIMEOUT = 60.0
+_LOADGROUP = "anythread_contract_loadgroup"
 
 
 @dataclass
@@ -130,6 +131,19 @@ def pytest_configure(config: pytest.Config) -> None:
     # the distribution of grouped tests changes, and only the suite's are grouped.
     if config.pluginmanager.hasplugin("xdist") and getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"
+    # xdist workers re-parse the command line, so the switch is passed on to them
+    # (pytest_configure_node below) and applied here, where xdist reads it.
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and workerinput.get(_LOADGROUP):
+        config.option.loadgroup = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Tell each xdist worker that this run distributes with ``loadgroup``."""
+    config = node.config
+    if _STATE in config.stash and config.getvalue("dist") == "loadgroup":
+        node.workerinput[_LOADGROUP] = True
 
 
 def _is_contract(obj: Any) -> bool:
