@@ -443,3 +443,117 @@ class Kernel(Protocol):
 def missing_attributes(obj: object, names: Iterable[str]) -> list[str]:
     """Return the names in ``names`` that ``obj`` lacks (a helper for clear errors)."""
     return [name for name in names if not hasattr(obj, name)]
+
+
+# --------------------------------------------------------------------------- kernel extras
+#
+# Optional primitives a kernel may offer.  :func:`anythread.from_kernel` uses one only when
+# the kernel declares it by implementing the small Protocol below (checked once, with
+# ``isinstance``, when the backend is built); it never guesses from loose attributes.
+
+
+@runtime_checkable
+class OwnedLock(Protocol):
+    """A reentrant lock that :class:`Condition` can fully release while waiting.
+
+    These are the three methods CPython's ``Condition`` looks for on its lock: whether the
+    calling thread owns it, release it whatever its recursion level (returning the state
+    to restore), and take it back with that state.
+    """
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool: ...
+    def release(self) -> None: ...
+    def _is_owned(self) -> bool: ...
+    def _release_save(self) -> Any: ...
+    def _acquire_restore(self, state: Any, /) -> None: ...
+
+
+@runtime_checkable
+class KernelRLock(Protocol):
+    """Extra: the kernel has a native reentrant lock (used instead of the Python one)."""
+
+    def allocate_rlock(self) -> OwnedLock:
+        """Return a new unlocked reentrant lock satisfying :class:`OwnedLock`."""
+        ...
+
+
+@runtime_checkable
+class KernelCheckedLocks(Protocol):
+    """Extra: the kernel's locks check ``acquire()`` arguments exactly like CPython's.
+
+    When ``locks_check_arguments`` is true, ``Lock()`` hands out the kernel's lock itself
+    (no wrapper in the call path); otherwise the semantics layer wraps it in a lock that
+    checks its arguments first.
+    """
+
+    locks_check_arguments: bool
+
+
+@runtime_checkable
+class KernelStackSize(Protocol):
+    """Extra: the kernel can change the stack size of threads it starts."""
+
+    def stack_size(self, size: int = 0, /) -> int:
+        """Return the current stack size; with ``size``, set it for new threads.
+
+        :raises ValueError: if ``size`` is invalid (the size is then unchanged).
+        """
+        ...
+
+
+@runtime_checkable
+class KernelForkHooks(Protocol):
+    """Extra: the kernel can run a callback in the child after ``os.fork()``."""
+
+    def register_after_fork(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` in the child process, in the forking thread, after a fork."""
+        ...
+
+
+@runtime_checkable
+class KernelExitHook(Protocol):
+    """Extra: the kernel can run a callback when the main thread has finished.
+
+    The callback must run before the interpreter starts finalizing (threads can still be
+    started), and the program must wait for it to return.  Without this extra, the
+    semantics layer uses :func:`atexit.register`.
+    """
+
+    def register_exit_hook(self, callback: Callable[[], object]) -> None:
+        """Arrange for ``callback()`` to run once, after the main thread has finished."""
+        ...
+
+
+@runtime_checkable
+class KernelMainThread(Protocol):
+    """Extra: the kernel knows which thread is the program's main thread.
+
+    Without this extra, the thread that calls :func:`anythread.from_kernel` is the main
+    thread of the new backend.
+    """
+
+    def main_thread_ids(self) -> tuple[int, int | None]:
+        """Return ``(ident, native_id)`` of the main thread (``native_id`` may be None)."""
+        ...
+
+
+#: The optional kernel extras, in the order the documentation lists them.
+KERNEL_EXTRAS: tuple[type, ...] = (
+    KernelCheckedLocks,
+    KernelRLock,
+    KernelStackSize,
+    KernelMainThread,
+    KernelForkHooks,
+    KernelExitHook,
+)
+
+__all__ += [
+    "KERNEL_EXTRAS",
+    "KernelCheckedLocks",
+    "KernelExitHook",
+    "KernelForkHooks",
+    "KernelMainThread",
+    "KernelRLock",
+    "KernelStackSize",
+    "OwnedLock",
+]

@@ -1,0 +1,130 @@
+"""The ``pure`` backend: the ``_thread`` module as a kernel, plus the semantics layer.
+
+Every object above the primitive lock is anythread's own Python code
+(:mod:`anythread.semantics`); the kernel is the public part of ``_thread`` and
+``time``.  It also declares the kernel extras that ``_thread`` can honour:
+
+* its locks check their arguments like CPython's (``Lock()`` is ``_thread``'s lock);
+* ``stack_size`` (``_thread.stack_size``);
+* the main thread's identifiers (``threading.main_thread()``, read once);
+* fork hooks (:func:`os.register_at_fork`): the child keeps only the forking thread;
+* an exit hook: threads started with ``_thread`` are not joined by the interpreter, so
+  when the first non-daemon thread starts, a small non-daemon ``threading.Thread``
+  waits for the main thread to finish and then runs the exit rule.  The interpreter
+  joins that helper before it finalizes, so the backend's non-daemon threads are waited
+  for exactly when CPython waits for its own (and may still start threads meanwhile,
+  which :func:`atexit` callbacks cannot on Python 3.12).
+
+It exports one object, :data:`backend`.
+"""
+
+from __future__ import annotations
+
+import _thread
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from anythread.protocols import Capability, KernelLock
+from anythread.semantics import from_kernel
+
+__all__ = ["backend"]
+
+
+class ThreadKernel:
+    """The ``_thread`` module seen as an anythread kernel (with its extras)."""
+
+    TIMEOUT_MAX: float = _thread.TIMEOUT_MAX
+    locks_check_arguments = True
+
+    def __init__(self) -> None:
+        self._exit_callbacks: list[Callable[[], object]] = []
+        self._exit_lock = _thread.allocate_lock()
+        self._watcher_started = False
+        self._fork_callbacks: list[Callable[[], object]] = []
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._after_fork_in_child)
+
+    # ------------------------------------------------------------------ primitives
+
+    @staticmethod
+    def allocate_lock() -> KernelLock:
+        return _thread.allocate_lock()
+
+    @staticmethod
+    def start_new_thread(
+        function: Callable[..., object],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+    ) -> int:
+        if kwargs is None:
+            return _thread.start_new_thread(function, args)
+        return _thread.start_new_thread(function, args, kwargs)
+
+    get_ident = staticmethod(_thread.get_ident)
+    get_native_id = staticmethod(_thread.get_native_id)
+    sleep = staticmethod(time.sleep)
+    monotonic = staticmethod(time.monotonic)
+
+    # ------------------------------------------------------------------ extras
+
+    @staticmethod
+    def stack_size(size: int = 0, /) -> int:
+        return _thread.stack_size(size)
+
+    @staticmethod
+    def main_thread_ids() -> tuple[int, int | None]:
+        import threading
+
+        main = threading.main_thread()
+        ident = main.ident
+        assert ident is not None
+        return ident, main.native_id
+
+    def register_after_fork(self, callback: Callable[[], object]) -> None:
+        self._fork_callbacks.append(callback)
+
+    def register_exit_hook(self, callback: Callable[[], object]) -> None:
+        with self._exit_lock:
+            self._exit_callbacks.append(callback)
+            if self._watcher_started:
+                return
+            self._watcher_started = True
+        # The only public way for a program to make the interpreter wait at exit is a
+        # non-daemon threading.Thread; this one waits for the main thread, then runs
+        # the callbacks.
+        import threading
+
+        watcher = threading.Thread(
+            target=self._run_exit_callbacks,
+            args=(threading.main_thread(),),
+            name="anythread-pure-exit",
+            daemon=False,
+        )
+        watcher.start()
+
+    def _run_exit_callbacks(self, main: Any) -> None:
+        main.join()
+        while True:
+            with self._exit_lock:
+                if not self._exit_callbacks:
+                    self._watcher_started = False
+                    return
+                callback = self._exit_callbacks.pop(0)
+            callback()
+
+    def _after_fork_in_child(self) -> None:
+        # The watcher thread did not survive the fork; the worlds re-arm it on demand.
+        self._exit_lock = _thread.allocate_lock()
+        self._exit_callbacks = []
+        self._watcher_started = False
+        for callback in self._fork_callbacks:
+            callback()
+
+    def __repr__(self) -> str:
+        return "<anythread _thread kernel>"
+
+
+#: The backend object: ``_thread`` + :mod:`anythread.semantics`.
+backend = from_kernel(ThreadKernel(), "pure", capabilities=frozenset(Capability))

@@ -1,0 +1,110 @@
+"""Argument checks and deadline arithmetic shared by every object of the semantics layer.
+
+Every blocking call of the threading API takes a timeout, and CPython checks it the same
+way everywhere; this module holds those checks (with CPython's exception types and
+messages) and the one waiting loop that turns a timeout into a deadline measured on the
+kernel's clock.  It must not import ``threading`` and must not read any clock but the
+kernel's :meth:`~anythread.protocols.Kernel.monotonic`.
+"""
+
+from __future__ import annotations
+
+import operator
+import sys
+from collections.abc import Callable
+
+from anythread.protocols import KernelLock
+
+__all__ = [
+    "check_lock_timeout",
+    "check_wait_timeout",
+    "wait_lock",
+]
+
+# CPython 3.13 reworded the message for a negative lock timeout; match the running one.
+_NEGATIVE_LOCK_TIMEOUT = (
+    "timeout value must be a non-negative number"
+    if sys.version_info >= (3, 13)
+    else "timeout value must be positive"
+)
+
+
+def _as_seconds(timeout: object) -> float:
+    # CPython accepts a float or anything with __index__, and its TypeError says so.
+    if isinstance(timeout, float):
+        return timeout
+    if isinstance(timeout, int):
+        return float(timeout)
+    return float(operator.index(timeout))  # type: ignore[arg-type]
+
+
+def check_lock_timeout(blocking: object, timeout: object, timeout_max: float) -> float:
+    """Check the arguments of ``Lock.acquire``/``RLock.acquire``; return the timeout.
+
+    ``-1`` means "wait forever".
+
+    :raises ValueError: if a timeout is given with ``blocking=False``, or the timeout is
+        NaN or negative (other than -1).
+    :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
+    :raises TypeError: if the timeout is not a number.
+    """
+    seconds = _as_seconds(timeout)
+    if not blocking and seconds != -1:
+        raise ValueError("can't specify a timeout for a non-blocking call")
+    if seconds != seconds:
+        raise ValueError("Invalid value NaN (not a number)")
+    if seconds < 0 and seconds != -1:
+        raise ValueError(_NEGATIVE_LOCK_TIMEOUT)
+    if seconds > timeout_max:
+        raise OverflowError("timeout value is too large")
+    return seconds
+
+
+def check_wait_timeout(timeout: object, timeout_max: float) -> float | None:
+    """Check the timeout of a wait (Condition, Event, Semaphore, Barrier, join).
+
+    ``None`` means "wait forever"; a negative timeout is a timeout that has already
+    expired, as in CPython.
+
+    :raises ValueError: if the timeout is NaN.
+    :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
+    :raises TypeError: if the timeout is neither None nor a number.
+    """
+    if timeout is None:
+        return None
+    try:
+        seconds = _as_seconds(timeout)
+    except TypeError:
+        raise TypeError(
+            f"timeout must be a number or None, not {type(timeout).__name__}"
+        ) from None
+    if seconds != seconds:
+        raise ValueError("Invalid value NaN (not a number)")
+    if seconds > timeout_max:
+        raise OverflowError("timeout value is too large")
+    return seconds
+
+
+def wait_lock(
+    lock: KernelLock,
+    timeout: float | None,
+    monotonic: Callable[[], float],
+    timeout_max: float,
+) -> bool:
+    """Acquire the kernel lock ``lock``, waiting at most ``timeout`` seconds.
+
+    The deadline is computed once from the kernel's clock; if the kernel's acquire comes
+    back early, the remainder is waited again, so the wait never ends before the
+    deadline.  ``None`` waits forever; zero or less tries once without blocking.
+    """
+    if timeout is None:
+        return lock.acquire()
+    if timeout <= 0:
+        return lock.acquire(False)
+    deadline = monotonic() + timeout
+    while True:
+        if lock.acquire(True, min(timeout, timeout_max)):
+            return True
+        timeout = deadline - monotonic()
+        if timeout <= 0:
+            return False

@@ -1,0 +1,155 @@
+"""``local``: objects whose attributes have a separate value in each thread.
+
+Each ``local`` object owns a :class:`LocalImpl` that maps a thread identifier to that
+thread's attribute dictionary.  Attribute access looks up the calling thread's
+dictionary and serves plain attributes from it directly; anything else (methods,
+properties and other descriptors, class attributes, missing names) goes through the
+generic lookup rules of ``object.__getattribute__`` with that dictionary standing in
+for the instance's ``__dict__``.  A thread that first touches the object gets a fresh
+dictionary, and a subclass's ``__init__`` runs again in it with the original arguments.
+When a thread started by the backend ends, its values are dropped.
+
+This module must not import ``threading`` nor use ``_thread._local``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anythread.semantics.world import World
+
+__all__ = ["LocalImpl", "make_local"]
+
+_MISSING = object()
+
+
+class LocalImpl:
+    """The per-thread dictionaries of one ``local`` object (and its init arguments)."""
+
+    __slots__ = ("__weakref__", "args", "dicts", "kwargs")
+
+    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.dicts: dict[int, dict[str, Any]] = {}
+        self.args = args
+        self.kwargs = kwargs
+
+
+def _class_attribute(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        try:
+            return klass.__dict__[name]
+        except KeyError:
+            pass
+    return _MISSING
+
+
+def _is_data_descriptor(attr: Any) -> bool:
+    kind = type(attr)
+    return hasattr(kind, "__set__") or hasattr(kind, "__delete__")
+
+
+def make_local(world: World) -> type[Any]:
+    """Return the ``local`` class of ``world``."""
+    get_ident = world.kernel.get_ident
+    note_local = world.note_local
+    object_getattribute = object.__getattribute__
+    object_setattr = object.__setattr__
+
+    def thread_dict(obj: Any) -> dict[str, Any]:
+        impl: LocalImpl = object_getattribute(obj, "_local__impl")
+        ident = get_ident()
+        try:
+            return impl.dicts[ident]
+        except KeyError:
+            pass
+        # First use of this object in this thread: a fresh dictionary, then the
+        # subclass's __init__ again, with the arguments the object was created with.
+        values: dict[str, Any] = {}
+        impl.dicts[ident] = values
+        note_local(ident, impl)
+        init = type(obj).__init__
+        if init is not object.__init__:
+            init(obj, *impl.args, **impl.kwargs)
+        return values
+
+    def generic_getattr(obj: Any, name: str, values: dict[str, Any]) -> Any:
+        cls = type(obj)
+        attr = _class_attribute(cls, name)
+        if attr is not _MISSING:
+            getter = getattr(type(attr), "__get__", None)
+            if getter is not None and _is_data_descriptor(attr):
+                return getter(attr, obj, cls)
+        if name in values:
+            return values[name]
+        if attr is not _MISSING:
+            getter = getattr(type(attr), "__get__", None)
+            if getter is not None:
+                return getter(attr, obj, cls)
+            return attr
+        raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+
+    class local:  # noqa: N801 - the spec's name
+        """Thread-local data: each thread sees its own values of the attributes.
+
+        Spec: 16.2 local.  Subclasses may define ``__init__``; it runs once in each
+        thread that uses the object, with the arguments given at creation.
+
+        :raises TypeError: if arguments are given and the class does not define
+            ``__init__``.
+        """
+
+        __slots__ = ("__weakref__", "_local__impl")
+
+        def __new__(cls, /, *args: Any, **kwargs: Any) -> Any:
+            if (args or kwargs) and cls.__init__ is object.__init__:
+                raise TypeError("Initialization arguments are not supported")
+            self = object.__new__(cls)
+            impl = LocalImpl(args, kwargs)
+            object_setattr(self, "_local__impl", impl)
+            # The creating thread's dictionary exists before __init__ runs (Python calls
+            # __init__ itself, right after __new__).
+            ident = get_ident()
+            impl.dicts[ident] = {}
+            note_local(ident, impl)
+            return self
+
+        def __getattribute__(self, name: str) -> Any:
+            values = thread_dict(self)
+            if name == "__dict__":
+                return values
+            try:
+                return values[name]
+            except KeyError:
+                pass
+            return generic_getattr(self, name, values)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name == "__dict__":
+                raise AttributeError(
+                    f"{type(self).__name__!r} object attribute '__dict__' is read-only"
+                )
+            values = thread_dict(self)
+            attr = _class_attribute(type(self), name)
+            if attr is not _MISSING and hasattr(type(attr), "__set__"):
+                type(attr).__set__(attr, self, value)
+                return
+            values[name] = value
+
+        def __delattr__(self, name: str) -> None:
+            if name == "__dict__":
+                raise AttributeError(
+                    f"{type(self).__name__!r} object attribute '__dict__' is read-only"
+                )
+            values = thread_dict(self)
+            attr = _class_attribute(type(self), name)
+            if attr is not _MISSING and hasattr(type(attr), "__delete__"):
+                type(attr).__delete__(attr, self)
+                return
+            try:
+                del values[name]
+            except KeyError:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}"
+                ) from None
+
+    return local

@@ -1,0 +1,144 @@
+"""Semaphore and BoundedSemaphore: a counter guarded by one kernel lock.
+
+The uncontended path takes the kernel lock, adjusts the counter and returns; only when
+the counter is zero does ``acquire()`` wait, on a :class:`Condition` that shares the same
+kernel lock, and only when someone waits does ``release()`` notify it.  That keeps the
+common path several times cheaper than a condition-based semaphore while blocking
+exactly like one.  This module must not import ``threading``.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from anythread.semantics._checks import check_wait_timeout
+from anythread.semantics.world import World
+
+__all__ = ["make_semaphores"]
+
+
+def make_semaphores(world: World, condition_class: type[Any]) -> tuple[type[Any], type[Any]]:
+    """Return the ``Semaphore`` and ``BoundedSemaphore`` classes of ``world``."""
+    kernel = world.kernel
+    allocate_lock = world.lock_factory
+    monotonic = kernel.monotonic
+    timeout_max = kernel.TIMEOUT_MAX
+
+    class Semaphore:
+        """A counter that ``acquire()`` decrements, waiting while it is zero, and
+        ``release()`` increments.
+
+        Spec: 16.2.5 (Semaphore Objects).
+
+        :param value: the initial value of the counter (default 1).
+        :raises ValueError: if ``value`` is negative.
+        """
+
+        def __init__(self, value: int = 1) -> None:
+            if value < 0:
+                raise ValueError("semaphore initial value must be >= 0")
+            self._mutex = allocate_lock()
+            self._cond = condition_class(self._mutex)
+            self._waiters = self._cond._waiters
+            self._value = value
+
+        def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+            """Decrement the counter, waiting while it is zero.
+
+            Spec: 16.2.5 acquire().  With ``blocking=False``, return False at once
+            instead of waiting; with a ``timeout``, wait at most that many seconds and
+            return False if the counter stayed zero.  Return True otherwise.
+
+            :raises ValueError: if a timeout is given with ``blocking=False``.
+            """
+            if not blocking and timeout is not None:
+                raise ValueError("can't specify timeout for non-blocking acquire")
+            with self._mutex:
+                if self._value:
+                    self._value -= 1
+                    return True
+                if not blocking:
+                    return False
+                return self._wait(timeout)
+
+        def _wait(self, timeout: float | None) -> bool:
+            # Called with the mutex held and the counter at zero.
+            seconds = check_wait_timeout(timeout, timeout_max)
+            if seconds is None:
+                while not self._value:
+                    self._cond._wait_owned(None)
+            else:
+                deadline = monotonic() + seconds
+                while not self._value:
+                    remaining = deadline - monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._cond._wait_owned(remaining)
+            self._value -= 1
+            return True
+
+        __enter__ = acquire
+
+        def release(self, n: int = 1) -> None:
+            """Increment the counter by ``n``, waking up to ``n`` waiting threads.
+
+            Spec: 16.2.5 release().
+
+            .. versionadded:: 3.9 (Python) the ``n`` parameter.
+
+            :raises ValueError: if ``n`` is less than 1.
+            """
+            if n < 1:
+                raise ValueError("n must be one or more")
+            with self._mutex:
+                self._value += n
+                if self._waiters:
+                    self._cond._notify_owned(n)
+
+        def __exit__(
+            self,
+            exc_type: type[BaseException] | None,
+            exc: BaseException | None,
+            tb: TracebackType | None,
+        ) -> None:
+            self.release()
+
+        def __repr__(self) -> str:
+            return f"<anythread.{type(self).__name__} at {id(self):#x}: value={self._value}>"
+
+    class BoundedSemaphore(Semaphore):
+        """A semaphore that may never be released above its initial value.
+
+        Spec: 16.2 BoundedSemaphore().
+
+        :raises ValueError: from ``release()`` if the counter would exceed the initial
+            value.
+        """
+
+        def __init__(self, value: int = 1) -> None:
+            Semaphore.__init__(self, value)
+            self._initial_value = value
+
+        def release(self, n: int = 1) -> None:
+            """Increment the counter by ``n``, as :meth:`Semaphore.release` does.
+
+            :raises ValueError: if ``n`` is less than 1, or if the counter would go above
+                its initial value ("Semaphore released too many times").
+            """
+            if n < 1:
+                raise ValueError("n must be one or more")
+            with self._mutex:
+                if self._value + n > self._initial_value:
+                    raise ValueError("Semaphore released too many times")
+                self._value += n
+                if self._waiters:
+                    self._cond._notify_owned(n)
+
+        def __repr__(self) -> str:
+            return (
+                f"<anythread.{type(self).__name__} at {id(self):#x}: "
+                f"value={self._value}/{self._initial_value}>"
+            )
+
+    return Semaphore, BoundedSemaphore

@@ -1,0 +1,503 @@
+"""Thread, Timer, the main thread, dummy threads, and the functions that list them.
+
+:class:`ThreadBase` is the whole lifecycle of a thread written once: ``start()`` asks the
+kernel for a thread and waits until it is registered, the new thread runs ``run()``
+(with the world's trace and profile functions installed), hands an escaping exception to
+the backend's ``excepthook``, then unregisters itself, drops its ``local`` values and
+releases the kernel lock that ``join()`` waits on.  :func:`make_thread_classes` derives
+the classes of one world from it (``Thread``, ``Timer``, ``_MainThread``,
+``_DummyThread``) together with ``current_thread``, ``main_thread``, ``enumerate`` and
+``active_count``.
+
+This module must not import ``threading``, must not use CPython's private thread
+internals, and waits only on kernel locks.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
+from anythread.protocols import KernelLock
+from anythread.semantics._checks import check_wait_timeout, wait_lock
+from anythread.semantics.world import World
+
+__all__ = ["ThreadBase", "TimerBase", "make_thread_classes"]
+
+_INITIAL, _STARTING, _STARTED, _STOPPED = range(4)
+
+# CPython 3.13 turned the error for joining a dummy thread into a RuntimeError.
+_DUMMY_JOIN_ERROR: type[Exception] = (
+    RuntimeError if sys.version_info >= (3, 13) else AssertionError
+)
+
+
+class ThreadBase:
+    """A thread of control: the behaviour of ``threading.Thread``.
+
+    Spec: 16.2.1 (Thread Objects).  Users subclass the per-backend ``Thread`` class and
+    override only ``__init__()`` and ``run()``.
+
+    :param group: must be None (reserved for a future ThreadGroup class).
+    :param target: the callable that :meth:`run` invokes, or None.
+    :param name: the thread's name; by default ``"Thread-N"``, followed by the target's
+        name in parentheses when it has one.
+    :param args: positional arguments for ``target``.
+    :param kwargs: keyword arguments for ``target``.
+    :param daemon: whether the thread is a daemon; by default, inherited from the
+        creating thread.
+    :raises AssertionError: if ``group`` is not None (as CPython does).
+    """
+
+    _world: ClassVar[World]
+    _is_dummy: ClassVar[bool] = False
+    _initialized = False
+
+    def __init__(
+        self,
+        group: None = None,
+        target: Callable[..., object] | None = None,
+        name: object = None,
+        args: Iterable[Any] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        *,
+        daemon: bool | None = None,
+    ) -> None:
+        if group is not None:
+            raise AssertionError("group argument must be None for now")
+        world = self._world
+        if name:
+            name = str(name)
+        else:
+            name = world.new_name("Thread-%d")
+            if target is not None:
+                target_name = getattr(target, "__name__", None)
+                if isinstance(target_name, str):
+                    name = f"{name} ({target_name})"
+        self._target = target
+        self._name: str = name  # type: ignore[assignment]
+        self._args = args
+        self._kwargs = {} if kwargs is None else kwargs
+        if daemon is None:
+            daemon = world.current_thread().daemon
+        self._daemonic = bool(daemon)
+        self._ident: int | None = None
+        self._native_id: int | None = None
+        self._state = _INITIAL
+        self._done: KernelLock = world.kernel.allocate_lock()
+        self._done.acquire()
+        self._started_signal: KernelLock | None = None
+        # Like CPython: remember stderr now, in case sys.stderr is gone at exit time.
+        self._stderr = sys.stderr
+        self._initialized = True
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Start the thread's activity: arrange for :meth:`run` to be called in a new
+        thread of control, and return once the new thread is alive.
+
+        Spec: 16.2.1 start().
+
+        :raises RuntimeError: if called more than once on the same thread object, or if
+            ``Thread.__init__()`` was not called.
+        """
+        if not self._initialized:
+            raise RuntimeError("thread.__init__() not called")
+        world = self._world
+        kernel = world.kernel
+        with world.lock:
+            if self._state != _INITIAL:
+                raise RuntimeError("threads can only be started once")
+            self._state = _STARTING
+            world.limbo[id(self)] = self
+        signal = kernel.allocate_lock()
+        signal.acquire()
+        self._started_signal = signal
+        if not self._daemonic:
+            world.arm_exit_rule()
+        try:
+            kernel.start_new_thread(self._bootstrap, ())
+        except BaseException:
+            with world.lock:
+                world.limbo.pop(id(self), None)
+                self._state = _INITIAL
+            raise
+        # Wait until the new thread is registered: afterwards is_alive(), ident and
+        # native_id are all set, as CPython guarantees.
+        signal.acquire()
+
+    def _bootstrap(self) -> None:
+        world = self._world
+        kernel = world.kernel
+        try:
+            ident = kernel.get_ident()
+            self._ident = ident
+            self._native_id = kernel.get_native_id()
+            with world.lock:
+                stale = world.active.get(ident)
+                world.limbo.pop(id(self), None)
+                world.active[ident] = self
+                self._state = _STARTED
+            if stale is not None:
+                # The identifier was recycled: whatever held it (an alien thread seen as
+                # a dummy) has ended, and its thread-local values go with it.
+                world.drop_thread_data(ident)
+            signal = self._started_signal
+            self._started_signal = None
+            if signal is not None:
+                signal.release()
+            if world.trace is not None:
+                sys.settrace(world.trace)
+            if world.profile is not None:
+                sys.setprofile(world.profile)
+            try:
+                self.run()
+            except BaseException:
+                world.invoke_excepthook(self)
+        finally:
+            self._mark_stopped()
+
+    def _mark_stopped(self) -> None:
+        world = self._world
+        ident = self._ident
+        with world.lock:
+            if self._state == _STOPPED:
+                return
+            self._state = _STOPPED
+            if ident is not None and world.active.get(ident) is self:
+                del world.active[ident]
+        if ident is not None:
+            world.drop_thread_data(ident)
+        self._done.release()
+
+    def _after_fork(self, *, alive: bool) -> None:
+        world = self._world
+        if alive:
+            self._ident = world.kernel.get_ident()
+            self._native_id = world.kernel.get_native_id()
+            self._done = world.kernel.allocate_lock()
+            self._done.acquire()
+            self._state = _STARTED
+        else:
+            self._done = world.kernel.allocate_lock()
+            self._state = _STOPPED
+
+    def run(self) -> None:
+        """The thread's activity: call ``target(*args, **kwargs)`` if a target was given.
+
+        Spec: 16.2.1 run().  Override it in a subclass.
+        """
+        try:
+            if self._target is not None:
+                self._target(*self._args, **self._kwargs)
+        finally:
+            # Break the reference cycle thread -> target -> thread, as CPython does.
+            del self._target, self._args, self._kwargs
+
+    def _wait_done(self, timeout: float | None) -> None:
+        world = self._world
+        done = self._done
+        if wait_lock(done, timeout, world.kernel.monotonic, world.kernel.TIMEOUT_MAX):
+            done.release()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the thread terminates, or until ``timeout`` seconds have passed.
+
+        Spec: 16.2.1 join().  Always returns None: call :meth:`is_alive` afterwards to
+        tell whether the wait timed out.  A thread can be joined many times.
+
+        :param timeout: seconds (a float) or None to wait for as long as it takes.
+        :raises RuntimeError: if the thread is the current thread, or has not been
+            started.
+        """
+        if not self._initialized:
+            raise RuntimeError("Thread.__init__() not called")
+        if self._state == _INITIAL:
+            raise RuntimeError("cannot join thread before it is started")
+        world = self._world
+        if self._ident is not None and self._ident == world.kernel.get_ident():
+            raise RuntimeError("cannot join current thread")
+        seconds = check_wait_timeout(timeout, world.kernel.TIMEOUT_MAX)
+        if self._state == _STOPPED:
+            return
+        self._wait_done(seconds)
+
+    def is_alive(self) -> bool:
+        """Return whether the thread is alive: from just before :meth:`run` starts until
+        just after it terminates.
+
+        Spec: 16.2.1 is_alive().
+        """
+        if not self._initialized:
+            raise AssertionError("Thread.__init__() not called")
+        return self._state == _STARTED
+
+    # ------------------------------------------------------------------ attributes
+
+    @property
+    def name(self) -> str:
+        """The thread's name, for identification only; several threads may share one."""
+        if not self._initialized:
+            raise AssertionError("Thread.__init__() not called")
+        return self._name
+
+    @name.setter
+    def name(self, name: object) -> None:
+        if not self._initialized:
+            raise AssertionError("Thread.__init__() not called")
+        self._name = str(name)
+
+    @property
+    def ident(self) -> int | None:
+        """The thread identifier (a nonzero integer), or None before the thread starts.
+
+        It stays available after the thread has exited; identifiers may be recycled.
+        """
+        if not self._initialized:
+            raise AssertionError("Thread.__init__() not called")
+        return self._ident
+
+    @property
+    def native_id(self) -> int | None:
+        """The kernel's native identifier of the thread, or None before it starts.
+
+        .. versionadded:: 3.8 (Python)
+        """
+        if not self._initialized:
+            raise AssertionError("Thread.__init__() not called")
+        return self._native_id
+
+    @property
+    def daemon(self) -> bool:
+        """Whether this is a daemon thread.
+
+        Inherited from the creating thread; it must be set before :meth:`start`.  The
+        program exits when no alive non-daemon thread is left.
+
+        :raises RuntimeError: on assignment after :meth:`start`.
+        """
+        if not self._initialized:
+            raise AssertionError("Thread.__init__() not called")
+        return self._daemonic
+
+    @daemon.setter
+    def daemon(self, daemonic: bool) -> None:
+        if not self._initialized:
+            raise RuntimeError("Thread.__init__() not called")
+        if self._state != _INITIAL:
+            raise RuntimeError("cannot set daemon status of active thread")
+        self._daemonic = bool(daemonic)
+
+    def isDaemon(self) -> bool:  # noqa: N802 - the spec's camelCase alias
+        """Old getter for :attr:`daemon` (deprecated, as in CPython 3.10+)."""
+        warnings.warn(
+            "isDaemon() is deprecated, get the daemon attribute instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.daemon
+
+    def setDaemon(self, daemonic: bool) -> None:  # noqa: N802
+        """Old setter for :attr:`daemon` (deprecated, as in CPython 3.10+)."""
+        warnings.warn(
+            "setDaemon() is deprecated, set the daemon attribute instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self.daemon = daemonic
+
+    def getName(self) -> str:  # noqa: N802
+        """Old getter for :attr:`name` (deprecated, as in CPython 3.10+)."""
+        warnings.warn(
+            "getName() is deprecated, get the name attribute instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.name
+
+    def setName(self, name: str) -> None:  # noqa: N802
+        """Old setter for :attr:`name` (deprecated, as in CPython 3.10+)."""
+        warnings.warn(
+            "setName() is deprecated, set the name attribute instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self.name = name
+
+    def __repr__(self) -> str:
+        if not self._initialized:
+            raise AssertionError("Thread.__init__() was not called")
+        status = "initial"
+        if self._state in (_STARTED, _STOPPED):
+            status = "started"
+        if self._state == _STOPPED:
+            status = "stopped"
+        if self._daemonic:
+            status += " daemon"
+        if self._ident is not None:
+            status += f" {self._ident}"
+        return f"<{type(self).__name__}({self._name}, {status})>"
+
+
+class TimerBase(ThreadBase):
+    """A thread that calls ``function(*args, **kwargs)`` after ``interval`` seconds,
+    unless :meth:`cancel` is called first.
+
+    Spec: 16.2.7 (Timer Objects).
+    """
+
+    _event_class: ClassVar[Callable[[], Any]]
+
+    def __init__(
+        self,
+        interval: float,
+        function: Callable[..., object],
+        args: Iterable[Any] | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        ThreadBase.__init__(self)
+        self.interval = interval
+        self.function = function
+        self.args = args if args is not None else []
+        self.kwargs = kwargs if kwargs is not None else {}
+        self.finished = self._event_class()
+
+    def cancel(self) -> None:
+        """Stop the timer, and cancel its action if it has not started yet."""
+        self.finished.set()
+
+    def run(self) -> None:
+        self.finished.wait(self.interval)
+        if not self.finished.is_set():
+            self.function(*self.args, **self.kwargs)
+        self.finished.set()
+
+
+class _MainThreadBase(ThreadBase):
+    """The thread of control the program started with: alive, and never a daemon."""
+
+    def __init__(self) -> None:
+        world = self._world
+        ThreadBase.__init__(self, name="MainThread", daemon=False)
+        self._ident, self._native_id = world.main_ids
+        self._state = _STARTED
+
+
+class _DummyThreadBase(ThreadBase):
+    """A thread started outside the backend (an *alien* thread), seen from inside it.
+
+    Always alive and daemonic; it cannot be joined.  It is forgotten when a thread
+    started by the backend reuses its identifier.
+    """
+
+    _is_dummy = True
+
+    def __init__(self) -> None:
+        world = self._world
+        ThreadBase.__init__(self, name=world.new_name("Dummy-%d"), daemon=True)
+        self._ident = world.kernel.get_ident()
+        self._native_id = world.kernel.get_native_id()
+        self._state = _STARTED
+        with world.lock:
+            world.active[self._ident] = self
+
+    def join(self, timeout: float | None = None) -> None:
+        raise _DUMMY_JOIN_ERROR("cannot join a dummy thread")
+
+    def is_alive(self) -> bool:
+        return True
+
+
+def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleNamespace:
+    """Build the thread classes and functions of ``world``.
+
+    Returns a namespace with ``Thread``, ``Timer``, ``current_thread``, ``main_thread``,
+    ``enumerate`` and ``active_count``; registers the main thread.
+    """
+    get_ident = world.kernel.get_ident
+    active = world.active
+
+    attrs: dict[str, Any] = {"_world": world, "__module__": "anythread"}
+    thread_cls = type("Thread", (ThreadBase,), dict(attrs, __qualname__="Thread"))
+    timer_cls = type(
+        "Timer",
+        (TimerBase, thread_cls),
+        dict(attrs, __qualname__="Timer", _event_class=staticmethod(event_class)),
+    )
+    main_cls = type("_MainThread", (_MainThreadBase, thread_cls), dict(attrs))
+    dummy_cls = type("_DummyThread", (_DummyThreadBase, thread_cls), dict(attrs))
+
+    def current_thread() -> Any:
+        """Return the Thread object of the calling thread (a dummy thread if the backend
+        did not start it).
+
+        Spec: 16.2 current_thread().
+        """
+        try:
+            return world.active[get_ident()]
+        except KeyError:
+            return dummy_cls()
+
+    def main_thread() -> Any:
+        """Return the main Thread object: the thread the program started with.
+
+        .. versionadded:: 3.4 (Python)
+        """
+        return world.main
+
+    def enumerate() -> list[Any]:  # noqa: A001 - the spec's name
+        """Return every alive Thread object: started threads, dummy threads, the main
+        thread; not threads that have ended or were never started.
+
+        Spec: 16.2 enumerate().
+        """
+        with world.lock:
+            return [*world.active.values(), *world.limbo.values()]
+
+    def active_count() -> int:
+        """Return the number of alive Thread objects: ``len(enumerate())``.
+
+        Spec: 16.2 active_count().
+        """
+        with world.lock:
+            return len(world.active) + len(world.limbo)
+
+    def currentThread() -> Any:  # noqa: N802 - the spec's camelCase alias
+        """Deprecated alias of :func:`current_thread` (as in CPython 3.10+)."""
+        warnings.warn(
+            "currentThread() is deprecated, use current_thread() instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return current_thread()
+
+    def activeCount() -> int:  # noqa: N802
+        """Deprecated alias of :func:`active_count` (as in CPython 3.10+)."""
+        warnings.warn(
+            "activeCount() is deprecated, use active_count() instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return active_count()
+
+    world.current_thread = current_thread
+    # The main thread inherits no daemon flag: build it before anything asks for one.
+    main = main_cls.__new__(main_cls)
+    world.main = main
+    main.__init__()
+    active[main._ident] = main
+
+    return SimpleNamespace(
+        Thread=thread_cls,
+        Timer=timer_cls,
+        current_thread=current_thread,
+        main_thread=main_thread,
+        enumerate=enumerate,
+        active_count=active_count,
+        currentThread=currentThread,
+        activeCount=activeCount,
+    )
