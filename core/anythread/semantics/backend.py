@@ -100,11 +100,12 @@ def from_kernel(
         )
     if not isinstance(name, str) or not name:
         raise TypeError(f"the backend name must be a non-empty string, not {name!r}")
+    known = {c.value: c for c in Capability}
     caps: set[Capability] = set()
     for capability in capabilities:
         try:
-            caps.add(Capability(capability))
-        except ValueError:
+            caps.add(known[str(capability)])
+        except KeyError:
             raise TypeError(
                 f"unknown capability {capability!r}; expected one of "
                 f"{', '.join(c.value for c in Capability)}"
@@ -156,4 +157,4 @@ def from_kernel(
         activeCount=threads.activeCount,
     )
     world.backend = backend
-    return backend  # type: ignore[return-value]
+    return backend

@@ -56,10 +56,17 @@ def make_condition(world: World, rlock_factory: Callable[[], Any]) -> type[Any]:
             owned = owned_types.get(lock_type)
             if owned is None:
                 owned = owned_types[lock_type] = isinstance(lock, OwnedLock)
+            self._is_owned: Callable[[], bool]
+            self._release_save: Callable[[], Any]
+            self._acquire_restore: Callable[[Any], None]
             if owned:
-                self._is_owned: Callable[[], bool] = lock._is_owned
-                self._release_save: Callable[[], Any] = lock._release_save
-                self._acquire_restore: Callable[[Any], None] = lock._acquire_restore
+                self._is_owned = lock._is_owned
+                self._release_save = lock._release_save
+                self._acquire_restore = lock._acquire_restore
+            else:
+                self._is_owned = self._plain_is_owned
+                self._release_save = self._plain_release_save
+                self._acquire_restore = self._plain_acquire_restore
             self._waiters: deque[KernelLock] = deque()
 
         def __enter__(self) -> Any:
@@ -76,17 +83,17 @@ def make_condition(world: World, rlock_factory: Callable[[], Any]) -> type[Any]:
         # The owned-lock protocol for a plain lock, which has no owner: "owned" means
         # locked, and releasing it once releases it completely.
 
-        def _is_owned(self) -> bool:
+        def _plain_is_owned(self) -> bool:
             if self._lock.acquire(False):
                 self._lock.release()
                 return False
             return True
 
-        def _release_save(self) -> Any:
+        def _plain_release_save(self) -> Any:
             self._lock.release()
             return None
 
-        def _acquire_restore(self, state: Any, /) -> None:
+        def _plain_acquire_restore(self, state: Any, /) -> None:
             self._lock.acquire()
 
         # ------------------------------------------------------------------ wait
@@ -174,7 +181,7 @@ def make_condition(world: World, rlock_factory: Callable[[], Any]) -> type[Any]:
                 raise RuntimeError("cannot notify on un-acquired lock")
             self._notify_owned(len(self._waiters))
 
-        def notifyAll(self) -> None:  # noqa: N802 - the spec's camelCase alias
+        def notifyAll(self) -> None:
             """Deprecated alias of :meth:`notify_all` (as in CPython 3.10+)."""
             warnings.warn(
                 "notifyAll() is deprecated, use notify_all() instead",

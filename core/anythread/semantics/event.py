@@ -39,7 +39,7 @@ def make_event(world: World, condition_class: type[Any]) -> type[Any]:
             """Return True if and only if the internal flag is true."""
             return self._flag
 
-        def isSet(self) -> bool:  # noqa: N802 - the spec's camelCase alias
+        def isSet(self) -> bool:
             """Deprecated alias of :meth:`is_set` (as in CPython 3.10+)."""
             warnings.warn(
                 "isSet() is deprecated, use is_set() instead",
@@ -57,8 +57,9 @@ def make_event(world: World, condition_class: type[Any]) -> type[Any]:
 
         def clear(self) -> None:
             """Reset the flag to false: ``wait()`` blocks again until ``set()``."""
-            with self._mutex:
-                self._flag = False
+            # A single store: no lock needed (a waiter checks the flag under the lock, and
+            # set() stores and notifies under it, so every interleaving is a valid order).
+            self._flag = False
 
         def wait(self, timeout: float | None = None) -> bool:
             """Block until the flag is true, or until ``timeout`` seconds have passed.
@@ -69,7 +70,7 @@ def make_event(world: World, condition_class: type[Any]) -> type[Any]:
             if self._flag:
                 return True
             with self._mutex:
-                if self._flag:
+                if self.is_set():  # again, now that set() cannot run meanwhile
                     return True
                 notified = self._cond._wait_owned(seconds)
                 return notified or self._flag

@@ -104,7 +104,7 @@ def make_hooks(world: World) -> SimpleNamespace:
             stderr = sys.stderr if sys.stderr is not None else thread._stderr
             if stderr is not None:
                 print("Exception in anythread.excepthook:", file=stderr, flush=True)
-            sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+            sys.excepthook(*sys.exc_info())
         finally:
             # Break the cycles exception -> traceback -> frame -> these locals.
             del exc_type, exc_value, exc_tb, hook_args

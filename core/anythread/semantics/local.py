@@ -88,7 +88,7 @@ def make_local(world: World) -> type[Any]:
             return attr
         raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
 
-    class local:  # noqa: N801 - the spec's name
+    class local:
         """Thread-local data: each thread sees its own values of the attributes.
 
         Spec: 16.2 local.  Subclasses may define ``__init__``; it runs once in each

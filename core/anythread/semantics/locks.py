@@ -129,25 +129,29 @@ def make_rlock(world: World) -> Callable[[], Any]:
                 NaN or negative other than -1.
             :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
             """
-            if timeout != -1:
-                return self._acquire_timed(blocking, timeout)
             me = get_ident()
             if self._owner == me:
+                if timeout != -1:
+                    check_lock_timeout(blocking, timeout, timeout_max)
                 self._count += 1
                 return True
-            if self._block.acquire(blocking):
-                self._owner = me
-                self._count = 1
-                return True
-            return False
+            if timeout == -1:
+                if self._block.acquire(blocking):
+                    self._owner = me
+                    self._count = 1
+                    return True
+                return False
+            return self._acquire_timed(me, blocking, timeout)
 
-        def _acquire_timed(self, blocking: bool, timeout: float) -> bool:
+        def _acquire_timed(self, me: int, blocking: bool, timeout: float) -> bool:
             seconds = check_lock_timeout(blocking, timeout, timeout_max)
-            me = get_ident()
-            if self._owner == me:
-                self._count += 1
-                return True
-            if wait_lock(self._block, seconds, monotonic, timeout_max):
+            if not blocking:
+                acquired = self._block.acquire(False)
+            else:
+                acquired = wait_lock(
+                    self._block, None if seconds == -1 else seconds, monotonic, timeout_max
+                )
+            if acquired:
                 self._owner = me
                 self._count = 1
                 return True
@@ -164,11 +168,12 @@ def make_rlock(world: World) -> Callable[[], Any]:
             """
             if self._owner != get_ident():
                 raise RuntimeError("cannot release un-acquired lock")
-            count = self._count - 1
-            self._count = count
-            if not count:
+            if self._count == 1:
+                self._count = 0
                 self._owner = None
                 self._block.release()
+            else:
+                self._count -= 1
 
         def __exit__(
             self,

@@ -78,7 +78,7 @@ class ThreadBase:
                 if isinstance(target_name, str):
                     name = f"{name} ({target_name})"
         self._target = target
-        self._name: str = name  # type: ignore[assignment]
+        self._name: str = name
         self._args = args
         self._kwargs = {} if kwargs is None else kwargs
         if daemon is None:
@@ -292,7 +292,7 @@ class ThreadBase:
             raise RuntimeError("cannot set daemon status of active thread")
         self._daemonic = bool(daemonic)
 
-    def isDaemon(self) -> bool:  # noqa: N802 - the spec's camelCase alias
+    def isDaemon(self) -> bool:
         """Old getter for :attr:`daemon` (deprecated, as in CPython 3.10+)."""
         warnings.warn(
             "isDaemon() is deprecated, get the daemon attribute instead",
@@ -301,7 +301,7 @@ class ThreadBase:
         )
         return self.daemon
 
-    def setDaemon(self, daemonic: bool) -> None:  # noqa: N802
+    def setDaemon(self, daemonic: bool) -> None:
         """Old setter for :attr:`daemon` (deprecated, as in CPython 3.10+)."""
         warnings.warn(
             "setDaemon() is deprecated, set the daemon attribute instead",
@@ -310,7 +310,7 @@ class ThreadBase:
         )
         self.daemon = daemonic
 
-    def getName(self) -> str:  # noqa: N802
+    def getName(self) -> str:
         """Old getter for :attr:`name` (deprecated, as in CPython 3.10+)."""
         warnings.warn(
             "getName() is deprecated, get the name attribute instead",
@@ -319,7 +319,7 @@ class ThreadBase:
         )
         return self.name
 
-    def setName(self, name: str) -> None:  # noqa: N802
+    def setName(self, name: str) -> None:
         """Old setter for :attr:`name` (deprecated, as in CPython 3.10+)."""
         warnings.warn(
             "setName() is deprecated, set the name attribute instead",
@@ -350,7 +350,7 @@ class TimerBase(ThreadBase):
     Spec: 16.2.7 (Timer Objects).
     """
 
-    _event_class: ClassVar[Callable[[], Any]]
+    _event_class: ClassVar[Any]
 
     def __init__(
         self,
@@ -449,7 +449,7 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
         """
         return world.main
 
-    def enumerate() -> list[Any]:  # noqa: A001 - the spec's name
+    def enumerate() -> list[Any]:
         """Return every alive Thread object: started threads, dummy threads, the main
         thread; not threads that have ended or were never started.
 
@@ -466,7 +466,7 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
         with world.lock:
             return len(world.active) + len(world.limbo)
 
-    def currentThread() -> Any:  # noqa: N802 - the spec's camelCase alias
+    def currentThread() -> Any:
         """Deprecated alias of :func:`current_thread` (as in CPython 3.10+)."""
         warnings.warn(
             "currentThread() is deprecated, use current_thread() instead",
@@ -475,7 +475,7 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
         )
         return current_thread()
 
-    def activeCount() -> int:  # noqa: N802
+    def activeCount() -> int:
         """Deprecated alias of :func:`active_count` (as in CPython 3.10+)."""
         warnings.warn(
             "activeCount() is deprecated, use active_count() instead",
@@ -486,9 +486,8 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
 
     world.current_thread = current_thread
     # The main thread inherits no daemon flag: build it before anything asks for one.
-    main = main_cls.__new__(main_cls)
+    main = main_cls()
     world.main = main
-    main.__init__()
     active[main._ident] = main
 
     return SimpleNamespace(

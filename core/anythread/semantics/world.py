@@ -106,12 +106,10 @@ class World:
         Called when a non-daemon thread starts; the hook is registered once per world
         (and again in a forked child, whose kernel forgot it).
         """
-        if self._exit_armed:
-            return
         with self.lock:
-            if self._exit_armed:
-                return
-            self._exit_armed = True
+            already, self._exit_armed = self._exit_armed, True
+        if already:
+            return
         if isinstance(self.kernel, KernelExitHook):
             self.kernel.register_exit_hook(self.join_at_exit)
         elif not self._exit_hooks_seen:

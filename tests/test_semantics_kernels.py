@@ -1,0 +1,296 @@
+"""``from_kernel`` on kernels other than ``_thread``, and what it checks of a kernel.
+
+This module also defines the toy kernels that the other ``test_semantics_*`` modules
+import: :class:`ToyKernel` is built on ``threading``'s objects instead of ``_thread``'s,
+with its own lock class (which checks no arguments and whose timed acquire comes back
+early, as a sloppy kernel's might) and its own clock (offset by 1000 s, so a layer that
+read ``time.monotonic`` itself would get every deadline wrong).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import anythread
+from anythread.protocols import API_NAMES, KERNEL_NAMES, Backend, Capability
+from anythread.semantics import from_kernel
+
+LONG = 10.0
+
+
+class EarlyLock:
+    """A lock built on a threading.Condition; a timed acquire gives up at half time."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._locked = False
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        with self._cond:
+            if not self._locked:
+                self._locked = True
+                return True
+            if not blocking:
+                return False
+            if timeout < 0:
+                while self._locked:
+                    self._cond.wait()
+            else:
+                self._cond.wait(timeout / 2)
+                if self._locked:
+                    return False
+            self._locked = True
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            if not self._locked:
+                raise RuntimeError("release unlocked lock")
+            self._locked = False
+            self._cond.notify()
+
+    def locked(self) -> bool:
+        return self._locked
+
+
+class ToyKernel:
+    """A kernel that is not ``_thread``: threading's threads, EarlyLock, offset clock."""
+
+    TIMEOUT_MAX = 1e6
+
+    def __init__(self) -> None:
+        self.threads_started = 0
+
+    def allocate_lock(self) -> EarlyLock:
+        return EarlyLock()
+
+    def start_new_thread(
+        self,
+        function: Callable[..., object],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+    ) -> int:
+        thread = threading.Thread(target=function, args=args, kwargs=kwargs or {}, daemon=True)
+        thread.start()
+        self.threads_started += 1
+        assert thread.ident is not None
+        return thread.ident
+
+    def get_ident(self) -> int:
+        return threading.get_ident()
+
+    def get_native_id(self) -> int:
+        return threading.get_native_id()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def monotonic(self) -> float:
+        return time.monotonic() + 1000.0
+
+
+class NativeRLockKernel(ToyKernel):
+    """The toy kernel plus the KernelRLock extra (a reentrant lock of its own)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rlocks_made = 0
+
+    def allocate_rlock(self) -> Any:
+        self.rlocks_made += 1
+        return threading._PyRLock()  # type: ignore[attr-defined]
+
+
+def toy_backend(name: str = "toy") -> Any:
+    return from_kernel(ToyKernel(), name, capabilities={Capability.PREEMPTIVE})
+
+
+class TestFromKernel:
+    def test_result_is_a_complete_backend(self) -> None:
+        backend = toy_backend()
+        assert isinstance(backend, Backend)
+        for name in API_NAMES:
+            assert hasattr(backend, name), name
+        assert backend.name == "toy"
+        assert backend.capabilities == frozenset({Capability.PREEMPTIVE})
+        assert backend.contract_version == anythread.CONTRACT_VERSION
+        assert repr(backend) == "<anythread backend 'toy'>"
+
+    def test_facade_exposes_from_kernel(self) -> None:
+        assert anythread.from_kernel is from_kernel
+
+    @pytest.mark.parametrize("missing", KERNEL_NAMES)
+    def test_kernel_missing_a_primitive_is_a_type_error_naming_it(self, missing: str) -> None:
+        class Partial:
+            pass
+
+        kernel = Partial()
+        for name in KERNEL_NAMES:
+            if name != missing:
+                setattr(kernel, name, getattr(ToyKernel(), name))
+        with pytest.raises(TypeError, match=rf"lacks {missing} "):
+            from_kernel(kernel, "partial")  # type: ignore[arg-type]
+
+    def test_unknown_capability_is_a_type_error(self) -> None:
+        with pytest.raises(TypeError, match="unknown capability 'telepathy'"):
+            from_kernel(ToyKernel(), "toy", capabilities=["telepathy"])
+
+    def test_capabilities_may_be_given_by_value(self) -> None:
+        backend = from_kernel(ToyKernel(), "toy", capabilities=["fork"])
+        assert backend.capabilities == frozenset({Capability.FORK})
+
+    def test_each_call_is_an_independent_world(self) -> None:
+        one, two = toy_backend("one"), toy_backend("two")
+        assert one.Thread is not two.Thread
+        assert one.main_thread() is not two.main_thread()
+        first = one.Thread()
+        assert first.name == "Thread-1"
+        assert two.Thread().name == "Thread-1"
+        one.settrace(print)
+        try:
+            assert two.gettrace() is None
+        finally:
+            one.settrace(None)
+
+    def test_threads_come_from_the_kernel(self) -> None:
+        kernel = ToyKernel()
+        backend = from_kernel(kernel, "toy")
+        seen: list[Any] = []
+        thread = backend.Thread(target=lambda: seen.append(backend.current_thread()))
+        thread.start()
+        thread.join(LONG)
+        assert not thread.is_alive()
+        assert seen == [thread]
+        assert kernel.threads_started == 1
+
+    def test_thread_classes_are_real_subclassable_classes(self) -> None:
+        backend = toy_backend()
+
+        class Worker(backend.Thread):  # type: ignore[name-defined,misc]
+            def run(self) -> None:
+                self.result = 42
+
+        worker = Worker()
+        worker.start()
+        worker.join(LONG)
+        assert worker.result == 42
+        assert isinstance(backend.Timer(1, print), backend.Thread)
+
+
+class TestKernelExtras:
+    def test_without_checked_locks_lock_arguments_are_still_checked(self) -> None:
+        backend = toy_backend()
+        lock = backend.Lock()
+        assert not isinstance(lock, EarlyLock)
+        with pytest.raises(ValueError, match="can't specify a timeout for a non-blocking call"):
+            lock.acquire(False, 1)
+        with pytest.raises(ValueError, match="NaN"):
+            lock.acquire(True, float("nan"))
+        with pytest.raises(OverflowError):
+            lock.acquire(True, ToyKernel.TIMEOUT_MAX * 2)
+        with pytest.raises(RuntimeError, match="release unlocked lock"):
+            lock.release()
+        assert repr(lock).startswith("<unlocked anythread.Lock object at 0x")
+
+    def test_declared_native_rlock_is_used(self) -> None:
+        kernel = NativeRLockKernel()
+        backend = from_kernel(kernel, "native-rlock")
+        rlock = backend.RLock()
+        assert kernel.rlocks_made == 1
+        cond = backend.Condition(rlock)
+        with cond:
+            with cond:
+                assert not cond.wait(0.01)
+
+    def test_without_stack_size_extra_setting_it_is_a_thread_error(self) -> None:
+        backend = toy_backend()
+        assert backend.stack_size() == 0
+        with pytest.raises(anythread.ThreadError, match="not supported"):
+            backend.stack_size(1 << 20)
+
+    def test_without_main_thread_extra_the_building_thread_is_main(self) -> None:
+        built: list[Any] = []
+        thread = threading.Thread(target=lambda: built.append(toy_backend()))
+        thread.start()
+        thread.join(LONG)
+        backend = built[0]
+        assert backend.main_thread().ident == thread.ident
+        # Seen from here, this thread is an alien thread of that backend.
+        assert type(backend.current_thread()).__name__ == "_DummyThread"
+
+
+class TestDeadlinesOnTheKernelClock:
+    """The toy lock gives up at half the timeout: the layer must wait the rest."""
+
+    @pytest.mark.parametrize(
+        "wait",
+        [
+            pytest.param(lambda b: b.Event().wait(0.2), id="Event.wait"),
+            pytest.param(lambda b: b.Semaphore(0).acquire(timeout=0.2), id="Semaphore"),
+            pytest.param(lambda b: _held_rlock_acquire(b, 0.2), id="RLock.acquire"),
+            pytest.param(lambda b: _cond_wait(b, 0.2), id="Condition.wait"),
+            pytest.param(lambda b: _cond_wait_for(b, 0.2), id="Condition.wait_for"),
+            pytest.param(lambda b: _held_lock_acquire(b, 0.2), id="Lock.acquire"),
+        ],
+    )
+    def test_timeouts_never_return_early(self, wait: Callable[[Any], object]) -> None:
+        kernel = ToyKernel()
+        backend = from_kernel(kernel, "toy")
+        start = kernel.monotonic()
+        assert not wait(backend)
+        assert kernel.monotonic() - start >= 0.2
+
+    def test_join_never_returns_early(self) -> None:
+        kernel = ToyKernel()
+        backend = from_kernel(kernel, "toy")
+        stop = backend.Event()
+        thread = backend.Thread(target=stop.wait, args=(LONG,), daemon=True)
+        thread.start()
+        start = kernel.monotonic()
+        thread.join(0.2)
+        assert kernel.monotonic() - start >= 0.2
+        assert thread.is_alive()
+        stop.set()
+        thread.join(LONG)
+        assert not thread.is_alive()
+
+
+def _held_by_other_thread(backend: Any, lock: Any) -> None:
+    taken = backend.Event()
+
+    def hold() -> None:
+        lock.acquire()
+        taken.set()
+
+    holder = backend.Thread(target=hold, daemon=True)
+    holder.start()
+    assert taken.wait(LONG)
+
+
+def _held_rlock_acquire(backend: Any, timeout: float) -> bool:
+    rlock = backend.RLock()
+    _held_by_other_thread(backend, rlock)
+    return bool(rlock.acquire(timeout=timeout))
+
+
+def _held_lock_acquire(backend: Any, timeout: float) -> bool:
+    lock = backend.Lock()
+    lock.acquire()
+    return bool(lock.acquire(timeout=timeout))
+
+
+def _cond_wait(backend: Any, timeout: float) -> bool:
+    cond = backend.Condition()
+    with cond:
+        return bool(cond.wait(timeout))
+
+
+def _cond_wait_for(backend: Any, timeout: float) -> bool:
+    cond = backend.Condition()
+    with cond:
+        return bool(cond.wait_for(lambda: False, timeout))
