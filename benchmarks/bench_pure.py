@@ -18,8 +18,8 @@ the library.  Exit status is 1 if a row misses its target.
 
 from __future__ import annotations
 
-import argparse
 import _threading_local
+import argparse
 import json
 import platform
 import statistics
@@ -39,25 +39,6 @@ class Row:
     pure_stmt: Callable[[], object]
     peer_stmt: Callable[[], object]
     number: int
-
-
-def _rlock_pair(lock: object) -> Callable[[], object]:
-    acquire = lock.acquire  # type: ignore[attr-defined]
-    release = lock.release  # type: ignore[attr-defined]
-
-    def run() -> None:
-        acquire()
-        release()
-
-    return run
-
-
-def _loop(op: Callable[[], object], n: int) -> Callable[[], object]:
-    def run() -> None:
-        for _ in range(n):
-            op()
-
-    return run
 
 
 def _rlock_row() -> Row:
@@ -195,8 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rounds, repeat = (3, 3) if args.quick else (9, 5)
 
-    print(f"pure vs standard library on {platform.python_implementation()} "
-          f"{platform.python_version()} ({rounds} interleaved rounds, best of {repeat})")
+    print(
+        f"pure vs standard library on {platform.python_implementation()} "
+        f"{platform.python_version()} ({rounds} interleaved rounds, best of {repeat})"
+    )
     header = f"{'operation':<52} {'pure/op':>10} {'peer/op':>10} {'ratio':>7} {'target':>7}  result"
     print(header)
     print("-" * len(header))

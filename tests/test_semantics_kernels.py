@@ -203,9 +203,8 @@ class TestKernelExtras:
         rlock = backend.RLock()
         assert kernel.rlocks_made == 1
         cond = backend.Condition(rlock)
-        with cond:
-            with cond:
-                assert not cond.wait(0.01)
+        with cond, cond:
+            assert not cond.wait(0.01)
 
     def test_without_stack_size_extra_setting_it_is_a_thread_error(self) -> None:
         backend = toy_backend()

@@ -75,9 +75,7 @@ def check_wait_timeout(timeout: object, timeout_max: float) -> float | None:
     try:
         seconds = _as_seconds(timeout)
     except TypeError:
-        raise TypeError(
-            f"timeout must be a number or None, not {type(timeout).__name__}"
-        ) from None
+        raise TypeError(f"timeout must be a number or None, not {type(timeout).__name__}") from None
     if seconds != seconds:
         raise ValueError("Invalid value NaN (not a number)")
     if seconds > timeout_max:

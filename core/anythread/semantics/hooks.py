@@ -88,9 +88,7 @@ def make_hooks(world: World) -> SimpleNamespace:
             return
         name = thread.name if thread is not None else get_ident()
         print(f"Exception in thread {name}:", file=stderr, flush=True)
-        traceback.print_exception(
-            args.exc_type, args.exc_value, args.exc_traceback, file=stderr
-        )
+        traceback.print_exception(args.exc_type, args.exc_value, args.exc_traceback, file=stderr)
         stderr.flush()
 
     def invoke_excepthook(thread: Any) -> None:

@@ -30,9 +30,7 @@ __all__ = ["ThreadBase", "TimerBase", "make_thread_classes"]
 _INITIAL, _STARTING, _STARTED, _STOPPED = range(4)
 
 # CPython 3.13 turned the error for joining a dummy thread into a RuntimeError.
-_DUMMY_JOIN_ERROR: type[Exception] = (
-    RuntimeError if sys.version_info >= (3, 13) else AssertionError
-)
+_DUMMY_JOIN_ERROR: type[Exception] = RuntimeError if sys.version_info >= (3, 13) else AssertionError
 
 
 class ThreadBase:
