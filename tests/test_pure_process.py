@@ -20,12 +20,25 @@ TIMEOUT = 60
 
 PRELUDE = """\
 import os, signal, sys
-from anythread_backends.pure import backend as at
+from anythread_backends.{backend} import backend as at
 LONG = 30.0
+
+
+# The helper thread interrupts the main thread once it is about to block.  A signal that
+# lands just before the main thread enters the kernel's wait is handled but cannot wake
+# it (CPython has the same window), so the helper repeats it until the main thread says
+# it was interrupted; the main thread then ignores further SIGINTs.
+def interrupter(ready, handled):
+    ready.wait(LONG)
+    for _ in range(30):
+        os.kill(os.getpid(), signal.SIGINT)
+        if handled.wait(1.0):
+            return
 """
 
 
-def run(script: str) -> subprocess.CompletedProcess[str]:
+def run(script: str, backend: str = "pure") -> subprocess.CompletedProcess[str]:
+    """Run ``script`` after ``PRELUDE`` (``at`` is the backend) in a new interpreter."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
     return subprocess.run(
         [
@@ -33,7 +46,7 @@ def run(script: str) -> subprocess.CompletedProcess[str]:
             "-W",
             "ignore::DeprecationWarning",
             "-c",
-            PRELUDE + textwrap.dedent(script),
+            PRELUDE.format(backend=backend) + textwrap.dedent(script),
         ],
         capture_output=True,
         text=True,
@@ -69,17 +82,14 @@ class TestSigint:
                 assert taken.wait(LONG)
 
             {BLOCKING_CALLS[call]}
-            ready = at.Event()
-
-            def interrupter():
-                ready.wait(LONG)
-                os.kill(os.getpid(), signal.SIGINT)
-
-            at.Thread(target=interrupter, daemon=True).start()
+            ready, handled = at.Event(), at.Event()
+            at.Thread(target=interrupter, args=(ready, handled), daemon=True).start()
             try:
                 ready.set()
                 block()
             except KeyboardInterrupt:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                handled.set()
                 print("interrupted")
             else:
                 print("returned without interruption")
@@ -91,18 +101,15 @@ class TestSigint:
         result = run(
             """
             c = at.Condition(at.Lock())
-            ready = at.Event()
-
-            def interrupter():
-                ready.wait(LONG)
-                os.kill(os.getpid(), signal.SIGINT)
-
-            at.Thread(target=interrupter, daemon=True).start()
+            ready, handled = at.Event(), at.Event()
+            at.Thread(target=interrupter, args=(ready, handled), daemon=True).start()
             with c:
                 try:
                     ready.set()
                     c.wait()
                 except KeyboardInterrupt:
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    handled.set()
                     print("interrupted", c._lock.locked(), len(c._waiters))
             """
         )
@@ -184,8 +191,7 @@ class TestFork:
 
 class TestExitRule:
     def test_program_waits_for_non_daemon_threads(self) -> None:
-        result = run(
-            """
+        script = """
             def worker():
                 # Runs until the main thread has finished: only the exit rule keeps the
                 # process alive for it.
@@ -200,14 +206,15 @@ class TestExitRule:
             at.Thread(target=worker).start()
             print("main done", flush=True)
             """
-        )
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.splitlines() == [
-            "main done",
-            "main finished: True",
-            "child ran",
-            "worker done",
-        ]
+        result = run(script)
+        # Exactly what CPython's own threads do on this Python (3.12.0 and 3.12.1 refuse
+        # to start a thread once the interpreter is shutting down; later versions allow
+        # it until every non-daemon thread has been joined).
+        assert result.stdout == run(script, backend="stdlib").stdout
+        assert result.stdout.splitlines()[:2] == ["main done", "main finished: True"]
+        if sys.version_info[:3] not in ((3, 12, 0), (3, 12, 1)):
+            assert result.returncode == 0, result.stderr
+            assert result.stdout.splitlines()[2:] == ["child ran", "worker done"]
 
     def test_program_does_not_wait_for_daemon_threads(self) -> None:
         result = run(
