@@ -69,9 +69,7 @@ class ThreadKernel:
 
     # ------------------------------------------------------------------ extras
 
-    @staticmethod
-    def stack_size(size: int = 0, /) -> int:
-        return _thread.stack_size(size)
+    stack_size = staticmethod(_thread.stack_size)
 
     @staticmethod
     def main_thread_ids() -> tuple[int, int | None]:
@@ -102,7 +100,13 @@ class ThreadKernel:
             name="anythread-pure-exit",
             daemon=False,
         )
-        watcher.start()
+        try:
+            watcher.start()
+        except BaseException:
+            with self._exit_lock:
+                self._watcher_started = False
+                self._exit_callbacks.remove(callback)
+            raise
 
     def _run_exit_callbacks(self, main: Any) -> None:
         main.join()

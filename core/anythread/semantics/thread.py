@@ -115,9 +115,9 @@ class ThreadBase:
         signal = kernel.allocate_lock()
         signal.acquire()
         self._started_signal = signal
-        if not self._daemonic:
-            world.arm_exit_rule()
         try:
+            if not self._daemonic:
+                world.arm_exit_rule()
             kernel.start_new_thread(self._bootstrap, ())
         except BaseException:
             with world.lock:

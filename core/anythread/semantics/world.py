@@ -111,7 +111,11 @@ class World:
         if already:
             return
         if isinstance(self.kernel, KernelExitHook):
-            self.kernel.register_exit_hook(self.join_at_exit)
+            try:
+                self.kernel.register_exit_hook(self.join_at_exit)
+            except BaseException:
+                self._exit_armed = False
+                raise
         elif not self._exit_hooks_seen:
             self._exit_hooks_seen = True
             atexit.register(self.join_at_exit)
@@ -155,6 +159,12 @@ class World:
         for thread in others:
             thread._after_fork(alive=False)
         if current is not None:
+            if current._is_dummy and self.main is not None:
+                # An alien thread forked: in the child it is the main thread, as CPython
+                # makes it.
+                current.__class__ = type(self.main)
+                current._name = "MainThread"
+                current._daemonic = False
             current._after_fork(alive=True)
             self.active[current._ident] = current  # type: ignore[index]
             self.main = current
