@@ -293,3 +293,74 @@ def _cond_wait_for(backend: Any, timeout: float) -> bool:
     cond = backend.Condition()
     with cond:
         return bool(cond.wait_for(lambda: False, timeout))
+
+
+class FailingStartKernel(ToyKernel):
+    """The toy kernel, whose first start_new_thread fails (as when out of threads)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    def start_new_thread(
+        self,
+        function: Callable[..., object],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+    ) -> int:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("can't start new thread")
+        return super().start_new_thread(function, args, kwargs)
+
+
+class TestStartFailure:
+    def test_failed_start_leaves_the_thread_startable(self) -> None:
+        backend = from_kernel(FailingStartKernel(), "failing")
+        ran: list[int] = []
+        thread = backend.Thread(target=ran.append, args=(1,))
+        with pytest.raises(RuntimeError, match="can't start new thread"):
+            thread.start()
+        assert not thread.is_alive()
+        assert thread not in backend.enumerate()
+        thread.start()
+        thread.join(LONG)
+        assert ran == [1]
+
+
+class TestExitRuleWithoutExtras:
+    def test_atexit_fallback_waits_for_non_daemon_threads(self) -> None:
+        import subprocess
+        import sys
+        import textwrap
+
+        script = textwrap.dedent(
+            """
+            import _thread, time
+            from anythread.semantics import from_kernel
+
+            class Kernel:  # no extras at all: the exit rule falls back to atexit
+                TIMEOUT_MAX = _thread.TIMEOUT_MAX
+                allocate_lock = staticmethod(_thread.allocate_lock)
+                start_new_thread = staticmethod(_thread.start_new_thread)
+                get_ident = staticmethod(_thread.get_ident)
+                get_native_id = staticmethod(_thread.get_native_id)
+                sleep = staticmethod(time.sleep)
+                monotonic = staticmethod(time.monotonic)
+
+            at = from_kernel(Kernel(), "bare")
+
+            def worker():
+                at.main_thread().join(30)
+                print("worker saw main finish:", not at.main_thread().is_alive(), flush=True)
+
+            at.Thread(target=worker).start()
+            at.Thread(target=at.Event().wait, daemon=True).start()
+            print("main done", flush=True)
+            """
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ["main done", "worker saw main finish: True"]

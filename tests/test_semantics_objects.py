@@ -670,4 +670,7 @@ class TestStackSize:
         with pytest.raises(ValueError, match="size not valid"):
             pure.stack_size(1)
         assert pure.stack_size(1 << 20) == old
-        assert pure.stack_size(old) == 1 << 20
+        # As with CPython's _thread.stack_size, a call without a size returns the current
+        # size and goes back to the default (0).
+        assert pure.stack_size() == 1 << 20
+        assert pure.stack_size(old) == 0

@@ -144,10 +144,7 @@ class ThreadBase:
                 # The identifier was recycled: whatever held it (an alien thread seen as
                 # a dummy) has ended, and its thread-local values go with it.
                 world.drop_thread_data(ident)
-            signal = self._started_signal
-            self._started_signal = None
-            if signal is not None:
-                signal.release()
+            self._signal_started()
             if world.trace is not None:
                 sys.settrace(world.trace)
             if world.profile is not None:
@@ -158,6 +155,13 @@ class ThreadBase:
                 world.invoke_excepthook(self)
         finally:
             self._mark_stopped()
+            # start() must never wait for ever, even if registration itself failed.
+            self._signal_started()
+
+    def _signal_started(self) -> None:
+        signal, self._started_signal = self._started_signal, None
+        if signal is not None:
+            signal.release()
 
     def _mark_stopped(self) -> None:
         world = self._world
