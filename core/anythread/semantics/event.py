@@ -50,10 +50,14 @@ def make_event(world: World, condition_class: type[Any]) -> type[Any]:
 
         def set(self) -> None:
             """Set the flag to true and wake every thread waiting for it."""
-            with self._mutex:
+            mutex = self._mutex
+            mutex.acquire()
+            try:
                 self._flag = True
                 if self._waiters:
                     self._cond._notify_owned(len(self._waiters))
+            finally:
+                mutex.release()
 
         def clear(self) -> None:
             """Reset the flag to false: ``wait()`` blocks again until ``set()``."""

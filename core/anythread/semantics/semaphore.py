@@ -52,31 +52,38 @@ def make_semaphores(world: World, condition_class: type[Any]) -> tuple[type[Any]
 
             :raises ValueError: if a timeout is given with ``blocking=False``.
             """
-            if not blocking and timeout is not None:
-                raise ValueError("can't specify timeout for non-blocking acquire")
-            with self._mutex:
-                if self._value:
-                    self._value -= 1
-                    return True
+            if timeout is None:
+                # The fast route: try/finally around the kernel lock costs less than a
+                # with statement, and nothing here can block.
+                mutex = self._mutex
+                mutex.acquire()
+                try:
+                    if self._value:
+                        self._value -= 1
+                        return True
+                finally:
+                    mutex.release()
                 if not blocking:
                     return False
-                return self._wait(timeout)
+            elif not blocking:
+                raise ValueError("can't specify timeout for non-blocking acquire")
+            return self._acquire_waiting(timeout)
 
-        def _wait(self, timeout: float | None) -> bool:
-            # Called with the mutex held and the counter at zero.
+        def _acquire_waiting(self, timeout: float | None) -> bool:
             seconds = check_wait_timeout(timeout, timeout_max)
-            if seconds is None:
-                while not self._value:
-                    self._cond._wait_owned(None)
-            else:
-                deadline = monotonic() + seconds
-                while not self._value:
-                    remaining = deadline - monotonic()
-                    if remaining <= 0:
-                        return False
-                    self._cond._wait_owned(remaining)
-            self._value -= 1
-            return True
+            with self._mutex:
+                if seconds is None:
+                    while not self._value:
+                        self._cond._wait_owned(None)
+                else:
+                    deadline = monotonic() + seconds
+                    while not self._value:
+                        remaining = deadline - monotonic()
+                        if remaining <= 0:
+                            return False
+                        self._cond._wait_owned(remaining)
+                self._value -= 1
+                return True
 
         __enter__ = acquire
 
@@ -91,10 +98,14 @@ def make_semaphores(world: World, condition_class: type[Any]) -> tuple[type[Any]
             """
             if n < 1:
                 raise ValueError("n must be one or more")
-            with self._mutex:
+            mutex = self._mutex
+            mutex.acquire()
+            try:
                 self._value += n
                 if self._waiters:
                     self._cond._notify_owned(n)
+            finally:
+                mutex.release()
 
         def __exit__(
             self,
