@@ -38,7 +38,7 @@ def make_barrier(
     class Barrier:
         """A barrier for ``parties`` threads.
 
-        Spec: 16.2.8 (Barrier Objects).
+        Spec: 16.2.8 (Barrier Objects); BARRIER-ATTR-01, BARRIER-REUSE-01.
 
         .. versionadded:: 3.2 (Python)
 
@@ -66,7 +66,10 @@ def make_barrier(
         def wait(self, timeout: float | None = None) -> int:
             """Pass the barrier: block until ``parties`` threads have called this.
 
-            Spec: 16.2.8 wait().  Returns an integer from 0 to ``parties - 1``, different
+            Spec: 16.2.8 wait(); BARRIER-WAIT-01, BARRIER-IDX-01,
+            BARRIER-ACTION-01..03, BARRIER-TIMEOUT-01..02, BARRIER-BROKEN-01.
+
+            Returns an integer from 0 to ``parties - 1``, different
             for each thread.  ``timeout`` (or, if None, the barrier's default) bounds
             the wait; when it expires the barrier breaks.
 
@@ -127,7 +130,7 @@ def make_barrier(
             """Return the barrier to its empty state; threads waiting on it get
             :class:`BrokenBarrierError`.
 
-            Spec: 16.2.8 reset().
+            Spec: 16.2.8 reset(); BARRIER-RESET-01.
             """
             with self._cond:
                 if self._count > 0:
@@ -141,7 +144,7 @@ def make_barrier(
             """Break the barrier: current and future :meth:`wait` calls raise
             :class:`BrokenBarrierError`.
 
-            Spec: 16.2.8 abort().
+            Spec: 16.2.8 abort(); BARRIER-ABORT-01.
             """
             with self._cond:
                 self._break()

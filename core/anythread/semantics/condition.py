@@ -41,7 +41,7 @@ def make_condition(world: World, rlock_factory: Callable[[], Any]) -> type[Any]:
     class Condition:
         """A condition variable: threads wait on it until another thread notifies them.
 
-        Spec: 16.2.4 (Condition Objects).
+        Spec: 16.2.4 (Condition Objects); COND-LOCK-01..02, COND-ACQ-01.
 
         :param lock: the underlying Lock or RLock; by default a new RLock.
         """
@@ -102,7 +102,9 @@ def make_condition(world: World, rlock_factory: Callable[[], Any]) -> type[Any]:
             """Release the lock, block until notified or until ``timeout`` seconds have
             passed, then take the lock back.
 
-            Spec: 16.2.4 wait().  Returns True unless the timeout expired.
+            Spec: 16.2.4 wait(); COND-WAIT-01..07.
+
+            Returns True unless the timeout expired.
 
             :raises RuntimeError: if the calling thread has not acquired the lock.
             """
@@ -131,7 +133,9 @@ def make_condition(world: World, rlock_factory: Callable[[], Any]) -> type[Any]:
             """Wait until ``predicate()`` is true, or until ``timeout`` seconds have passed
             (one deadline for the whole call); return the predicate's last result.
 
-            Spec: 16.2.4 wait_for().  The predicate is called with the lock held.
+            Spec: 16.2.4 wait_for(); COND-WAITFOR-01..04.
+
+            The predicate is called with the lock held.
 
             .. versionadded:: 3.2 (Python)
 
@@ -155,7 +159,9 @@ def make_condition(world: World, rlock_factory: Callable[[], Any]) -> type[Any]:
         def notify(self, n: int = 1) -> None:
             """Wake up to ``n`` threads waiting on this condition, if any.
 
-            Spec: 16.2.4 notify().  The woken threads return from ``wait()`` once they
+            Spec: 16.2.4 notify(); COND-NOTIFY-01..04.
+
+            The woken threads return from ``wait()`` once they
             can take the lock back; ``notify()`` does not release it.
 
             :raises RuntimeError: if the calling thread has not acquired the lock.
@@ -173,7 +179,7 @@ def make_condition(world: World, rlock_factory: Callable[[], Any]) -> type[Any]:
         def notify_all(self) -> None:
             """Wake up every thread waiting on this condition.
 
-            Spec: 16.2.4 notify_all().
+            Spec: 16.2.4 notify_all(); COND-NOTIFYALL-01.
 
             :raises RuntimeError: if the calling thread has not acquired the lock.
             """

@@ -26,7 +26,8 @@ def make_event(world: World, condition_class: type[Any]) -> type[Any]:
         """An internal flag, initially false: ``set()`` makes it true and wakes every
         waiting thread, ``clear()`` makes it false, ``wait()`` blocks until it is true.
 
-        Spec: 16.2.6 (Event Objects).
+        Spec: 16.2.6 (Event Objects); EVENT-INIT-01, EVENT-SET-01..02,
+        EVENT-CLEAR-01.
         """
 
         def __init__(self) -> None:
@@ -68,7 +69,9 @@ def make_event(world: World, condition_class: type[Any]) -> type[Any]:
         def wait(self, timeout: float | None = None) -> bool:
             """Block until the flag is true, or until ``timeout`` seconds have passed.
 
-            Spec: 16.2.6 wait().  Returns True unless a timeout was given and expired.
+            Spec: 16.2.6 wait(); EVENT-WAIT-01..03.
+
+            Returns True unless a timeout was given and expired.
             """
             seconds = check_wait_timeout(timeout, timeout_max)
             if self._flag:

@@ -111,7 +111,7 @@ def make_hooks(world: World) -> SimpleNamespace:
         """Set a trace function for every thread started afterwards by this backend: it
         is passed to :func:`sys.settrace` in the thread, before ``run()`` is called.
 
-        Spec: 16.2 settrace().
+        Spec: 16.2 settrace(); MOD-SETTRACE-01.
         """
         world.trace = func
 
@@ -119,7 +119,7 @@ def make_hooks(world: World) -> SimpleNamespace:
         """Set a profile function for every thread started afterwards by this backend:
         it is passed to :func:`sys.setprofile` in the thread, before ``run()``.
 
-        Spec: 16.2 setprofile().
+        Spec: 16.2 setprofile(); MOD-SETPROFILE-01.
         """
         world.profile = func
 

@@ -91,7 +91,9 @@ def make_local(world: World) -> type[Any]:
     class local:
         """Thread-local data: each thread sees its own values of the attributes.
 
-        Spec: 16.2 local.  Subclasses may define ``__init__``; it runs once in each
+        Spec: 16.2 local; MOD-LOCAL-01..04.
+
+        Subclasses may define ``__init__``; it runs once in each
         thread that uses the object, with the arguments given at creation.
 
         :raises TypeError: if arguments are given and the class does not define

@@ -38,7 +38,9 @@ def make_lock(kernel: Kernel) -> Callable[[], Any]:
     class Lock:
         """A primitive lock: locked or unlocked, owned by no thread.
 
-        Spec: 16.2.2 (Lock Objects).  Any thread may release it.
+        Spec: 16.2.2 (Lock Objects); LOCK-INIT-01, LOCK-LOCKED-01.
+
+        Any thread may release it.
         """
 
         __slots__ = ("__weakref__", "_block")
@@ -49,7 +51,8 @@ def make_lock(kernel: Kernel) -> Callable[[], Any]:
         def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
             """Acquire the lock, blocking or not, for at most ``timeout`` seconds.
 
-            Spec: 16.2.2 Lock.acquire().  Returns True if the lock was acquired.
+            Spec: 16.2.2 Lock.acquire(); LOCK-ACQ-01..03, LOCK-ACQ-NB-01,
+            LOCK-ACQ-TIMEOUT-01..04, LOCK-ARG-01..02.  Returns True if the lock was acquired.
 
             :raises ValueError: if a timeout is given with ``blocking=False``, or it is
                 NaN or negative other than -1.
@@ -67,7 +70,7 @@ def make_lock(kernel: Kernel) -> Callable[[], Any]:
         def release(self) -> None:
             """Release the lock; any thread may do it.
 
-            Spec: 16.2.2 Lock.release().
+            Spec: 16.2.2 Lock.release(); LOCK-REL-01..04.
 
             :raises RuntimeError: if the lock is not locked.
             """
@@ -109,7 +112,7 @@ def make_rlock(world: World) -> Callable[[], Any]:
         """A reentrant lock: owned by the thread that acquired it, which may acquire it
         again; it is unlocked when released as many times as it was acquired.
 
-        Spec: 16.2.3 (RLock Objects).
+        Spec: 16.2.3 (RLock Objects); RLOCK-REL-01.
         """
 
         __slots__ = ("__weakref__", "_block", "_count", "_owner")
@@ -122,7 +125,8 @@ def make_rlock(world: World) -> Callable[[], Any]:
         def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
             """Acquire the lock, blocking or not, for at most ``timeout`` seconds.
 
-            Spec: 16.2.3 RLock.acquire().  If this thread owns the lock, raise the
+            Spec: 16.2.3 RLock.acquire(); RLOCK-ACQ-01..02, RLOCK-ACQ-NB-01,
+            RLOCK-ACQ-TIMEOUT-01..02, RLOCK-ARG-01.  If this thread owns the lock, raise the
             recursion level and return at once; otherwise wait until no thread owns it.
 
             :raises ValueError: if a timeout is given with ``blocking=False``, or it is
@@ -162,7 +166,7 @@ def make_rlock(world: World) -> Callable[[], Any]:
         def release(self) -> None:
             """Release the lock once; the outermost release unlocks it.
 
-            Spec: 16.2.3 RLock.release().
+            Spec: 16.2.3 RLock.release(); RLOCK-REL-01..03.
 
             :raises RuntimeError: if the calling thread does not own the lock.
             """

@@ -29,7 +29,7 @@ def make_semaphores(world: World, condition_class: type[Any]) -> tuple[type[Any]
         """A counter that ``acquire()`` decrements, waiting while it is zero, and
         ``release()`` increments.
 
-        Spec: 16.2.5 (Semaphore Objects).
+        Spec: 16.2.5 (Semaphore Objects); SEM-INIT-01..02.
 
         :param value: the initial value of the counter (default 1).
         :raises ValueError: if ``value`` is negative.
@@ -46,7 +46,8 @@ def make_semaphores(world: World, condition_class: type[Any]) -> tuple[type[Any]
         def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
             """Decrement the counter, waiting while it is zero.
 
-            Spec: 16.2.5 acquire().  With ``blocking=False``, return False at once
+            Spec: 16.2.5 acquire(); SEM-ACQ-01..04, SEM-ACQ-NB-01,
+            SEM-ACQ-TIMEOUT-01..02, SEM-ARG-01.  With ``blocking=False``, return False at once
             instead of waiting; with a ``timeout``, wait at most that many seconds and
             return False if the counter stayed zero.  Return True otherwise.
 
@@ -90,7 +91,7 @@ def make_semaphores(world: World, condition_class: type[Any]) -> tuple[type[Any]
         def release(self, n: int = 1) -> None:
             """Increment the counter by ``n``, waking up to ``n`` waiting threads.
 
-            Spec: 16.2.5 release().
+            Spec: 16.2.5 release(); SEM-REL-01..03.
 
             .. versionadded:: 3.9 (Python) the ``n`` parameter.
 
@@ -121,7 +122,7 @@ def make_semaphores(world: World, condition_class: type[Any]) -> tuple[type[Any]
     class BoundedSemaphore(Semaphore):
         """A semaphore that may never be released above its initial value.
 
-        Spec: 16.2 BoundedSemaphore().
+        Spec: 16.2 BoundedSemaphore(); BSEM-01..04.
 
         :raises ValueError: from ``release()`` if the counter would exceed the initial
             value.

@@ -36,7 +36,8 @@ _DUMMY_JOIN_ERROR: type[Exception] = RuntimeError if sys.version_info >= (3, 13)
 class ThreadBase:
     """A thread of control: the behaviour of ``threading.Thread``.
 
-    Spec: 16.2.1 (Thread Objects).  Users subclass the per-backend ``Thread`` class and
+    Spec: 16.2.1 (Thread Objects); THREAD-INIT-01, THREAD-NAME-01..04,
+    THREAD-DAEMON-01..05, THREAD-EXC-01..02.  Users subclass the per-backend ``Thread`` class and
     override only ``__init__()`` and ``run()``.
 
     :param group: must be None (reserved for a future ThreadGroup class).
@@ -98,7 +99,7 @@ class ThreadBase:
         """Start the thread's activity: arrange for :meth:`run` to be called in a new
         thread of control, and return once the new thread is alive.
 
-        Spec: 16.2.1 start().
+        Spec: 16.2.1 start(); THREAD-START-01, THREAD-ALIVE-01.
 
         :raises RuntimeError: if called more than once on the same thread object, or if
             ``Thread.__init__()`` was not called.
@@ -191,7 +192,9 @@ class ThreadBase:
     def run(self) -> None:
         """The thread's activity: call ``target(*args, **kwargs)`` if a target was given.
 
-        Spec: 16.2.1 run().  Override it in a subclass.
+        Spec: 16.2.1 run(); THREAD-TARGET-01..02, THREAD-RUN-01.
+
+        Override it in a subclass.
         """
         try:
             if self._target is not None:
@@ -209,7 +212,9 @@ class ThreadBase:
     def join(self, timeout: float | None = None) -> None:
         """Wait until the thread terminates, or until ``timeout`` seconds have passed.
 
-        Spec: 16.2.1 join().  Always returns None: call :meth:`is_alive` afterwards to
+        Spec: 16.2.1 join(); THREAD-JOIN-01..06.
+
+        Always returns None: call :meth:`is_alive` afterwards to
         tell whether the wait timed out.  A thread can be joined many times.
 
         :param timeout: seconds (a float) or None to wait for as long as it takes.
@@ -232,7 +237,7 @@ class ThreadBase:
         """Return whether the thread is alive: from just before :meth:`run` starts until
         just after it terminates.
 
-        Spec: 16.2.1 is_alive().
+        Spec: 16.2.1 is_alive(); THREAD-ALIVE-01..02.
         """
         if not self._initialized:
             raise AssertionError("Thread.__init__() not called")
@@ -349,7 +354,7 @@ class TimerBase(ThreadBase):
     """A thread that calls ``function(*args, **kwargs)`` after ``interval`` seconds,
     unless :meth:`cancel` is called first.
 
-    Spec: 16.2.7 (Timer Objects).
+    Spec: 16.2.7 (Timer Objects); TIMER-01..05.
     """
 
     _event_class: ClassVar[Any]
@@ -437,7 +442,7 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
         """Return the Thread object of the calling thread (a dummy thread if the backend
         did not start it).
 
-        Spec: 16.2 current_thread().
+        Spec: 16.2 current_thread(); MOD-CURRENT-01..02, THREAD-DUMMY-01.
         """
         try:
             return world.active[get_ident()]
@@ -455,7 +460,7 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
         """Return every alive Thread object: started threads, dummy threads, the main
         thread; not threads that have ended or were never started.
 
-        Spec: 16.2 enumerate().
+        Spec: 16.2 enumerate(); MOD-ENUM-01..03.
         """
         with world.lock:
             return [*world.active.values(), *world.limbo.values()]
@@ -463,7 +468,7 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
     def active_count() -> int:
         """Return the number of alive Thread objects: ``len(enumerate())``.
 
-        Spec: 16.2 active_count().
+        Spec: 16.2 active_count(); MOD-ACTIVE-01.
         """
         with world.lock:
             return len(world.active) + len(world.limbo)
