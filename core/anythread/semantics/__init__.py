@@ -13,9 +13,9 @@ The modules, one per concern: ``world`` (the state of one backend), ``locks``,
 ``backend`` (``from_kernel`` itself) and ``_checks`` (argument checks and deadlines).
 
 This package imports only :mod:`anythread.protocols` and :mod:`anythread.errors` of the
-project.  It knows no backend, never imports ``threading`` (whose exception classes come
-through :mod:`anythread.errors`), never uses CPython's private thread internals, and
-waits and measures time only through the kernel.
+project.  It must not know any backend, must not import ``threading`` (whose exception
+classes come through :mod:`anythread.errors`) nor use CPython's private thread
+internals, and must wait and measure time only through the kernel.
 """
 
 from __future__ import annotations
