@@ -67,7 +67,6 @@ class World:
             self.main_ids: tuple[int, int | None] = kernel.main_thread_ids()
         else:
             self.main_ids = (kernel.get_ident(), kernel.get_native_id())
-        self.after_fork_callbacks: list[Callable[[], object]] = []
         # Set when the thread classes and hooks of this world are built.
         self.current_thread: Callable[[], ThreadBase] = _not_built
         self.invoke_excepthook: Callable[[ThreadBase], None] = _not_built
@@ -179,5 +178,3 @@ class World:
             for impl in list(owners):
                 impl.dicts.pop(stale, None)
         self._exit_armed = False
-        for callback in self.after_fork_callbacks:
-            callback()
