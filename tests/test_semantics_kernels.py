@@ -106,6 +106,13 @@ class NativeRLockKernel(ToyKernel):
         return threading._PyRLock()  # type: ignore[attr-defined]
 
 
+class NoDaemonsKernel(ToyKernel):
+    """The toy kernel plus the KernelDaemonPolicy extra, forbidding daemon threads."""
+
+    def daemon_threads_allowed(self) -> bool:
+        return False
+
+
 def toy_backend(name: str = "toy") -> Any:
     return from_kernel(ToyKernel(), name, capabilities={Capability.PREEMPTIVE})
 
@@ -205,6 +212,17 @@ class TestKernelExtras:
         cond = backend.Condition(rlock)
         with cond, cond:
             assert not cond.wait(0.01)
+
+    def test_declared_daemon_policy_is_enforced(self) -> None:
+        backend = from_kernel(NoDaemonsKernel(), "no-daemons")
+        with pytest.raises(RuntimeError, match=r"daemon threads are disabled in this \(sub\)"):
+            backend.Thread(daemon=True)
+        thread = backend.Thread()
+        with pytest.raises(RuntimeError, match="daemon threads are disabled in this interpreter"):
+            thread.daemon = True
+        thread.start()
+        thread.join(LONG)
+        assert not thread.is_alive()
 
     def test_without_stack_size_extra_setting_it_is_a_thread_error(self) -> None:
         backend = toy_backend()

@@ -7,6 +7,7 @@ Every object above the primitive lock is anythread's own Python code
 * its locks check their arguments like CPython's (``Lock()`` is ``_thread``'s lock);
 * ``stack_size`` (``_thread.stack_size``);
 * the main thread's identifiers (``threading.main_thread()``, read once);
+* on Python 3.12+, whether daemon threads are allowed (``_thread.daemon_threads_allowed``);
 * fork hooks (:func:`os.register_at_fork`): the child keeps only the forking thread;
 * an exit hook: threads started with ``_thread`` are not joined by the interpreter, so
   when the first non-daemon thread starts, a small non-daemon ``threading.Thread``
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -79,6 +81,10 @@ class ThreadKernel:
         ident = main.ident
         assert ident is not None
         return ident, main.native_id
+
+    if sys.version_info >= (3, 12):
+        # Public in _thread since 3.12: a subinterpreter may forbid daemon threads.
+        daemon_threads_allowed = staticmethod(_thread.daemon_threads_allowed)
 
     def register_after_fork(self, callback: Callable[[], object]) -> None:
         self._fork_callbacks.append(callback)

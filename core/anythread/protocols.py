@@ -537,6 +537,18 @@ class KernelMainThread(Protocol):
         ...
 
 
+@runtime_checkable
+class KernelDaemonPolicy(Protocol):
+    """Extra: the kernel may forbid daemon threads (as a CPython subinterpreter can).
+
+    Without this extra, daemon threads are always allowed.
+    """
+
+    def daemon_threads_allowed(self) -> bool:
+        """Return whether threads may be daemon threads here."""
+        ...
+
+
 #: The optional kernel extras, in the order the documentation lists them.
 KERNEL_EXTRAS: tuple[type, ...] = (
     KernelCheckedLocks,
@@ -545,11 +557,13 @@ KERNEL_EXTRAS: tuple[type, ...] = (
     KernelMainThread,
     KernelForkHooks,
     KernelExitHook,
+    KernelDaemonPolicy,
 )
 
 __all__ += [
     "KERNEL_EXTRAS",
     "KernelCheckedLocks",
+    "KernelDaemonPolicy",
     "KernelExitHook",
     "KernelForkHooks",
     "KernelMainThread",

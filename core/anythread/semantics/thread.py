@@ -82,6 +82,8 @@ class ThreadBase:
         self._kwargs = {} if kwargs is None else kwargs
         if daemon is None:
             daemon = world.current_thread().daemon
+        elif daemon and not world.daemon_threads_allowed():
+            raise RuntimeError("daemon threads are disabled in this (sub)interpreter")
         self._daemonic = bool(daemon)
         self._ident: int | None = None
         self._native_id: int | None = None
@@ -295,6 +297,8 @@ class ThreadBase:
     def daemon(self, daemonic: bool) -> None:
         if not self._initialized:
             raise RuntimeError("Thread.__init__() not called")
+        if daemonic and not self._world.daemon_threads_allowed():
+            raise RuntimeError("daemon threads are disabled in this interpreter")
         if self._state != _INITIAL:
             raise RuntimeError("cannot set daemon status of active thread")
         self._daemonic = bool(daemonic)

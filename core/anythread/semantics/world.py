@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from anythread.protocols import (
     Kernel,
+    KernelDaemonPolicy,
     KernelExitHook,
     KernelForkHooks,
     KernelMainThread,
@@ -35,6 +36,10 @@ __all__ = ["World"]
 
 def _not_built(*args: object) -> Any:
     raise RuntimeError("this anythread world is not fully built yet")
+
+
+def _always() -> bool:
+    return True
 
 
 class World:
@@ -63,6 +68,10 @@ class World:
         self._locals: dict[int, weakref.WeakSet[LocalImpl]] = {}
         self._exit_armed = False
         self._exit_hooks_seen = False
+        #: whether daemon threads may be started (a kernel extra; always, by default)
+        self.daemon_threads_allowed: Callable[[], bool] = (
+            kernel.daemon_threads_allowed if isinstance(kernel, KernelDaemonPolicy) else _always
+        )
         if isinstance(kernel, KernelMainThread):
             self.main_ids: tuple[int, int | None] = kernel.main_thread_ids()
         else:
