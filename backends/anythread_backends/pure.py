@@ -50,9 +50,8 @@ class ThreadKernel:
 
     # ------------------------------------------------------------------ primitives
 
-    @staticmethod
-    def allocate_lock() -> KernelLock:
-        return _thread.allocate_lock()
+    # The kernel's lock is _thread's own, so pure's Lock() is _thread.allocate_lock.
+    allocate_lock: Callable[[], KernelLock] = staticmethod(_thread.allocate_lock)
 
     @staticmethod
     def start_new_thread(
@@ -136,5 +135,15 @@ class ThreadKernel:
         return "<anythread _thread kernel>"
 
 
+def _capabilities() -> frozenset[Capability]:
+    capabilities = set(Capability)
+    if not hasattr(os, "fork"):
+        capabilities.discard(Capability.FORK)
+    if os.name != "posix":
+        # Only POSIX lock acquires are interrupted by signals.
+        capabilities.discard(Capability.SIGNAL_INTERRUPTIBLE)
+    return frozenset(capabilities)
+
+
 #: The backend object: ``_thread`` + :mod:`anythread.semantics`.
-backend = from_kernel(ThreadKernel(), "pure", capabilities=frozenset(Capability))
+backend = from_kernel(ThreadKernel(), "pure", capabilities=_capabilities())
