@@ -382,3 +382,59 @@ class TestExitRuleWithoutExtras:
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.splitlines() == ["main done", "worker saw main finish: True"]
+
+
+class VirtualClockKernel(ToyKernel):
+    """A kernel whose clock is virtual: a timed wait that would block jumps the clock.
+
+    Good enough for one thread at a time (nothing can release a lock while time jumps),
+    which is all these tests need: they show the layer measures every timeout on the
+    kernel's clock and never sleeps on its own.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+        kernel = self
+
+        class JumpLock(EarlyLock):
+            def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+                if super().acquire(False):
+                    return True
+                if blocking and timeout >= 0:
+                    kernel.now += timeout
+                    return False
+                return super().acquire(blocking, timeout)
+
+        self._lock_class = JumpLock
+
+    def allocate_lock(self) -> EarlyLock:
+        return self._lock_class()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class TestVirtualClock:
+    HOUR = 3600.0
+
+    def test_timeouts_elapse_on_the_kernel_clock_only(self) -> None:
+        kernel = VirtualClockKernel()
+        backend = from_kernel(kernel, "virtual")
+        started = time.monotonic()
+        assert backend.Event().wait(self.HOUR) is False
+        assert backend.Semaphore(0).acquire(timeout=self.HOUR) is False
+        cond = backend.Condition()
+        with cond:
+            assert cond.wait(self.HOUR) is False
+            assert cond.wait_for(lambda: False, self.HOUR) is False
+        with pytest.raises(backend.BrokenBarrierError):
+            backend.Barrier(2).wait(self.HOUR)
+        lock = backend.Lock()
+        lock.acquire()
+        assert lock.acquire(timeout=self.HOUR) is False
+        assert kernel.now >= 6 * self.HOUR
+        assert time.monotonic() - started < self.HOUR / 100
