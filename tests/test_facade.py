@@ -139,3 +139,24 @@ class TestFreshProcess:
 def test_selection_str() -> None:
     choice = selection.Selection("pure", "use", fixed=False)
     assert str(choice) == "pure (chosen with anythread.use(); not used yet)"
+
+
+@pytest.mark.parametrize("backend", ["stdlib", "pure"])
+def test_assigning_excepthook_through_the_facade_reaches_the_threads(backend: str) -> None:
+    # The usual idiom, ``threading.excepthook = hook``, written against anythread.
+    result = run_python(
+        "import anythread as threading\n"
+        "seen = []\n"
+        "def hook(args):\n"
+        "    seen.append((args.exc_type.__name__, str(args.exc_value), args.thread.name))\n"
+        "threading.excepthook = hook\n"
+        "def boom():\n"
+        "    raise ValueError('from the thread')\n"
+        "t = threading.Thread(target=boom, name='boomer')\n"
+        "t.start(); t.join(30)\n"
+        "print(seen, threading.excepthook is hook, threading.get_backend().excepthook is hook)",
+        env={"ANYTHREAD_BACKEND": backend},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.strip() == "[('ValueError', 'from the thread', 'boomer')] True True"

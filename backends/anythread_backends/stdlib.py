@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from types import SimpleNamespace
+from typing import Any
 
 from anythread.protocols import CONTRACT_VERSION, Capability
 
@@ -18,6 +19,13 @@ __all__ = ["backend"]
 
 class StdlibBackend(SimpleNamespace):
     """The namespace type of :data:`backend` (attributes are threading's objects)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # threading's threads call threading.excepthook: assigning the backend's hook
+        # (as ``anythread.excepthook = hook`` does) must assign that one.
+        if name == "excepthook":
+            threading.excepthook = value
+        super().__setattr__(name, value)
 
     def __repr__(self) -> str:
         return "<anythread backend 'stdlib'>"

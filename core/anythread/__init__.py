@@ -13,6 +13,8 @@ choose the backend at import time: the choice is made at the first use of the AP
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from anythread.errors import (
@@ -83,3 +85,21 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | _API | {"from_kernel"})
+
+
+# Names a program assigns to replace a hook (``threading.excepthook = my_hook``).  Under
+# the facade the assignment must reach the backend, whose threads read the hook there;
+# rebinding only this module's global would be silently ignored.
+_ASSIGNABLE = frozenset({"excepthook"})
+
+
+class _Facade(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _ASSIGNABLE:
+            from anythread.selection import get_backend
+
+            setattr(get_backend(), name, value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Facade
