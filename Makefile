@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 XDIST  ?= 2
 
-.PHONY: demo test test-full test-quick test-pythons contract lint docs clean venv
+.PHONY: demo test test-full test-quick test-pythons contract lint docs bench clean venv
 
 venv: $(VENV)/.installed
 
@@ -47,6 +47,9 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy core/anythread backends/anythread_backends contract_tests/anythread_contract
+
+bench: venv
+	$(BIN)/python benchmarks/bench_pure.py
 
 docs: venv
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
