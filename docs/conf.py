@@ -11,7 +11,7 @@ for folder in ("core", "backends", "contract_tests"):
 
 project = "anythread"
 author = "The anythread developers"
-copyright = "2026, The anythread developers"  # noqa: A001
+copyright = "2026, The anythread developers"
 release = "0.1.0"
 
 extensions = [

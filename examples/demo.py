@@ -58,10 +58,14 @@ def main() -> None:
 
     backend = threading.current_backend()
     print(f"backend {backend.name!r} ({backend.explain().split(';')[0]})")
-    print(f"  {sum(results.values())}/{JOBS} jobs by {len(results)} workers, "
-          f"at most {most_open} of {MAX_CONNECTIONS} connections open at once")
-    print(f"  all workers finished: {finished}; threads still alive: "
-          f"{sum(t.is_alive() for t in threads)}")
+    print(
+        f"  {sum(results.values())}/{JOBS} jobs by {len(results)} workers, "
+        f"at most {most_open} of {MAX_CONNECTIONS} connections open at once"
+    )
+    print(
+        f"  all workers finished: {finished}; threads still alive: "
+        f"{sum(t.is_alive() for t in threads)}"
+    )
     if not finished or sum(results.values()) != JOBS or most_open > MAX_CONNECTIONS:
         raise SystemExit(f"demo failed on backend {backend.name!r}")
 
