@@ -83,6 +83,8 @@ def test_broken_backend_is_rejected(tmp_path: Path, broken: Any) -> None:
         str(broken.timeout),
         "--run-timeout",
         "90",
+        "--patience",
+        "3",
     )
     assert report is not None, proc.stdout + proc.stderr
     assert proc.returncode == 1, proc.stdout + proc.stderr

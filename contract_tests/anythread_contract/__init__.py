@@ -16,9 +16,10 @@ bounded (:mod:`anythread_contract._support`), and the test modules, one per sect
 A test names the clauses it checks with ``@pytest.mark.clause("ID", ...)``.  It uses only
 the backend under test (its threads, events and ``sleep``), so a cooperative backend
 gets scheduled; and it never waits without a bound, so a wrong backend fails a test
-instead of hanging the run.  Running the suite directly, pass ``-n N`` for speed (the
-plugin turns xdist's ``load`` into ``loadgroup`` so that the process-wide tests keep to
-one worker); the suite passes with or without ``filterwarnings = error``.
+instead of hanging the run.  Running the suite directly, pass ``-n N`` for speed (where
+pytest-xdist can group tests, the plugin turns its ``load`` into ``loadgroup`` so that
+the process-wide tests keep to one worker); the suite passes with or without
+``filterwarnings = error``.
 
 Nothing here imports a backend module: backends are reached through
 :func:`anythread.get_backend`, exactly as a third party's would be.

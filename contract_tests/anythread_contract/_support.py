@@ -34,7 +34,8 @@ __all__ = [
 ]
 
 #: The bound on any wait for another thread to do something (seconds).  Generous: the
-#: machines that run the suite are shared and noisy.
+#: machines that run the suite are shared and noisy.  ``--anythread-patience`` sets it
+#: before the test modules are imported (they read it at import).
 LONG = 10.0
 #: The timeout the suite uses when it wants a timeout to expire.
 SHORT = 0.1
@@ -77,8 +78,10 @@ class Worker:
         self.thread: Any = backend.Thread(target=body, name=name, daemon=daemon)
         self.thread.start()
 
-    def join(self, timeout: float = LONG) -> Any:
-        """Join the thread within ``timeout``; re-raise its error; return its result."""
+    def join(self, timeout: float | None = None) -> Any:
+        """Join the thread within ``timeout`` (default :data:`LONG`); re-raise its error;
+        return its result."""
+        timeout = LONG if timeout is None else timeout
         self.thread.join(timeout)
         if self.thread.is_alive():
             raise AssertionError(f"thread {self.thread.name!r} still running after {timeout}s")
@@ -101,10 +104,12 @@ def spawn(
 def wait_until(
     backend: Any,
     predicate: Callable[[], object],
-    timeout: float = LONG,
+    timeout: float | None = None,
     what: str = "condition",
 ) -> None:
-    """Poll ``predicate`` until true, sleeping through ``backend.sleep``; fail at deadline."""
+    """Poll ``predicate`` until true, sleeping through ``backend.sleep``; fail after
+    ``timeout`` (default :data:`LONG`)."""
+    timeout = LONG if timeout is None else timeout
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

@@ -87,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
         help="timeout of each contract test (default 60)",
     )
     parser.add_argument(
+        "--patience",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how long a test waits for another thread before it fails (default 10)",
+    )
+    parser.add_argument(
         "--run-timeout",
         type=float,
         default=1800.0,
@@ -120,11 +127,14 @@ def _pytest_command(args: argparse.Namespace, report: str, ini: str, rootdir: st
         "-rN",
     ]
     if args.workers != "0":
-        command += ["-n", str(args.workers), "--dist", "loadgroup"]
+        # The plugin picks loadgroup over load where pytest-xdist can group.
+        command += ["-n", str(args.workers)]
     else:
         command += ["-p", "no:xdist"]
     for prefix in args.select:
         command += ["--anythread-select", prefix]
+    if args.patience is not None:
+        command += ["--anythread-patience", str(args.patience)]
     return command
 
 

@@ -15,7 +15,8 @@ timeout that dumps every thread's stack (pytest-timeout, thread method);
 section is PREFIX; and ``--anythread-report FILE`` writes every test's outcome, by clause,
 as JSON (what ``anythread certify`` renders).  Under ``-n N`` the plugin switches
 pytest-xdist from ``--dist load`` to ``--dist loadgroup`` so that the tests of
-process-wide state (one ``xdist_group``) run one after another in one worker.
+process-wide state (one ``xdist_group``) run one after another in one worker, where
+that works (see :func:`xdist_groups_work`).
 
 Whatever it does applies only to the suite's own test items: it must never touch the
 items of another project's run, and it sees backends only through the public registry.
@@ -23,20 +24,24 @@ items of another project's run, and it sees backends only through the public reg
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
+import re
 import sys
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 import pytest
 
 import anythread
+from anythread_contract import _support
 from anythread_contract.clauses import BY_ID
 from anythread_contract.inventory import MARKER
 
-__all__ = ["BACKEND_ENV", "PROCESS_WIDE"]
+__all__ = ["BACKEND_ENV", "PROCESS_WIDE", "xdist_groups_work"]
 
 #: The environment variable that, like ``--anythread-backend``, chooses backends.
 BACKEND_ENV = "ANYTHREAD_BACKEND"
@@ -88,6 +93,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write each contract test's outcome, by clause, to FILE as JSON",
     )
     group.addoption(
+        "--anythread-patience",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how long a contract test waits for another thread before it fails "
+        "(default 10; raise it on a very slow machine)",
+    )
+    group.addoption(
         "--anythread-timeout",
         type=float,
         default=_DEFAULT_TIMEOUT,
@@ -124,12 +137,20 @@ def pytest_configure(config: pytest.Config) -> None:
         select=list(config.getoption("anythread_select") or []),
         timeout=float(config.getoption("anythread_timeout")),
     )
+    patience = config.getoption("anythread_patience")
+    if patience is not None:
+        # Before the test modules are imported: they read the bound at import.
+        _support.LONG = float(patience)
     if state.report and not hasattr(config, "workerinput"):
         config.pluginmanager.register(_Reporter(state), "anythread-contract-reporter")
     # Process-wide tests carry an xdist_group mark; plain "-n N" distributes with
     # "load", which ignores groups, so the suite asks for "loadgroup" itself.  Only
     # the distribution of grouped tests changes, and only the suite's are grouped.
-    if config.pluginmanager.hasplugin("xdist") and getattr(config.option, "dist", "no") == "load":
+    if (
+        config.pluginmanager.hasplugin("xdist")
+        and getattr(config.option, "dist", "no") == "load"
+        and xdist_groups_work()
+    ):
         config.option.dist = "loadgroup"
     # xdist workers re-parse the command line, so the switch is passed on to them
     # (pytest_configure_node below) and applied here, where xdist reads it.
@@ -144,6 +165,26 @@ def pytest_configure_node(node: Any) -> None:
     config = node.config
     if _STATE in config.stash and config.getvalue("dist") == "loadgroup":
         node.workerinput[_LOADGROUP] = True
+
+
+def xdist_groups_work() -> bool:
+    """Whether pytest-xdist can apply ``xdist_group`` with the installed pytest.
+
+    pytest-xdist up to 3.8 marks a group by rewriting ``Item._nodeid``, which pytest 9.2
+    (structured node ids, module ``_pytest.nodeid``) no longer reads: groups are then
+    ignored, and a worker that crashes on a timeout is never replaced properly
+    (https://github.com/pytest-dev/pytest-xdist/issues/1386).  There the suite keeps
+    ``--dist load``: workers are separate processes, so the process-wide tests cannot
+    disturb each other anyway, and a hung test still ends in a clean failure.
+    """
+    try:
+        xdist_version = metadata.version("pytest-xdist")
+    except metadata.PackageNotFoundError:
+        return False
+    if importlib.util.find_spec("_pytest.nodeid") is None:
+        return True
+    numbers = tuple(int(p) for p in re.findall(r"\d+", xdist_version)[:3])
+    return numbers > (3, 8, 0)
 
 
 def _is_contract(obj: Any) -> bool:
