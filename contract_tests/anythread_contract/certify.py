@@ -185,6 +185,7 @@ def _short(text: str, limit: int = 12) -> str:
     """The telling lines of a pytest failure: its ``E`` lines, else its last lines."""
     lines = text.rstrip().splitlines()
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+    errors += [line for line in lines if line.startswith("The test's process ended")]
     picked = errors[:limit] if errors else [line.rstrip() for line in lines[-limit:]]
     location = next(
         (

@@ -331,6 +331,12 @@ def _reason(report: pytest.TestReport) -> str:
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         return str(longrepr[2]).removeprefix("Skipped: ")
     text = report.longreprtext
+    if "crashed while running" in text:
+        text += (
+            "\nThe test's process ended before the test did: most often the test ran past "
+            "its timeout (--anythread-timeout) and pytest-timeout stopped it after dumping "
+            "every thread's stack to pytest's output (anythread certify -v shows it)."
+        )
     return text[-6000:]
 
 
