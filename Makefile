@@ -29,10 +29,10 @@ demo: venv
 test: venv lint test-full contract docs test-pythons
 
 test-full: venv
-	$(BIN)/python -m pytest tests -n $(XDIST) --dist loadgroup
+	$(BIN)/python -m pytest tests -n $(XDIST)
 
 test-quick: venv
-	$(BIN)/python -m pytest tests -n $(XDIST) --dist loadgroup -m "not slow"
+	$(BIN)/python -m pytest tests -n $(XDIST) -m "not slow"
 
 contract: venv
 	@for backend in $$($(BIN)/python -c "import anythread; print(' '.join(r.name for r in anythread.list_backends() if r.available))"); do \

@@ -6,7 +6,7 @@ import os
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-for folder in ("core", "backends", "contract_tests"):
+for folder in ("core", "backends", "contract_tests", "docs/_ext"):
     sys.path.insert(0, os.path.join(ROOT, folder))
 
 project = "anythread"
@@ -17,6 +17,7 @@ release = "0.1.0"
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.viewcode",
+    "anythread_clauses",
 ]
 # No intersphinx: the docs build offline (CI has no network), with warnings as errors.
 
@@ -26,4 +27,4 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "undoc-members": False}
 nitpicky = False
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_ext"]

@@ -57,7 +57,8 @@ backend = StdlibBackend(
     gettrace=threading.gettrace,
     getprofile=threading.getprofile,
     stack_size=threading.stack_size,
-    excepthook=threading.excepthook,
+    # The default hook, not whatever hook is installed when this module is imported.
+    excepthook=threading.__excepthook__,
     ExceptHookArgs=threading.ExceptHookArgs,
     TIMEOUT_MAX=threading.TIMEOUT_MAX,
     ThreadError=threading.ThreadError,

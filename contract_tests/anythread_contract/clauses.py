@@ -276,6 +276,14 @@ CLAUSES: tuple[Clause, ...] = (
         "values.",
         "addition",
     ),
+    _c(
+        "MOD-EXCEPTHOOK-04",
+        "16.2",
+        "excepthook can be overridden to control how uncaught exceptions raised by "
+        "Thread.run() are handled: assigning a new hook makes the backend's threads call "
+        "it with an ExceptHookArgs.",
+        "addition",
+    ),
     # ------------------------------------------------------------------ 16.2.1 Thread
     _c(
         "THREAD-TARGET-01",

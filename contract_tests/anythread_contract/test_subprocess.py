@@ -100,6 +100,29 @@ print("main continues", flush=True)
     assert "ZeroDivisionError: boom in thread" in proc.stderr
 
 
+@clause("MOD-EXCEPTHOOK-04")
+def test_assigned_excepthook_is_called(backend: Any, backend_name: str) -> None:
+    proc = run_script(
+        backend_name,
+        """
+import anythread as threading
+seen = []
+def hook(args):
+    seen.append((args.exc_type.__name__, str(args.exc_value), args.thread.name))
+threading.excepthook = hook
+def boom():
+    raise LookupError("handled by the new hook")
+t = threading.Thread(target=boom, name="hooked")
+t.start()
+t.join(30)
+print(t.is_alive(), seen, flush=True)
+""",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False [('LookupError', 'handled by the new hook', 'hooked')]"
+    assert "Exception in thread" not in proc.stderr
+
+
 @clause("THREAD-EXC-02")
 def test_system_exit_in_thread_is_silent(backend: Any, backend_name: str) -> None:
     proc = run_script(

@@ -24,11 +24,17 @@ from anythread_backends.stdlib import backend as stdlib
 __all__ = ["BROKEN", "Broken", "plugin"]
 
 
-def _variant(name: str, **changes: Any) -> Any:
-    """A copy of the stdlib backend named ``name`` with ``changes`` applied."""
+def _variant(name: str, *, plain: bool = False, **changes: Any) -> Any:
+    """A copy of the stdlib backend named ``name`` with ``changes`` applied.
+
+    The copy has the stdlib backend's own type (which forwards an assigned
+    ``excepthook`` to threading), unless ``plain``: then it is a bare namespace, where
+    assigning ``excepthook`` reaches no thread.
+    """
     attrs = dict(vars(stdlib))
     attrs.update(changes, name=name)
-    return types.SimpleNamespace(**attrs)
+    namespace = types.SimpleNamespace if plain else type(stdlib)
+    return namespace(**attrs)
 
 
 # --------------------------------------------------------------------------- locks
@@ -274,14 +280,23 @@ class Broken:
     changes: dict[str, Any]
     workers: str = "0"
     timeout: float = 20.0
+    plain: bool = False
 
     def backend(self) -> Any:
-        return _variant(self.name, **self.changes)
+        return _variant(self.name, plain=self.plain, **self.changes)
 
 
 BROKEN: dict[str, Broken] = {
     b.name: b
     for b in [
+        Broken(
+            "broken-excepthook-assignment",
+            "assigning excepthook rebinds an attribute that no thread reads",
+            "MOD-EXCEPTHOOK-04",
+            "MOD-EXCEPTHOOK",
+            {},
+            plain=True,
+        ),
         Broken(
             "broken-lock-timeout-early",
             "Lock.acquire(timeout) returns after a quarter of the timeout",
