@@ -322,7 +322,7 @@ def _verdict(report: dict[str, Any]) -> str:
             "clauses; certification needs the full suite."
         )
     return (
-        f"CERTIFIED: {name!r} passes all {len(clauses)} clauses of contract version "
+        f"CERTIFIED: {name!r} fails none of the {len(clauses)} clauses of contract version "
         f"{report['contract_version']} ({n['passed']} passed, {n['skipped']} skipped for "
         f"missing capabilities, {n['xfailed']} declared deviations) on Python "
         f"{report['python']}."

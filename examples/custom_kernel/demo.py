@@ -14,28 +14,15 @@ from __future__ import annotations
 
 from collections import deque
 
+from counting_plugin import make_backend
 from countingkernel import CountingKernel
 
-import anythread
-from anythread.protocols import Backend, Capability
+from anythread.protocols import Backend
 
 
 def main() -> None:
     kernel = CountingKernel()
-    backend = anythread.from_kernel(
-        kernel,
-        "counting",
-        # The author states what the backend can honour; a kernel cannot be inspected
-        # for it.  These are true of _thread threads; the exit rule and fork handling
-        # would need the KernelExitHook and KernelForkHooks extras, not written here.
-        capabilities={
-            Capability.PREEMPTIVE,
-            Capability.NATIVE_IDS,
-            Capability.STACK_SIZE,
-            Capability.TRACE_HOOKS,
-            Capability.TRUE_TIMEOUTS,
-        },
-    )
+    backend = make_backend(kernel)
     assert isinstance(backend, Backend)
     print(backend, "with", len(backend.capabilities), "capabilities")
 
