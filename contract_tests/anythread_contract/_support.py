@@ -11,6 +11,7 @@ This module must not import a backend, and must not wait without a bound.
 
 from __future__ import annotations
 
+import _thread
 import os
 import subprocess
 import sys
@@ -27,6 +28,7 @@ __all__ = [
     "Worker",
     "assert_not_early",
     "elapsed",
+    "in_alien_thread",
     "run_script",
     "settle",
     "spawn",
@@ -182,3 +184,35 @@ def run_script(
         timeout=timeout,
         check=False,
     )
+
+
+def in_alien_thread(backend: Any, probe: Any) -> Any:
+    """Run ``probe(dummy, ident)`` in a thread started with ``_thread``, outside the backend.
+
+    The alien thread looks up ``current_thread()`` and then stays parked (on a ``_thread``
+    lock, bounded) while the test inspects the dummy object from its own thread.
+    """
+    result: dict[str, Any] = {}
+    park = _thread.allocate_lock()
+    park.acquire()
+
+    def alien() -> None:
+        try:
+            result["dummy"] = backend.current_thread()
+            result["ident"] = _thread.get_ident()
+        except BaseException as exc:
+            result["error"] = exc
+        finally:
+            result["ready"] = True
+            park.acquire(True, LONG)
+            result["done"] = True
+
+    _thread.start_new_thread(alien, ())
+    try:
+        wait_until(backend, lambda: "ready" in result, what="the alien thread to start")
+        if "error" in result:
+            raise result["error"]
+        return probe(result["dummy"], result["ident"])
+    finally:
+        park.release()
+        wait_until(backend, lambda: "done" in result, what="the alien thread to finish")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import _thread
 import gc
 import threading
 import warnings
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from anythread.protocols import API_NAMES
-from anythread_contract._support import LONG, spawn, wait_until
+from anythread_contract._support import LONG, in_alien_thread, spawn, wait_until
 
 clause = pytest.mark.clause
 
@@ -100,38 +99,6 @@ def test_current_thread_camel_case_alias(backend: Any) -> None:
         assert backend.currentThread() is backend.current_thread()
 
 
-def _in_alien_thread(backend: Any, probe: Any) -> Any:
-    """Run ``probe(dummy, park)`` in a thread started with ``_thread``, outside the backend.
-
-    The alien thread looks up ``current_thread()`` and then stays parked (on a ``_thread``
-    lock, bounded) while the test inspects the dummy object from its own thread.
-    """
-    result: dict[str, Any] = {}
-    park = _thread.allocate_lock()
-    park.acquire()
-
-    def alien() -> None:
-        try:
-            result["dummy"] = backend.current_thread()
-            result["ident"] = _thread.get_ident()
-        except BaseException as exc:
-            result["error"] = exc
-        finally:
-            result["ready"] = True
-            park.acquire(True, LONG)
-            result["done"] = True
-
-    _thread.start_new_thread(alien, ())
-    try:
-        wait_until(backend, lambda: "ready" in result, what="the alien thread to start")
-        if "error" in result:
-            raise result["error"]
-        return probe(result["dummy"], result["ident"])
-    finally:
-        park.release()
-        wait_until(backend, lambda: "done" in result, what="the alien thread to finish")
-
-
 @clause("MOD-CURRENT-02")
 def test_current_thread_in_alien_thread_is_dummy(backend: Any) -> None:
     def probe(dummy: Any, ident: int) -> None:
@@ -139,12 +106,12 @@ def test_current_thread_in_alien_thread_is_dummy(backend: Any) -> None:
         assert dummy is not backend.current_thread()
         assert dummy.ident == ident
 
-    _in_alien_thread(backend, probe)
+    in_alien_thread(backend, probe)
 
 
 @clause("MOD-ENUM-03")
 def test_enumerate_lists_dummy_threads(backend: Any) -> None:
-    _in_alien_thread(backend, lambda dummy, ident: _assert_in(dummy, backend.enumerate()))
+    in_alien_thread(backend, lambda dummy, ident: _assert_in(dummy, backend.enumerate()))
 
 
 def _assert_in(thread: Any, threads: list[Any]) -> None:

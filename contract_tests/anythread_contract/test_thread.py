@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import _thread
 import re
 import warnings
 from typing import Any
@@ -14,6 +13,7 @@ from anythread_contract._support import (
     SHORT,
     assert_not_early,
     elapsed,
+    in_alien_thread,
     settle,
     spawn,
     wait_until,
@@ -319,38 +319,13 @@ class TestDaemon:
 
 
 class TestDummy:
-    def _alien(self, backend: Any, probe: Any) -> None:
-        result: dict[str, Any] = {}
-        park = _thread.allocate_lock()
-        park.acquire()
-
-        def alien() -> None:
-            try:
-                result["dummy"] = backend.current_thread()
-            except BaseException as exc:
-                result["error"] = exc
-            finally:
-                result["ready"] = True
-                park.acquire(True, LONG)
-                result["done"] = True
-
-        _thread.start_new_thread(alien, ())
-        try:
-            wait_until(backend, lambda: "ready" in result, what="the alien thread to start")
-            if "error" in result:
-                raise result["error"]
-            probe(result["dummy"])
-        finally:
-            park.release()
-            wait_until(backend, lambda: "done" in result, what="the alien thread to end")
-
     @clause("THREAD-DUMMY-01")
     def test_dummy_is_alive_and_daemonic(self, backend: Any) -> None:
         def probe(dummy: Any) -> None:
             assert dummy.is_alive() is True
             assert dummy.daemon is True
 
-        self._alien(backend, probe)
+        in_alien_thread(backend, lambda dummy, ident: probe(dummy))
 
     @clause("THREAD-DUMMY-02")
     def test_dummy_cannot_be_joined(self, backend: Any) -> None:
@@ -359,4 +334,4 @@ class TestDummy:
             with pytest.raises((RuntimeError, AssertionError)):
                 dummy.join(SHORT)
 
-        self._alien(backend, probe)
+        in_alien_thread(backend, lambda dummy, ident: probe(dummy))
