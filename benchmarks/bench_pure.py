@@ -205,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
                 "pass": ok,
             }
         )
+    print(
+        "ratio: median over rounds of pure/peer timed side by side in the same round;\n"
+        "pure/op, peer/op: each side's best round (the two may come from different "
+        "rounds, so on a busy machine their quotient can differ from the ratio)."
+    )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"python": sys.version, "rows": results}, f, indent=2)
