@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import textwrap
 import types
@@ -400,3 +401,50 @@ class TestEntryPoints:
         assert "LookupError: Backend 'twin' is unavailable" in result.stderr
         assert "anythread-twin-a" in result.stderr
         assert "anythread-twin-b" in result.stderr
+
+
+@pytest.mark.slow
+def test_pip_installed_third_party_distribution(tmp_path: Path) -> None:
+    """examples/custom_kernel is a real distribution: pip installs it, the registry lists
+    it under its own name, and the facade serves it."""
+    site = tmp_path / "site"
+    example = Path(__file__).resolve().parent.parent / "examples" / "custom_kernel"
+    install = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(example),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr
+    listing = run_python(
+        "import anythread.cli, sys; sys.exit(anythread.cli.main(['backends', '--json']))",
+        env={"PYTHONPATH": str(site)},
+        cwd=tmp_path,
+    )
+    assert listing.returncode == 0, listing.stderr
+    rows = {row["name"]: row for row in json.loads(listing.stdout)}
+    assert rows["counting"]["available"]
+    assert rows["counting"]["distribution"] == "anythread-counting"
+    assert rows["counting"]["version"] == "0.1.0"
+    program = run_python(
+        "import anythread as threading\n"
+        "box = []\n"
+        "t = threading.Thread(target=lambda: box.append(threading.current_thread().name),"
+        " name='counted')\n"
+        "t.start(); t.join(30)\n"
+        "print(threading.get_backend().name, box)",
+        env={"PYTHONPATH": str(site), "ANYTHREAD_BACKEND": "counting"},
+        cwd=tmp_path,
+    )
+    assert program.returncode == 0, program.stderr
+    assert program.stdout.strip() == "counting ['counted']"
