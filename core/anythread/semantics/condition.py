@@ -142,6 +142,18 @@ def make_condition(world: World, rlock_factory: Callable[[], Any]) -> type[Any]:
             :raises RuntimeError: if the calling thread has not acquired the lock.
             """
             seconds = check_wait_timeout(timeout, timeout_max)
+            if not self._is_owned():
+                # As in CPython, a predicate that is already true needs no wait, so no
+                # ownership check either.
+                result = predicate()
+                if result:
+                    return result
+                raise RuntimeError("cannot wait on un-acquired lock")
+            return self._wait_for_owned(predicate, seconds)
+
+        def _wait_for_owned(self, predicate: Callable[[], T], seconds: float | None) -> T:
+            # The one deadline loop: computed once, re-waited on the remainder.  The
+            # caller holds the lock and has checked ``seconds``.
             deadline = None if seconds is None else monotonic() + seconds
             result = predicate()
             while not result:
@@ -150,7 +162,7 @@ def make_condition(world: World, rlock_factory: Callable[[], Any]) -> type[Any]:
                     remaining = deadline - monotonic()
                     if remaining <= 0:
                         break
-                self.wait(remaining)
+                self._wait_owned(remaining)
                 result = predicate()
             return result
 

@@ -22,7 +22,6 @@ def make_semaphores(world: World, condition_class: type[Any]) -> tuple[type[Any]
     """Return the ``Semaphore`` and ``BoundedSemaphore`` classes of ``world``."""
     kernel = world.kernel
     allocate_lock = world.lock_factory
-    monotonic = kernel.monotonic
     timeout_max = kernel.TIMEOUT_MAX
 
     class Semaphore:
@@ -73,16 +72,8 @@ def make_semaphores(world: World, condition_class: type[Any]) -> tuple[type[Any]
         def _acquire_waiting(self, timeout: float | None) -> bool:
             seconds = check_wait_timeout(timeout, timeout_max)
             with self._mutex:
-                if seconds is None:
-                    while not self._value:
-                        self._cond._wait_owned(None)
-                else:
-                    deadline = monotonic() + seconds
-                    while not self._value:
-                        remaining = deadline - monotonic()
-                        if remaining <= 0:
-                            return False
-                        self._cond._wait_owned(remaining)
+                if not self._cond._wait_for_owned(lambda: self._value, seconds):
+                    return False
                 self._value -= 1
                 return True
 
