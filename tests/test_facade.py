@@ -16,17 +16,13 @@ pytestmark = pytest.mark.usefixtures("fresh_facade")
 
 
 class TestStdlibIdentity:
-    @pytest.mark.parametrize("name", [n for n in API_NAMES if n not in {"sleep", "excepthook"}])
+    @pytest.mark.parametrize("name", [n for n in API_NAMES if n not in {"sleep", "monotonic"}])
     def test_every_name_is_threadings_own_object(self, name: str) -> None:
         assert getattr(anythread, name) is getattr(threading, name)
 
-    def test_excepthook_is_threadings_default_hook(self) -> None:
-        # Not whatever hook was installed when the backend was imported (pytest installs
-        # its own around each test).
-        assert anythread.excepthook is threading.__excepthook__
-
-    def test_sleep_is_time_sleep(self) -> None:
+    def test_sleep_and_monotonic_are_times_own(self) -> None:
         assert anythread.sleep is time.sleep
+        assert anythread.monotonic is time.monotonic
 
     def test_names_are_cached_in_the_module(self) -> None:
         lock_factory = anythread.Lock

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import types
 from pathlib import Path
 
 import pytest
@@ -17,12 +16,10 @@ from anythread import BackendSpec, hookimpl
 from anythread.registry import Registry
 
 
-def _stdlib_copy(name: str) -> types.SimpleNamespace:
-    from anythread_backends.stdlib import backend
+def _stdlib_copy(name: str) -> object:
+    from anythread_backends.stdlib import StdlibBackend
 
-    copy = types.SimpleNamespace(**vars(backend))
-    copy.name = name
-    return copy
+    return StdlibBackend(name=name)
 
 
 class _Plugin:
@@ -52,10 +49,8 @@ class TestListing:
             module_dir,
             "at_lazy_backend",
             """
-            import types
-            from anythread_backends.stdlib import backend as _std
-            backend = types.SimpleNamespace(**vars(_std))
-            backend.name = "lazy"
+            from anythread_backends.stdlib import StdlibBackend
+            backend = StdlibBackend(name="lazy")
             """,
         )
         reg = Registry(
@@ -184,14 +179,11 @@ class TestLoading:
             module_dir,
             "at_factory_backend",
             """
-            import types
-            from anythread_backends.stdlib import backend as _std
+            from anythread_backends.stdlib import StdlibBackend
             calls = []
             def make():
                 calls.append(1)
-                b = types.SimpleNamespace(**vars(_std))
-                b.name = "made"
-                return b
+                return StdlibBackend(name="made")
             """,
         )
         reg = Registry(
@@ -206,12 +198,9 @@ class TestLoading:
             module_dir,
             "at_option_backend",
             """
-            import types
-            from anythread_backends.stdlib import backend as _std
+            from anythread_backends.stdlib import StdlibBackend
             def make(option="plain"):
-                b = types.SimpleNamespace(**vars(_std))
-                b.name = "opt:" + option
-                return b
+                return StdlibBackend(name="opt:" + option)
             """,
         )
         reg = Registry([_Plugin(BackendSpec("opt", "at_option_backend:make"))], entry_points=False)
@@ -296,10 +285,8 @@ class _Plugin:
 plugin = _Plugin()
 
 def make():
-    from anythread_backends.stdlib import backend
-    b = types.SimpleNamespace(**vars(backend))
-    b.name = "{name}"
-    return b
+    from anythread_backends.stdlib import StdlibBackend
+    return StdlibBackend(name="{name}")
 """
 
 
