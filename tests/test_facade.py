@@ -73,7 +73,7 @@ class TestSelection:
         assert "anythread.use('debug') before the first use" in message
 
     def test_use_unknown_name(self) -> None:
-        with pytest.raises(LookupError, match=r"No such backend: 'nope'\. Available backends:"):
+        with pytest.raises(LookupError, match=r"No such backend: 'nope' \(named by anythread\.use\(\)\)\. Available backends:"):
             anythread.use("nope")
         assert not anythread.current_backend().fixed
 
