@@ -24,13 +24,9 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from anythread.errors import (
-    BrokenBarrierError,  # noqa: F401 - re-exported: listed in __all__ via API_NAMES
-    DeadlockError,
-    LockOrderError,
-    ThreadError,  # noqa: F401 - re-exported: listed in __all__ via API_NAMES
-    WaitSite,
-)
+from anythread.errors import BrokenBarrierError as BrokenBarrierError
+from anythread.errors import DeadlockError, LockOrderError, WaitSite
+from anythread.errors import ThreadError as ThreadError
 from anythread.protocols import API_NAMES, CONTRACT_VERSION, Backend, Capability, Kernel
 from anythread.registry import BackendInfo, BackendSpec, hookimpl, hookspec
 from anythread.selection import (
