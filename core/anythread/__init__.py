@@ -134,9 +134,9 @@ def __dir__() -> list[str]:
 
 
 def _read_through(name: str) -> property:
-    def fget(module: types.ModuleType) -> Any:
-        from anythread.selection import peek
+    from anythread.selection import peek
 
+    def fget(module: types.ModuleType) -> Any:
         peeked = peek(name)
         if peeked is not None:
             return peeked[0]

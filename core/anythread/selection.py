@@ -196,6 +196,9 @@ def _reentered() -> RuntimeError:
 
 
 def _select() -> Backend:
+    backend = _state.backend  # once set, never changes (outside tests): no lock needed
+    if backend is not None:
+        return backend
     with _state.lock:
         if _state.backend is not None:
             return _state.backend
@@ -224,6 +227,8 @@ def peek(name: str) -> tuple[object] | None:
 
     :raises AttributeError: if that backend cannot be loaded (introspection skips it).
     """
+    if _state.backend is not None:
+        return None
     with _state.lock:
         if _state.backend is not None or _state.selecting:
             return None
