@@ -75,13 +75,14 @@ class Selection:
 
     def explain(self) -> str:
         """Say where the choice came from and since when it holds."""
-        how = {
-            "use": "chosen with anythread.use()",
-            "env": f"chosen by {BACKEND_ENV}",
-            "default": f"the default ({BACKEND_ENV} is unset)"
-            if self.env_value is None
-            else f"the default ({BACKEND_ENV} is set but empty)",
-        }[self.source]
+        if self.source == "use":
+            how = "chosen with anythread.use()"
+        elif self.source == "env":
+            how = f"chosen by {BACKEND_ENV}"
+        elif self.env_value is None:
+            how = f"the default ({BACKEND_ENV} is unset)"
+        else:
+            how = f"the default ({BACKEND_ENV} is set but empty)"
         state = f"in use since {self.since}" if self.fixed else "not used yet"
         return f"{how}; {state}"
 
