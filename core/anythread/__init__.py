@@ -36,6 +36,8 @@ from anythread.selection import (
     list_backends,
     use,
 )
+from anythread.selection import peek as _peek
+from anythread.selection import resolve as _resolve
 
 if TYPE_CHECKING:
     # The static face of the facade: the standard library's own names and types.  At
@@ -115,12 +117,10 @@ if not TYPE_CHECKING:  # hidden from type checkers: an unknown name must be an e
         # lookups never come here again.  Introspection gets the value without making
         # the choice final (and nothing is cached).
         if name in _API:
-            from anythread.selection import peek, resolve
-
-            peeked = peek(name)
+            peeked = _peek(name)
             if peeked is not None:
                 return peeked[0]
-            return resolve(name, _cache)
+            return _resolve(name, _cache)
         if name == "from_kernel":
             from anythread.semantics import from_kernel
 
@@ -134,10 +134,8 @@ def __dir__() -> list[str]:
 
 
 def _read_through(name: str) -> property:
-    from anythread.selection import peek
-
     def fget(module: types.ModuleType) -> Any:
-        peeked = peek(name)
+        peeked = _peek(name)
         if peeked is not None:
             return peeked[0]
         return getattr(get_backend(), name)
