@@ -47,6 +47,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy core/anythread backends/anythread_backends contract_tests/anythread_contract
+	$(BIN)/mypy tests/typing_cases  # typing tests: types reach users (see its README)
 
 bench: venv
 	$(BIN)/python benchmarks/bench_pure.py

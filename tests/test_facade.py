@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from helpers import run_python
@@ -16,17 +19,13 @@ pytestmark = pytest.mark.usefixtures("fresh_facade")
 
 
 class TestStdlibIdentity:
-    @pytest.mark.parametrize("name", [n for n in API_NAMES if n not in {"sleep", "excepthook"}])
+    @pytest.mark.parametrize("name", [n for n in API_NAMES if n not in {"sleep", "monotonic"}])
     def test_every_name_is_threadings_own_object(self, name: str) -> None:
         assert getattr(anythread, name) is getattr(threading, name)
 
-    def test_excepthook_is_threadings_default_hook(self) -> None:
-        # Not whatever hook was installed when the backend was imported (pytest installs
-        # its own around each test).
-        assert anythread.excepthook is threading.__excepthook__
-
-    def test_sleep_is_time_sleep(self) -> None:
+    def test_sleep_and_monotonic_are_times_own(self) -> None:
         assert anythread.sleep is time.sleep
+        assert anythread.monotonic is time.monotonic
 
     def test_names_are_cached_in_the_module(self) -> None:
         lock_factory = anythread.Lock
@@ -77,7 +76,10 @@ class TestSelection:
         assert "anythread.use('debug') before the first use" in message
 
     def test_use_unknown_name(self) -> None:
-        with pytest.raises(LookupError, match=r"No such backend: 'nope'\. Available backends:"):
+        with pytest.raises(
+            LookupError,
+            match=r"No such backend: 'nope' \(named by anythread\.use\(\)\)\. Available backends:",
+        ):
             anythread.use("nope")
         assert not anythread.current_backend().fixed
 
@@ -165,3 +167,181 @@ def test_assigning_excepthook_through_the_facade_reaches_the_threads(backend: st
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout.strip() == "[('ValueError', 'from the thread', 'boomer')] True True"
+
+
+class TestExcepthookReadThrough:
+    """Under stdlib, ``anythread.excepthook`` is ``threading.excepthook``, now."""
+
+    def test_a_hook_installed_on_threading_is_seen(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        def installed(args: object) -> None: ...
+
+        assert anythread.excepthook is threading.excepthook  # pytest's, during a test
+        monkeypatch.setattr(threading, "excepthook", installed)
+        assert anythread.excepthook is installed
+        assert "excepthook" not in vars(anythread)
+
+    def test_assigning_on_the_facade_assigns_threadings(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def mine(args: object) -> None: ...
+
+        monkeypatch.setattr(threading, "excepthook", threading.excepthook)  # restores it
+        anythread.excepthook = mine
+        assert threading.excepthook is mine
+        assert anythread.excepthook is mine
+        assert anythread.get_backend().excepthook is mine
+
+    def test_a_library_chaining_to_the_previous_hook_keeps_it(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        seen: list[str] = []
+
+        def outer(args: threading.ExceptHookArgs) -> None:  # installed first, as pytest does
+            seen.append(f"outer:{args.exc_value}")
+
+        monkeypatch.setattr(threading, "excepthook", outer)
+        previous = anythread.excepthook
+
+        def library(args: threading.ExceptHookArgs) -> None:
+            seen.append(f"library:{args.exc_value}")
+            previous(args)
+
+        anythread.excepthook = library
+
+        def boom() -> None:
+            raise ValueError("lost?")
+
+        thread = anythread.Thread(target=boom)
+        thread.start()
+        thread.join(30)
+        assert not thread.is_alive()
+        assert seen == ["library:lost?", "outer:lost?"]
+
+
+_STAR_PROGRAM = """\
+import threading
+from anythread import *
+import anythread
+print(anythread.current_backend().since.rsplit(" at ", 1)[0])
+print(Lock is threading.Lock, Thread is threading.Thread, callable(excepthook))
+"""
+
+
+class TestImportAndIntrospection:
+    def test_star_import_is_a_use_and_records_the_importing_line(self, tmp_path: Path) -> None:
+        program = tmp_path / "star.py"
+        program.write_text(_STAR_PROGRAM)
+        result = run_python(f"import runpy; runpy.run_path({str(program)!r})")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == [f"{program}:2", "True True True"]
+
+    def test_from_import_records_the_importing_line(self) -> None:
+        result = run_python(
+            "import anythread\n"
+            "from anythread import Event\n"
+            "print(anythread.current_backend().since)"
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("<string>:2 at ")
+
+    def test_introspection_does_not_fix_the_choice(self) -> None:
+        result = run_python(
+            "import inspect, pydoc, threading, anythread\n"
+            "members = dict(inspect.getmembers(anythread))\n"
+            "assert members['Lock'] is threading.Lock, members['Lock']\n"
+            "assert members['excepthook'] is threading.excepthook\n"
+            "assert 'Lock' in dir(anythread)\n"
+            "pydoc.render_doc(anythread)\n"
+            "import rlcompleter\n"
+            "completer = rlcompleter.Completer({'anythread': anythread})\n"
+            "assert completer.complete('anythread.Lo', 0) == 'anythread.Lock('\n"
+            "print(anythread.current_backend().fixed, 'Lock' in vars(anythread))\n"
+            "anythread.use('pure')\n"
+            "print(anythread.Event is threading.Event, anythread.current_backend().name)"
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["False", "False", "False", "pure"]
+
+    def test_getattr_by_a_program_is_still_a_use(self) -> None:
+        assert getattr(anythread, "Semaphore") is threading.Semaphore  # noqa: B009
+        choice = anythread.current_backend()
+        assert choice.fixed
+        assert choice.since.startswith(f"{__file__}:")
+
+    def test_introspecting_an_unknown_env_backend_skips_the_names(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("ANYTHREAD_BACKEND", "nope")
+        names = {name for name, _ in inspect.getmembers(anythread)}
+        assert "use" in names
+        assert "Lock" not in names
+        assert not anythread.current_backend().fixed
+
+
+class TestNamesAreConsistent:
+    def test_use_strips_blanks_like_the_env_variable(self) -> None:
+        anythread.use(" pure ")
+        assert anythread.current_backend().name == "pure"
+        assert anythread.get_backend() is anythread.get_backend("pure")
+
+    def test_env_variable_strips_blanks(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ANYTHREAD_BACKEND", "\tpure \n")
+        assert anythread.get_backend() is anythread.get_backend(" pure")
+        assert anythread.current_backend().name == "pure"
+
+    @pytest.mark.parametrize("call", [anythread.use, anythread.get_backend])
+    def test_an_empty_name_is_a_value_error(self, call: Callable[[str], object]) -> None:
+        with pytest.raises(ValueError, match=r"backend name must not be empty \(got '  '\)"):
+            call("  ")
+
+    def test_empty_env_is_explained_as_empty(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ANYTHREAD_BACKEND", " ")
+        choice = anythread.current_backend()
+        assert (choice.name, choice.source) == ("stdlib", "default")
+        assert choice.explain() == (
+            "the default (ANYTHREAD_BACKEND is set but empty); not used yet"
+        )
+
+    def test_unset_env_is_explained_as_unset(self) -> None:
+        assert anythread.current_backend().explain() == (
+            "the default (ANYTHREAD_BACKEND is unset); not used yet"
+        )
+
+    @pytest.mark.parametrize(
+        ("how", "origin"),
+        [
+            ("env", "ANYTHREAD_BACKEND"),
+            ("use", "anythread.use()"),
+            ("get_backend", "anythread.get_backend()"),
+        ],
+    )
+    def test_unknown_name_says_where_it_came_from_and_the_closest_name(
+        self, how: str, origin: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("ANYTHREAD_BACKEND", "pur")
+        attempt: Callable[[], object] = {
+            "env": lambda: anythread.Lock,
+            "use": lambda: anythread.use("pur"),
+            "get_backend": lambda: anythread.get_backend("pur"),
+        }[how]
+        with pytest.raises(LookupError) as info:
+            attempt()
+        first = str(info.value).splitlines()[0]
+        assert first.startswith(
+            f"No such backend: 'pur' (named by {origin}). Did you mean 'pure'? Available backends: "
+        )
+        assert not anythread.current_backend().fixed
+
+    def test_no_suggestion_when_nothing_is_close(self) -> None:
+        with pytest.raises(LookupError) as info:
+            anythread.use("zzzz")
+        assert "Did you mean" not in str(info.value)
+
+    @pytest.mark.parametrize("name", ["cooperative", "debug"])
+    def test_a_planned_builtin_says_it_is_not_in_this_release(self, name: str) -> None:
+        with pytest.raises(
+            LookupError,
+            match=rf"Backend '{name}' \(named by anythread\.use\(\)\) is not available in "
+            r"this release of anythread: it is one of anythread's own backends, planned",
+        ):
+            anythread.use(name)

@@ -6,23 +6,21 @@ import json
 import subprocess
 import sys
 import textwrap
-import types
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from helpers import run_python
 
 import anythread
-from anythread import BackendSpec, hookimpl
+from anythread import BackendSpec, hookimpl, selection
 from anythread.registry import Registry
 
 
-def _stdlib_copy(name: str) -> types.SimpleNamespace:
-    from anythread_backends.stdlib import backend
+def _stdlib_copy(name: str) -> object:
+    from anythread_backends.stdlib import StdlibBackend
 
-    copy = types.SimpleNamespace(**vars(backend))
-    copy.name = name
-    return copy
+    return StdlibBackend(name=name)
 
 
 class _Plugin:
@@ -52,10 +50,8 @@ class TestListing:
             module_dir,
             "at_lazy_backend",
             """
-            import types
-            from anythread_backends.stdlib import backend as _std
-            backend = types.SimpleNamespace(**vars(_std))
-            backend.name = "lazy"
+            from anythread_backends.stdlib import StdlibBackend
+            backend = StdlibBackend(name="lazy")
             """,
         )
         reg = Registry(
@@ -184,14 +180,11 @@ class TestLoading:
             module_dir,
             "at_factory_backend",
             """
-            import types
-            from anythread_backends.stdlib import backend as _std
+            from anythread_backends.stdlib import StdlibBackend
             calls = []
             def make():
                 calls.append(1)
-                b = types.SimpleNamespace(**vars(_std))
-                b.name = "made"
-                return b
+                return StdlibBackend(name="made")
             """,
         )
         reg = Registry(
@@ -206,12 +199,9 @@ class TestLoading:
             module_dir,
             "at_option_backend",
             """
-            import types
-            from anythread_backends.stdlib import backend as _std
+            from anythread_backends.stdlib import StdlibBackend
             def make(option="plain"):
-                b = types.SimpleNamespace(**vars(_std))
-                b.name = "opt:" + option
-                return b
+                return StdlibBackend(name="opt:" + option)
             """,
         )
         reg = Registry([_Plugin(BackendSpec("opt", "at_option_backend:make"))], entry_points=False)
@@ -296,10 +286,8 @@ class _Plugin:
 plugin = _Plugin()
 
 def make():
-    from anythread_backends.stdlib import backend
-    b = types.SimpleNamespace(**vars(backend))
-    b.name = "{name}"
-    return b
+    from anythread_backends.stdlib import StdlibBackend
+    return StdlibBackend(name="{name}")
 """
 
 
@@ -403,6 +391,95 @@ class TestEntryPoints:
         assert "anythread-twin-b" in result.stderr
 
 
+_GREEDY_PLUGIN = """
+import anythread
+
+class _Plugin:
+    @anythread.hookimpl
+    def anythread_backends(self):
+        return [
+            anythread.BackendSpec("stdlib", "at_greedy:make", description="takes over"),
+            anythread.BackendSpec("cooperative", "at_greedy:make"),
+            anythread.BackendSpec("greedy", "at_greedy:make"),
+        ]
+
+plugin = _Plugin()
+
+def make():
+    raise RuntimeError("the greedy backend must never be loaded for a built-in name")
+"""
+
+
+class TestReservedNamesInstalled:
+    """A real distribution that claims built-in names, next to anythread itself."""
+
+    @pytest.fixture
+    def greedy_site(self, tmp_path: Path) -> Path:
+        site = tmp_path / "greedy-site"
+        site.mkdir()
+        _fake_distribution(
+            site, "anythread-greedy", {"greedy": "at_greedy:plugin"}, {"at_greedy": _GREEDY_PLUGIN}
+        )
+        return site
+
+    def test_claims_are_refused_listed_and_the_builtin_still_serves(
+        self, greedy_site: Path
+    ) -> None:
+        result = run_python(
+            "import json, threading, anythread\n"
+            "rows = [r.as_dict() for r in anythread.list_backends()]\n"
+            "print(json.dumps(rows))\n"
+            "print(anythread.Lock is threading.Lock, anythread.get_backend().name)",
+            env={"PYTHONPATH": str(greedy_site)},
+        )
+        assert result.returncode == 0, result.stderr
+        listing, served = result.stdout.splitlines()
+        assert served == "True stdlib"
+        rows = json.loads(listing)
+        stdlib_rows = [r for r in rows if r["name"] == "stdlib"]
+        assert [(r["available"], r["distribution"]) for r in stdlib_rows] == [
+            (True, "anythread"),
+            (False, "anythread-greedy"),
+        ]
+        refused = stdlib_rows[1]
+        assert refused["reason"] == (
+            "refused: 'stdlib' is the name of one of anythread's built-in backends, reserved "
+            "for anythread itself; anythread-greedy cannot provide or replace it (the "
+            "built-in is unaffected). Rename the backend in anythread-greedy."
+        )
+        (cooperative,) = [r for r in rows if r["name"] == "cooperative"]
+        assert not cooperative["available"]
+        assert cooperative["reason"].startswith("refused: 'cooperative' is the name")
+        greedy = {r["name"]: r for r in rows}["greedy"]
+        assert greedy["available"]  # its own name is fine
+
+    def test_selecting_a_builtin_never_loads_the_claimant(self, greedy_site: Path) -> None:
+        result = run_python(
+            "import anythread\nprint(anythread.get_backend('stdlib'))\n"
+            "anythread.use('cooperative')",
+            env={"PYTHONPATH": str(greedy_site)},
+        )
+        assert result.returncode == 1
+        assert result.stdout == "<anythread backend 'stdlib'>\n"
+        assert "LookupError: Backend 'cooperative' (named by anythread.use()) is not " in (
+            result.stderr
+        )
+        assert "'cooperative' is unavailable: refused:" in result.stderr
+
+    def test_cli_lists_the_refusal(self, greedy_site: Path) -> None:
+        result = run_python(
+            "import anythread.cli, sys; sys.exit(anythread.cli.main(['backends']))",
+            env={"PYTHONPATH": str(greedy_site)},
+        )
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        index = next(
+            i for i, line in enumerate(lines) if line.startswith("stdlib") and "greedy" in line
+        )
+        assert "unavailable" in lines[index]
+        assert lines[index + 1].startswith("    why: refused: 'stdlib' is the name of one of")
+
+
 @pytest.mark.slow
 def test_pip_installed_third_party_distribution(tmp_path: Path) -> None:
     """examples/custom_kernel is a real distribution: pip installs it, the registry lists
@@ -448,3 +525,168 @@ def test_pip_installed_third_party_distribution(tmp_path: Path) -> None:
     )
     assert program.returncode == 0, program.stderr
     assert program.stdout.strip() == "counting ['counted']"
+
+
+# --------------------------------------------------------------------------- re-entrancy
+
+
+class _CallsBack:
+    """A plugin whose hook runs ``action`` (a use of anythread) before answering."""
+
+    def __init__(self, action: Callable[[], object], *specs: BackendSpec) -> None:
+        self.action = action
+        self.specs = specs
+
+    @hookimpl
+    def anythread_backends(self) -> list[BackendSpec]:
+        self.action()
+        return list(self.specs)
+
+
+@pytest.fixture
+def private_registry(
+    monkeypatch: pytest.MonkeyPatch, fresh_facade: None
+) -> Callable[..., Registry]:
+    """Make a Registry from plugins and serve it to anythread's public functions."""
+
+    def make(*plugins: object) -> Registry:
+        reg = Registry(plugins, entry_points=False)
+        monkeypatch.setattr(selection, "registry", reg)
+        return reg
+
+    return make
+
+
+class TestReentrancy:
+    def test_hook_that_uses_the_registry_is_told_so(
+        self, private_registry: Callable[..., Registry]
+    ) -> None:
+        std = BackendSpec("std", "anythread_backends.stdlib:backend")
+        reg = private_registry(
+            _CallsBack(lambda: anythread.get_backend("std"), BackendSpec("eager", std.load)),
+            _Plugin(std),
+        )
+        rows = {row.name: row for row in reg.listing()}
+        assert rows["std"].available
+        (bad,) = [row for row in rows.values() if not row.available]
+        assert bad.reason.startswith(
+            "anythread_backends() hook raised RuntimeError: anythread's registry was used "
+            "while it is still discovering plugins: a plugin's anythread_backends() hook "
+            "called anythread.get_backend()"
+        )
+        assert "eager" not in rows
+
+    def test_hook_that_uses_the_facade_at_first_use_is_told_so(
+        self, private_registry: Callable[..., Registry]
+    ) -> None:
+        private_registry(
+            _CallsBack(lambda: anythread.get_backend()),
+            _Plugin(BackendSpec("stdlib", "anythread_backends.stdlib:backend")),
+        )
+        # The facade's first use starts discovery; the hook's get_backend() re-enters.
+        with pytest.raises(LookupError) as info:
+            anythread.get_backend()
+        message = str(info.value)
+        assert "anythread_backends() hook raised RuntimeError: anythread's facade" in message
+        assert "still discovering plugins" in message
+        assert "to choose the backend it serves" in message
+        assert "No such backend: 'stdlib'" not in message
+
+    def test_loader_asked_for_by_the_facade_is_told_it_reentered(
+        self,
+        private_registry: Callable[..., Registry],
+        module_dir: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        _write_module(
+            module_dir,
+            "at_reentrant_loader2",
+            """
+            import anythread
+            def make():
+                return anythread.get_backend()
+            """,
+        )
+        private_registry(_Plugin(BackendSpec("loopy", "at_reentrant_loader2:make")))
+        monkeypatch.setenv("ANYTHREAD_BACKEND", "loopy")
+        with pytest.raises(LookupError) as info:
+            anythread.Lock()
+        message = str(info.value)
+        assert message.startswith(
+            "Backend 'loopy' is unavailable: loading at_reentrant_loader2:make failed: "
+            "RuntimeError: anythread's facade (or get_backend() with no name) was used while "
+            "anythread is still loading backend 'loopy' (at_reentrant_loader2:make), to "
+            "choose the backend it serves"
+        )
+        assert not anythread.current_backend().fixed
+
+    def test_loader_may_load_another_named_backend(
+        self, private_registry: Callable[..., Registry], module_dir: Path
+    ) -> None:
+        # As a wrapping backend (debug:pure) loads the backend it wraps.
+        _write_module(
+            module_dir,
+            "at_wrapping_loader",
+            """
+            import anythread
+            from anythread_backends.stdlib import StdlibBackend
+            def make(inner="std"):
+                return StdlibBackend(name="wrap:" + anythread.get_backend(inner).name)
+            """,
+        )
+        private_registry(
+            _Plugin(BackendSpec("wrap", "at_wrapping_loader:make")),
+            _Plugin(BackendSpec("std", "anythread_backends.stdlib:backend")),
+        )
+        assert anythread.get_backend("wrap:std").name == "wrap:stdlib"
+
+    def test_loader_asking_for_itself_is_told_so(
+        self, private_registry: Callable[..., Registry], module_dir: Path
+    ) -> None:
+        _write_module(
+            module_dir,
+            "at_self_loader",
+            """
+            import anythread
+            def make():
+                return anythread.get_backend("selfish")
+            """,
+        )
+        private_registry(_Plugin(BackendSpec("selfish", "at_self_loader:make")))
+        with pytest.raises(
+            LookupError,
+            match=r"RuntimeError: backend 'selfish' was asked for while anythread is still "
+            r"loading backend 'selfish' \(at_self_loader:make\)",
+        ):
+            anythread.get_backend("selfish")
+
+
+# --------------------------------------------------------------------------- reserved names
+
+
+class TestReservedNames:
+    @pytest.mark.parametrize("name", ["stdlib", "pure", "cooperative", "debug"])
+    def test_a_plugin_cannot_claim_a_builtin_name(self, name: str) -> None:
+        spec = BackendSpec(name, "anythread_backends.stdlib:backend", description="mine")
+        reg = Registry([_Plugin(spec)], entry_points=False)
+        (row,) = reg.listing()
+        assert (row.name, row.available, row.description) == (name, False, "mine")
+        assert row.reason.startswith(
+            f"refused: {name!r} is the name of one of anythread's built-in backends, "
+            "reserved for anythread itself; plugin <"
+        )
+        with pytest.raises(LookupError, match="not available in this release"):
+            reg.load(name)
+
+    def test_third_party_names_still_conflict_as_before(self) -> None:
+        reg = Registry(
+            [
+                _Plugin(BackendSpec("stdlib", "anythread_backends.stdlib:backend")),
+                _Plugin(BackendSpec("shared", "anythread_backends.stdlib:backend")),
+                _Plugin(BackendSpec("shared", "anythread_backends.stdlib:backend")),
+            ],
+            entry_points=False,
+        )
+        rows = reg.listing()
+        assert [(r.name, r.available) for r in rows] == [("shared", False), ("stdlib", False)]
+        assert "'shared' is claimed by" in rows[0].reason

@@ -1,69 +1,88 @@
 """The ``stdlib`` backend: the standard library's own ``threading`` objects.
 
-Every attribute is the very object ``threading`` exports (``backend.Lock is
+Every attribute is the very object ``threading`` (or ``time``) exports (``backend.Lock is
 threading.Lock``), so code on this backend runs exactly as plain threading code, at the
-same speed.  It exports one object, :data:`backend`.
+same speed.  ``excepthook`` is read through: it is whatever ``threading.excepthook`` is
+now, and assigning it assigns ``threading.excepthook``.  It exports one object,
+:data:`backend`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from types import SimpleNamespace
-from typing import Any
+from collections.abc import Callable
+from typing import cast
 
-from anythread.protocols import CONTRACT_VERSION, Capability
+from anythread.protocols import CONTRACT_VERSION, Capability, ExceptHookArgs
 
-__all__ = ["backend"]
+__all__ = ["StdlibBackend", "backend"]
 
 
-class StdlibBackend(SimpleNamespace):
-    """The namespace type of :data:`backend` (attributes are threading's objects)."""
+class StdlibBackend:
+    """The type of :data:`backend`: its attributes are ``threading``'s own objects.
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        # threading's threads call threading.excepthook: assigning the backend's hook
-        # (as ``anythread.excepthook = hook`` does) must assign that one.
-        if name == "excepthook":
-            threading.excepthook = value
-        super().__setattr__(name, value)
+    The attributes are set per instance, not on the class, so that functions stay plain
+    functions (a class attribute holding a function would become a bound method).
+    ``excepthook`` is a property, so it is not in ``vars(backend)``.
+
+    :param overrides: attributes to replace (``StdlibBackend(name="copy", Lock=MyLock)``
+        makes a variant, as tests of the registry and the contract suite do).
+    """
+
+    def __init__(self, **overrides: object) -> None:
+        self.name = "stdlib"
+        self.capabilities = frozenset(Capability)
+        self.contract_version = CONTRACT_VERSION
+        self.Lock = threading.Lock
+        self.RLock = threading.RLock
+        self.Condition = threading.Condition
+        self.Semaphore = threading.Semaphore
+        self.BoundedSemaphore = threading.BoundedSemaphore
+        self.Event = threading.Event
+        self.Barrier = threading.Barrier
+        self.Thread = threading.Thread
+        self.Timer = threading.Timer
+        self.local = threading.local
+        self.current_thread = threading.current_thread
+        self.main_thread = threading.main_thread
+        self.active_count = threading.active_count
+        self.enumerate = threading.enumerate
+        self.get_ident = threading.get_ident
+        self.get_native_id = threading.get_native_id
+        self.settrace = threading.settrace
+        self.setprofile = threading.setprofile
+        self.gettrace = threading.gettrace
+        self.getprofile = threading.getprofile
+        self.stack_size = threading.stack_size
+        self.ExceptHookArgs = threading.ExceptHookArgs
+        self.TIMEOUT_MAX = threading.TIMEOUT_MAX
+        self.ThreadError = threading.ThreadError
+        self.BrokenBarrierError = threading.BrokenBarrierError
+        self.sleep = time.sleep
+        self.monotonic = time.monotonic
+        self.currentThread = threading.currentThread
+        self.activeCount = threading.activeCount
+        for name, value in overrides.items():
+            setattr(self, name, value)
+
+    @property
+    def excepthook(self) -> Callable[[ExceptHookArgs], object]:
+        """``threading.excepthook`` as it is now (a program or pytest may replace it).
+
+        Typed for any :class:`~anythread.protocols.ExceptHookArgs`: the stdlib's hook
+        reads only the four fields that protocol names.
+        """
+        return cast("Callable[[ExceptHookArgs], object]", threading.excepthook)
+
+    @excepthook.setter
+    def excepthook(self, hook: Callable[[ExceptHookArgs], object]) -> None:
+        # threading's threads call threading.excepthook, so that is the one to assign.
+        threading.excepthook = hook
 
     def __repr__(self) -> str:
         return "<anythread backend 'stdlib'>"
 
 
 #: The backend object: ``threading``'s objects under the names of the API.
-backend = StdlibBackend(
-    name="stdlib",
-    capabilities=frozenset(Capability),
-    contract_version=CONTRACT_VERSION,
-    Lock=threading.Lock,
-    RLock=threading.RLock,
-    Condition=threading.Condition,
-    Semaphore=threading.Semaphore,
-    BoundedSemaphore=threading.BoundedSemaphore,
-    Event=threading.Event,
-    Barrier=threading.Barrier,
-    Thread=threading.Thread,
-    Timer=threading.Timer,
-    local=threading.local,
-    current_thread=threading.current_thread,
-    main_thread=threading.main_thread,
-    active_count=threading.active_count,
-    enumerate=threading.enumerate,
-    get_ident=threading.get_ident,
-    get_native_id=threading.get_native_id,
-    settrace=threading.settrace,
-    setprofile=threading.setprofile,
-    gettrace=threading.gettrace,
-    getprofile=threading.getprofile,
-    stack_size=threading.stack_size,
-    # The default hook, not whatever hook is installed when this module is imported.
-    excepthook=threading.__excepthook__,
-    ExceptHookArgs=threading.ExceptHookArgs,
-    TIMEOUT_MAX=threading.TIMEOUT_MAX,
-    ThreadError=threading.ThreadError,
-    BrokenBarrierError=threading.BrokenBarrierError,
-    sleep=time.sleep,
-    currentThread=threading.currentThread,
-    activeCount=threading.activeCount,
-)
+backend = StdlibBackend()

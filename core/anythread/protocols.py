@@ -14,9 +14,9 @@ implement these Protocols without inheriting from them.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
-from types import TracebackType
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import FrameType, TracebackType
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 __all__ = [
     "API_NAMES",
@@ -24,9 +24,12 @@ __all__ = [
     "KERNEL_NAMES",
     "Backend",
     "Barrier",
+    "BarrierFactory",
     "BoundedSemaphore",
+    "BoundedSemaphoreFactory",
     "Capability",
     "Condition",
+    "ConditionFactory",
     "DeclaresDeviations",
     "Event",
     "ExceptHookArgs",
@@ -36,14 +39,19 @@ __all__ = [
     "Lock",
     "RLock",
     "Semaphore",
+    "SemaphoreFactory",
+    "StackSize",
     "Thread",
     "Timer",
+    "TraceFunction",
 ]
 
 #: The version of the contract (the clause catalogue) that this release of anythread
 #: certifies against.  A backend states the version it was written for in its
 #: ``contract_version`` attribute.
 CONTRACT_VERSION = 1
+
+_T = TypeVar("_T")
 
 
 class Capability(str, enum.Enum):
@@ -152,7 +160,7 @@ class Condition(Protocol):
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool: ...
     def release(self) -> None: ...
     def wait(self, timeout: float | None = None) -> bool: ...
-    def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any: ...
+    def wait_for(self, predicate: Callable[[], _T], timeout: float | None = None) -> _T: ...
     def notify(self, n: int = 1) -> None: ...
     def notify_all(self) -> None: ...
     def __enter__(self) -> bool: ...
@@ -219,6 +227,17 @@ class Thread(Protocol):
     name: str
     daemon: bool
 
+    # Not a protocol member (mypy ignores __init__ there): it types ``Backend.Thread(...)``.
+    def __init__(
+        self,
+        group: None = None,
+        target: Callable[..., object] | None = None,
+        name: str | None = None,
+        args: Iterable[Any] = (),
+        kwargs: Mapping[str, Any] | None = None,
+        *,
+        daemon: bool | None = None,
+    ) -> None: ...
     def start(self) -> None: ...
     def run(self) -> None: ...
     def join(self, timeout: float | None = None) -> None: ...
@@ -237,6 +256,13 @@ class Thread(Protocol):
 class Timer(Thread, Protocol):
     """A thread that runs a function after an interval unless cancelled (16.2.7)."""
 
+    def __init__(  # Timer's own signature, as in threading
+        self,
+        interval: float,
+        function: Callable[..., object],
+        args: Iterable[Any] | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> None: ...
     def cancel(self) -> None: ...
 
 
@@ -298,20 +324,65 @@ API_NAMES: tuple[str, ...] = (
     "ThreadError",
     "BrokenBarrierError",
     "sleep",
+    "monotonic",
     "currentThread",
     "activeCount",
 )
 
 
+#: A trace or profile function, as :func:`sys.settrace` and :func:`sys.setprofile` take
+#: it: ``(frame, event, arg)``.  The event is ``Any`` because typeshed types it as ``str``
+#: for trace functions and as a ``Literal`` of event names for profile functions.
+TraceFunction = Callable[[FrameType, Any, Any], Any]
+
+
+class ConditionFactory(Protocol):
+    """``Backend.Condition``: a condition variable over ``lock``, or over a new RLock.
+
+    ``lock`` is typed ``Any`` on purpose: it must be a Lock or an RLock of the *same*
+    backend (each backend's Condition accepts its own locks only), which no static type
+    can say for every backend at once.
+    """
+
+    def __call__(self, lock: Any = None) -> Condition: ...
+
+
+class SemaphoreFactory(Protocol):
+    """``Backend.Semaphore``: a semaphore with initial ``value`` (ValueError if < 0)."""
+
+    def __call__(self, value: int = 1) -> Semaphore: ...
+
+
+class BoundedSemaphoreFactory(Protocol):
+    """``Backend.BoundedSemaphore``: a semaphore bounded by its initial ``value``."""
+
+    def __call__(self, value: int = 1) -> BoundedSemaphore: ...
+
+
+class BarrierFactory(Protocol):
+    """``Backend.Barrier``: a barrier for ``parties`` threads."""
+
+    def __call__(
+        self,
+        parties: int,
+        action: Callable[[], None] | None = None,
+        timeout: float | None = None,
+    ) -> Barrier: ...
+
+
+class StackSize(Protocol):
+    """``Backend.stack_size``: return the stack size; with ``size``, set it for new threads."""
+
+    def __call__(self, size: int = 0, /) -> int: ...
+
+
 # Aliases: inside Backend the attribute names shadow the Protocol classes.
 _LockT = Lock
 _RLockT = RLock
-_ConditionT = Condition
-_SemaphoreT = Semaphore
-_BoundedSemaphoreT = BoundedSemaphore
 _EventT = Event
-_BarrierT = Barrier
 _ThreadT = Thread
+_TimerT = Timer
+_ExceptHookArgsT = ExceptHookArgs
 
 
 @runtime_checkable
@@ -321,7 +392,9 @@ class Backend(Protocol):
     A backend is any object with these attributes: the factories and functions of the
     ``threading`` module (:data:`API_NAMES`), plus :attr:`name`, :attr:`capabilities` and
     :attr:`contract_version`.  The facade hands its attributes to users unchanged, so a
-    backend's objects are used with no wrapper in between.
+    backend's objects are used with no wrapper in between.  The standard library's own
+    objects satisfy every annotation below (the typing tests check it).  Every member but
+    :attr:`excepthook` is read-only: a program may assign ``excepthook`` only.
     """
 
     #: The name the backend is registered under (``"stdlib"``, ``"pure"``, ...).
@@ -331,35 +404,74 @@ class Backend(Protocol):
     #: The :data:`CONTRACT_VERSION` the backend was written against.
     contract_version: int
 
-    Lock: Callable[[], _LockT]
-    RLock: Callable[[], _RLockT]
-    Condition: Callable[..., _ConditionT]
-    Semaphore: Callable[..., _SemaphoreT]
-    BoundedSemaphore: Callable[..., _BoundedSemaphoreT]
-    Event: Callable[[], _EventT]
-    Barrier: Callable[..., _BarrierT]
-    Thread: type[Any]
-    Timer: type[Any]
-    local: type[Any]
-    current_thread: Callable[[], _ThreadT]
-    main_thread: Callable[[], _ThreadT]
-    active_count: Callable[[], int]
-    enumerate: Callable[[], list[Any]]
-    get_ident: Callable[[], int]
-    get_native_id: Callable[[], int]
-    settrace: Callable[[Any], None]
-    setprofile: Callable[[Any], None]
-    gettrace: Callable[[], Any]
-    getprofile: Callable[[], Any]
-    stack_size: Callable[..., int]
-    excepthook: Callable[[Any], object]
-    ExceptHookArgs: Any
-    TIMEOUT_MAX: float
-    ThreadError: type[Exception]
-    BrokenBarrierError: type[RuntimeError]
-    sleep: Callable[[float], None]
-    currentThread: Callable[[], _ThreadT]
-    activeCount: Callable[[], int]
+    @property
+    def Lock(self) -> Callable[[], _LockT]: ...
+    @property
+    def RLock(self) -> Callable[[], _RLockT]: ...
+    @property
+    def Condition(self) -> ConditionFactory: ...
+    @property
+    def Semaphore(self) -> SemaphoreFactory: ...
+    @property
+    def BoundedSemaphore(self) -> BoundedSemaphoreFactory: ...
+    @property
+    def Event(self) -> Callable[[], _EventT]: ...
+    @property
+    def Barrier(self) -> BarrierFactory: ...
+    @property
+    def Thread(self) -> type[_ThreadT]: ...
+    @property
+    def Timer(self) -> type[_TimerT]: ...
+    @property
+    def local(self) -> type[Local]: ...
+    @property
+    def current_thread(self) -> Callable[[], _ThreadT]: ...
+    @property
+    def main_thread(self) -> Callable[[], _ThreadT]: ...
+    @property
+    def active_count(self) -> Callable[[], int]: ...
+    @property
+    def enumerate(self) -> Callable[[], Sequence[_ThreadT]]: ...
+    @property
+    def get_ident(self) -> Callable[[], int]: ...
+    @property
+    def get_native_id(self) -> Callable[[], int]: ...
+    @property
+    def settrace(self) -> Callable[[TraceFunction | None], None]: ...
+    @property
+    def setprofile(self) -> Callable[[TraceFunction | None], None]: ...
+    @property
+    def gettrace(self) -> Callable[[], TraceFunction | None]: ...
+    @property
+    def getprofile(self) -> Callable[[], TraceFunction | None]: ...
+    @property
+    def stack_size(self) -> StackSize: ...
+
+    #: Assignable: the hook the backend's threads call for an uncaught exception.
+    excepthook: Callable[[_ExceptHookArgsT], object]
+
+    @property
+    def ExceptHookArgs(self) -> type[_ExceptHookArgsT]: ...
+    @property
+    def TIMEOUT_MAX(self) -> float: ...
+    @property
+    def ThreadError(self) -> type[Exception]: ...
+    @property
+    def BrokenBarrierError(self) -> type[RuntimeError]: ...
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """Suspend the calling thread for the given number of seconds."""
+        ...
+
+    @property
+    def monotonic(self) -> Callable[[], float]:
+        """The backend's own clock (the one its timeouts are measured on), in seconds."""
+        ...
+
+    @property
+    def currentThread(self) -> Callable[[], _ThreadT]: ...
+    @property
+    def activeCount(self) -> Callable[[], int]: ...
 
 
 @runtime_checkable

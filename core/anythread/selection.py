@@ -6,6 +6,11 @@ threading API through the facade (or :func:`get_backend` with no name); from the
 asking for another backend is a :class:`RuntimeError`, so one program never mixes the
 objects of two backends by accident.
 
+A name is the same wherever it comes from: surrounding blanks are ignored in ``use()``,
+``get_backend()`` and ``ANYTHREAD_BACKEND`` alike, and an unknown name is reported with
+where it came from and the closest installed name.  Introspection of the facade
+(``inspect.getmembers``, ``help()``, tab completion) does not make the choice final.
+
 This module must not import any backend module by name: backends come from the registry.
 """
 
@@ -18,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FrameType
 from typing import Literal
 
 from anythread.protocols import API_NAMES, Backend
@@ -54,23 +60,29 @@ class Selection:
     :ivar fixed: whether the choice is final (the facade has been used).
     :ivar since: where and when the choice became final (``"app.py:12 at 10:31:02"``),
         or ``""`` while it is not.
+    :ivar env_value: the value of ``ANYTHREAD_BACKEND`` when the choice was read, or
+        None if it was unset (so an empty variable is told apart from an unset one).
     """
 
     name: str
     source: Source
     fixed: bool
     since: str = ""
+    env_value: str | None = None
 
     def __str__(self) -> str:
         return f"{self.name} ({self.explain()})"
 
     def explain(self) -> str:
         """Say where the choice came from and since when it holds."""
-        how = {
-            "use": "chosen with anythread.use()",
-            "env": f"chosen by {BACKEND_ENV}",
-            "default": f"the default ({BACKEND_ENV} is unset)",
-        }[self.source]
+        if self.source == "use":
+            how = "chosen with anythread.use()"
+        elif self.source == "env":
+            how = f"chosen by {BACKEND_ENV}"
+        elif self.env_value is None:
+            how = f"the default ({BACKEND_ENV} is unset)"
+        else:
+            how = f"the default ({BACKEND_ENV} is set but empty)"
         state = f"in use since {self.since}" if self.fixed else "not used yet"
         return f"{how}; {state}"
 
@@ -81,29 +93,53 @@ class _State:
         self.used: str | None = None
         self.fixed: Selection | None = None
         self.backend: Backend | None = None
+        self.selecting = False
 
 
 _state = _State()
 
+# Modules whose frames are not the user's: anythread itself, and the import machinery
+# (``from anythread import X`` and ``import *`` look names up from importlib).
+_NOT_USER = ("anythread", "importlib")
+# Modules that read every attribute to show it, not to use it.
+_INTROSPECTION = frozenset({"inspect", "pydoc", "rlcompleter"})
+_SOURCES = {"use": "anythread.use()", "env": BACKEND_ENV, "default": "the default"}
+
+
+def _user_frame() -> FrameType | None:
+    frame = inspect.currentframe()
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not any(module == m or module.startswith(m + ".") for m in _NOT_USER):
+            return frame
+        frame = frame.f_back
+    return None
+
 
 def _caller_site() -> str:
-    """Return ``file:line`` of the first frame outside anythread's core."""
-    frame = inspect.currentframe()
-    here = os.path.dirname(__file__)
-    while frame is not None and os.path.dirname(frame.f_code.co_filename) == here:
-        frame = frame.f_back
+    """Return ``file:line`` of the first frame outside anythread and importlib."""
+    frame = _user_frame()
     if frame is None:
         return "<unknown>"
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
+def _clean(name: object, what: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"backend name must be {what}, not {type(name).__name__}")
+    stripped = name.strip()
+    if not stripped:
+        raise ValueError(f"backend name must not be empty (got {name!r})")
+    return stripped
+
+
 def _pending() -> Selection:
+    env = os.environ.get(BACKEND_ENV)
     if _state.used is not None:
-        return Selection(_state.used, "use", fixed=False)
-    env = os.environ.get(BACKEND_ENV, "").strip()
-    if env:
-        return Selection(env, "env", fixed=False)
-    return Selection(DEFAULT_BACKEND, "default", fixed=False)
+        return Selection(_state.used, "use", fixed=False, env_value=env)
+    if env is not None and env.strip():
+        return Selection(env.strip(), "env", fixed=False, env_value=env)
+    return Selection(DEFAULT_BACKEND, "default", fixed=False, env_value=env)
 
 
 def current_backend() -> Selection:
@@ -132,31 +168,80 @@ def use(name: str) -> None:
     Call it before the first use of the threading API through ``anythread``; calling it
     again with another name before then replaces the choice.
 
-    :param name: a registered backend name (``"pure"``, ``"debug:pure"``, ...).
+    :param name: a registered backend name (``"pure"``, ``"debug:pure"``, ...);
+        surrounding blanks are ignored.
+    :raises TypeError: if ``name`` is not a string.
+    :raises ValueError: if ``name`` is empty.
     :raises LookupError: if no available backend has that name.
     :raises RuntimeError: if the facade already serves another backend.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"backend name must be a str, not {type(name).__name__}")
+    name = _clean(name, "a str")
     with _state.lock:
         if _state.fixed is not None:
             if _state.fixed.name == name:
                 return
             raise _refuse(name, "switch to backend")
-        registry.load(name)
+        registry.load(name, source=_SOURCES["use"])
         _state.used = name
 
 
+def _reentered() -> RuntimeError:
+    doing = registry.activity() or "choosing its backend"
+    return RuntimeError(
+        f"anythread's facade (or get_backend() with no name) was used while anythread is "
+        f"still {doing}, to choose the backend it serves: a plugin's anythread_backends() "
+        "hook or a backend's loader must not use the facade, whose backend is not chosen "
+        "yet. Name the backend it needs (anythread.get_backend('stdlib')) in a loader, or "
+        "use the facade only from the backend's functions, which run after loading."
+    )
+
+
 def _select() -> Backend:
+    backend = _state.backend  # once set, never changes (outside tests): no lock needed
+    if backend is not None:
+        return backend
     with _state.lock:
         if _state.backend is not None:
             return _state.backend
+        if _state.selecting:
+            raise _reentered()
         pending = _pending()
-        backend = registry.load(pending.name)
+        _state.selecting = True
+        try:
+            backend = registry.load(pending.name, source=_SOURCES[pending.source])
+        finally:
+            _state.selecting = False
         since = f"{_caller_site()} at {time.strftime('%H:%M:%S')}"
-        _state.fixed = Selection(pending.name, pending.source, fixed=True, since=since)
+        _state.fixed = Selection(
+            pending.name, pending.source, fixed=True, since=since, env_value=pending.env_value
+        )
         _state.backend = backend
         return backend
+
+
+def peek(name: str) -> tuple[object] | None:
+    """Return ``(value,)`` of API name ``name`` if the facade is being introspected.
+
+    While the choice is not final and the caller is an introspection tool (``inspect``,
+    ``pydoc``, ``rlcompleter``), the value comes from the backend that *would* be chosen,
+    and nothing is fixed or cached.  Otherwise return None: the caller uses the name.
+
+    :raises AttributeError: if that backend cannot be loaded (introspection skips it).
+    """
+    if _state.backend is not None:
+        return None
+    with _state.lock:
+        if _state.backend is not None or _state.selecting:
+            return None
+        frame = _user_frame()
+        if frame is None or frame.f_globals.get("__name__") not in _INTROSPECTION:
+            return None
+        pending = _pending()
+        try:
+            backend = registry.load(pending.name, source=_SOURCES[pending.source])
+        except LookupError as exc:
+            raise AttributeError(f"module 'anythread' has no attribute {name!r}: {exc}")
+        return (getattr(backend, name),)
 
 
 def get_backend(name: str | None = None) -> Backend:
@@ -166,13 +251,15 @@ def get_backend(name: str | None = None) -> Backend:
     name, return that backend without touching the facade's choice: its attributes are
     the whole threading API (``get_backend("pure").Lock()``).
 
+    :raises TypeError: if ``name`` is neither a string nor None.
+    :raises ValueError: if ``name`` is empty.
     :raises LookupError: if no available backend has that name.
+    :raises RuntimeError: if called with no name while the backend is being chosen (by a
+        plugin's hook or a backend's loader).
     """
     if name is None:
         return _select()
-    if not isinstance(name, str):
-        raise TypeError(f"backend name must be a str or None, not {type(name).__name__}")
-    return registry.load(name)
+    return registry.load(_clean(name, "a str or None"), source="anythread.get_backend()")
 
 
 def list_backends() -> list[BackendInfo]:

@@ -33,8 +33,9 @@ def _variant(name: str, *, plain: bool = False, **changes: Any) -> Any:
     """
     attrs = dict(vars(stdlib))
     attrs.update(changes, name=name)
-    namespace = types.SimpleNamespace if plain else type(stdlib)
-    return namespace(**attrs)
+    if plain:  # vars() omits the stdlib backend's excepthook: it is a read-through property
+        return types.SimpleNamespace(excepthook=threading.__excepthook__, **attrs)
+    return type(stdlib)(**attrs)
 
 
 # --------------------------------------------------------------------------- locks
