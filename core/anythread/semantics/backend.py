@@ -237,7 +237,7 @@ def _make_world(kernel: Kernel) -> tuple[World, Callable[[], protocols.Lock]]:
 def _make_rlock(kernel: Kernel, waits: WaitRegistry) -> Callable[[], protocols.RLock]:
     if isinstance(kernel, KernelRLock):
         return cast("Callable[[], protocols.RLock]", kernel.allocate_rlock)
-    return _for_world(locks.RLock, _waits=waits, _get_ident=staticmethod(kernel.get_ident))
+    return locks.RLock.for_world(waits)
 
 
 def _reads_as_a_backend(b: SemanticsBackend) -> None:
