@@ -156,15 +156,19 @@ class WaitRegistry:
         where = "" if site is None else f"{site[0]}:{site[1]}"
         record = WaitRecord(self.kernel.get_ident(), kind, obj, where, deadline)
         self._lock.acquire()
-        self._records[id(record)] = record
-        self._lock.release()
+        try:
+            self._records[id(record)] = record
+        finally:
+            self._lock.release()
         return record
 
     def leave(self, record: WaitRecord) -> None:
         """Forget ``record`` (no error if it is already gone)."""
         self._lock.acquire()
-        self._records.pop(id(record), None)
-        self._lock.release()
+        try:
+            self._records.pop(id(record), None)
+        finally:
+            self._lock.release()
 
     def snapshot(self) -> tuple[WaitRecord, ...]:
         """Return the records of the threads parked now, oldest first."""
