@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import inspect
 import time
+import types
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from test_semantics_kernels import EarlyLock, ToyKernel
 
-from anythread.protocols import Backend, Capability
-from anythread.semantics import from_kernel
+from anythread.protocols import API_NAMES, Backend, Capability
+from anythread.semantics import SemanticsBackend, from_kernel
 from anythread.semantics.barrier import Barrier
 from anythread.semantics.condition import Condition
 from anythread.semantics.event import Event
-from anythread.semantics.locks import RLock
+from anythread.semantics.locks import Lock, RLock
 from anythread.semantics.semaphore import BoundedSemaphore, Semaphore
 from anythread.semantics.waitqueue import (
     KernelWaitSites,
@@ -584,3 +586,28 @@ class TestModuleLevelClasses:
         assert backend.monotonic == kernel.monotonic
         assert backend.monotonic() >= 1000.0  # the toy clock, not time.monotonic
         assert isinstance(backend, Backend)
+
+    @pytest.mark.parametrize(
+        ("cls", "args"),
+        [
+            (Lock, ()),
+            (RLock, ()),
+            (Condition, ()),
+            (Semaphore, ()),
+            (BoundedSemaphore, ()),
+            (Event, ()),
+            (Barrier, (2,)),
+        ],
+    )
+    def test_module_level_class_alone_says_to_use_a_backend(
+        self, cls: type, args: tuple[Any, ...]
+    ) -> None:
+        with pytest.raises(TypeError, match=r"belongs to no backend; create objects from a"):
+            cls(*args)
+
+    def test_backend_annotates_every_api_name(self) -> None:
+        hints = typing.get_type_hints(SemanticsBackend)
+        missing = set(API_NAMES) - set(hints)
+        assert not missing
+        assert {"name", "capabilities", "contract_version", "monotonic", "waits"} <= set(hints)
+        assert not issubclass(SemanticsBackend, types.SimpleNamespace)

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 from anythread.errors import BrokenBarrierError
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import WaitQueue, WaitRegistry, plain_guard
+from anythread.semantics.waitqueue import NO_WORLD, WaitQueue, WaitRegistry, plain_guard
 
 __all__ = ["Barrier"]
 
@@ -44,7 +44,7 @@ class Barrier:
     """
 
     #: The world's wait registry (set on the per-world subclass).
-    _waits: ClassVar[WaitRegistry]
+    _waits: ClassVar[WaitRegistry] = NO_WORLD
 
     def __init__(
         self,

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 from anythread.protocols import OwnedLock
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import WaitQueue, WaitRegistry, plain_guard
+from anythread.semantics.waitqueue import NO_WORLD, WaitQueue, WaitRegistry, plain_guard
 
 __all__ = ["Condition"]
 
@@ -37,12 +37,13 @@ class Condition:
     """
 
     #: The world's wait registry (set on the per-world subclass).
-    _waits: ClassVar[WaitRegistry]
+    _waits: ClassVar[WaitRegistry] = NO_WORLD
     #: The world's ``RLock``: the default lock; a static method of the per-world
     #: subclass (declared as an attribute, which mypy calls unbound).
     _default_lock: Callable[[], Any]
 
     def __init__(self, lock: Any = None) -> None:
+        site = self._waits.site_of(self)
         if lock is None:
             lock = self._default_lock()
         self._lock = lock
@@ -59,9 +60,7 @@ class Condition:
         else:
             self._is_owned = _plain_is_owned(lock)
             release, restore = plain_guard(lock)
-        self._queue = WaitQueue(
-            self._waits, "Condition", self._waits.site_of(self), release, restore
-        )
+        self._queue = WaitQueue(self._waits, "Condition", site, release, restore)
 
     def __enter__(self) -> Any:
         return self._lock.__enter__()

@@ -12,7 +12,7 @@ import warnings
 from typing import ClassVar
 
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import WaitQueue, WaitRegistry, plain_guard
+from anythread.semantics.waitqueue import NO_WORLD, WaitQueue, WaitRegistry, plain_guard
 
 __all__ = ["Event"]
 
@@ -26,7 +26,7 @@ class Event:
     """
 
     #: The world's wait registry (set on the per-world subclass).
-    _waits: ClassVar[WaitRegistry]
+    _waits: ClassVar[WaitRegistry] = NO_WORLD
 
     def __init__(self) -> None:
         mutex = self._mutex = self._waits.kernel.allocate_lock()

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from anythread.protocols import Kernel, KernelLock
 from anythread.semantics._checks import check_lock_timeout, wait_lock
-from anythread.semantics.waitqueue import Site, WaitRegistry, creation_site
+from anythread.semantics.waitqueue import NO_KERNEL, NO_WORLD, Site, WaitRegistry, creation_site
 
 __all__ = ["Lock", "RLock"]
 
@@ -41,12 +41,12 @@ class Lock:
     __slots__ = ("__weakref__", "_block", "_site")
 
     #: The world's kernel (set on the per-world subclass).
-    _kernel: ClassVar[Kernel]
+    _kernel: ClassVar[Kernel] = NO_KERNEL
     #: Whether the kernel asks for creation sites (set on the per-world subclass).
     _records_sites: ClassVar[bool] = False
     #: The world's wait registry (set on the per-world subclass once the world exists:
     #: the world itself guards its state with this class's locks).
-    _waits: ClassVar[WaitRegistry]
+    _waits: ClassVar[WaitRegistry] = NO_WORLD
 
     def __init__(self) -> None:
         self._block: KernelLock = self._kernel.allocate_lock()
@@ -185,7 +185,7 @@ class RLock:
     __slots__ = ("__weakref__", "_block", "_count", "_owner", "_site")
 
     #: The world's wait registry (set on the per-world subclass).
-    _waits: ClassVar[WaitRegistry]
+    _waits: ClassVar[WaitRegistry] = NO_WORLD
 
     def __init__(self) -> None:
         self._block: KernelLock = self._waits.kernel.allocate_lock()

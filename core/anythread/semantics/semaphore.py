@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import ClassVar
 
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import WaitQueue, WaitRegistry, plain_guard
+from anythread.semantics.waitqueue import NO_WORLD, WaitQueue, WaitRegistry, plain_guard
 
 __all__ = ["BoundedSemaphore", "Semaphore"]
 
@@ -30,7 +30,7 @@ class Semaphore:
     """
 
     #: The world's wait registry (set on the per-world subclass).
-    _waits: ClassVar[WaitRegistry]
+    _waits: ClassVar[WaitRegistry] = NO_WORLD
     #: The kind recorded while a thread waits on it.
     _kind: ClassVar[str] = "Semaphore"
 

@@ -312,6 +312,23 @@ class WaitQueue:
         return f"<anythread WaitQueue of {self._kind}: {len(self._parked)} parked>"
 
 
+class _NoWorld:
+    # The _waits of the module-level classes: they belong to no world until from_kernel
+    # derives a subclass, so using one directly says what to do instead.
+    def __getattr__(self, name: str) -> Any:
+        raise TypeError(
+            "this is the semantics layer's module-level class, which belongs to no "
+            "backend; create objects from a backend (backend.Event(), ...), whose "
+            "classes from_kernel derives from it for each world"
+        )
+
+
+#: The wait registry (and kernel) of the module-level classes: any use raises a clear
+#: TypeError.
+NO_WORLD: WaitRegistry = _NoWorld()  # type: ignore[assignment]
+NO_KERNEL: Kernel = _NoWorld()
+
+
 def plain_guard(lock: KernelLock) -> tuple[Callable[[], Any], Callable[[Any], object]]:
     """Return the ``release``/``restore`` pair of a :class:`WaitQueue` guarded by a plain
     lock (one with no owner and no recursion level)."""
