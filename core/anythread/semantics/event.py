@@ -54,7 +54,7 @@ class Event:
         mutex.acquire()
         try:
             self._flag = True
-            if self._queue:
+            if self._queue.parked:
                 self._queue.unpark_all()
         finally:
             mutex.release()

@@ -102,7 +102,7 @@ class Semaphore:
         mutex.acquire()
         try:
             self._value += n
-            if self._queue:
+            if self._queue.parked:
                 self._queue.unpark(n)
         finally:
             mutex.release()
@@ -148,7 +148,7 @@ class BoundedSemaphore(Semaphore):
             if self._value + n > self._initial_value:
                 raise ValueError("Semaphore released too many times")
             self._value += n
-            if self._queue:
+            if self._queue.parked:
                 self._queue.unpark(n)
         finally:
             mutex.release()
