@@ -188,10 +188,13 @@ class RLock:
     _waits: ClassVar[WaitRegistry] = NO_WORLD
 
     def __init__(self) -> None:
-        self._block: KernelLock = self._waits.kernel.allocate_lock()
+        waits = self._waits
+        self._block: KernelLock = waits.kernel.allocate_lock()
         self._owner: int | None = None
         self._count = 0
-        self._site: Site = self._waits.site_of(self)
+        # Inline rather than waits.site_of(self): RLocks are created often (one per
+        # default Condition), and the call was a third of the constructor.
+        self._site: Site = creation_site(self) if waits.records_sites else None
 
     if TYPE_CHECKING:
 
