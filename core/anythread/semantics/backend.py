@@ -17,7 +17,7 @@ This module must not import ``threading`` nor know any particular backend.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import anythread.protocols as protocols
 from anythread.errors import BrokenBarrierError, ThreadError
@@ -35,12 +35,10 @@ from anythread.semantics import barrier, condition, event, locks, semaphore
 from anythread.semantics.hooks import ExceptHookArgs, make_hooks
 from anythread.semantics.local import make_local
 from anythread.semantics.thread import ThreadBase, TimerBase, make_thread_classes
-from anythread.semantics.waitqueue import WaitRegistry, records_sites
+from anythread.semantics.waitqueue import WaitRegistry
 from anythread.semantics.world import World
 
 __all__ = ["SemanticsBackend", "from_kernel"]
-
-C = TypeVar("C", bound=type)
 
 # Inside SemanticsBackend the attribute names shadow the classes.
 _ExceptHookArgs = ExceptHookArgs
@@ -103,21 +101,6 @@ class SemanticsBackend:
         return f"<anythread backend {self.name!r}>"
 
 
-def _for_world(base: C, /, *world_bases: type, **class_attributes: object) -> C:
-    """Derive the per-world class of ``base``: same name and docs as users know them
-    (``anythread.Event``), with the world's objects as class attributes (or inherited
-    from ``world_bases``, other per-world classes)."""
-    namespace: dict[str, object] = {
-        "__module__": "anythread",
-        "__qualname__": base.__name__,
-        "__doc__": base.__doc__,
-        **class_attributes,
-    }
-    if "__slots__" in base.__dict__:
-        namespace["__slots__"] = ()
-    return cast(C, type(base.__name__, (base, *world_bases), namespace))
-
-
 def _make_stack_size(kernel: Kernel) -> Any:
     if isinstance(kernel, KernelStackSize):
         return kernel.stack_size
@@ -177,22 +160,20 @@ def from_kernel(
     world, lock = _make_world(kernel)
     waits = world.waits
     rlock = _make_rlock(kernel, waits)
-    event_class = _for_world(event.Event, _waits=waits)
-    semaphore_class = _for_world(semaphore.Semaphore, _waits=waits)
+    event_class = event.Event.for_world(waits)
+    semaphore_class = semaphore.Semaphore.for_world(waits)
     threads = make_thread_classes(world, event_class)
     hooks = make_hooks(world)
 
     backend = SemanticsBackend(name, frozenset(caps))
     backend.Lock = lock
     backend.RLock = rlock
-    backend.Condition = _for_world(
-        condition.Condition, _waits=waits, _default_lock=staticmethod(rlock)
-    )
+    backend.Condition = condition.Condition.for_world(waits, default_lock=rlock)
     backend.Semaphore = semaphore_class
     # A subclass of this world's Semaphore, as BoundedSemaphore is of Semaphore.
-    backend.BoundedSemaphore = _for_world(semaphore.BoundedSemaphore, semaphore_class)
+    backend.BoundedSemaphore = semaphore.BoundedSemaphore.for_world(waits, semaphore_class)
     backend.Event = event_class
-    backend.Barrier = _for_world(barrier.Barrier, _waits=waits)
+    backend.Barrier = barrier.Barrier.for_world(waits)
     backend.Thread = threads.Thread
     backend.Timer = threads.Timer
     backend.local = make_local(world)
@@ -227,10 +208,9 @@ def _make_world(kernel: Kernel) -> tuple[World, Callable[[], protocols.Lock]]:
         # The kernel declared that its lock is a complete threading Lock.
         lock = cast("Callable[[], protocols.Lock]", kernel.allocate_lock)
         return World(kernel, lock), lock
-    wrapper = _for_world(locks.Lock, _kernel=kernel, _records_sites=records_sites(kernel))
+    wrapper = locks.Lock.for_kernel(kernel)
     world = World(kernel, wrapper)
-    # The world guards its own state with these locks, so the class exists first.
-    wrapper._waits = world.waits
+    wrapper.record_waits_in(world.waits)
     return world, wrapper
 
 

@@ -19,18 +19,17 @@ This module must not import ``threading`` (``BrokenBarrierError`` comes from
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
 
 from anythread.errors import BrokenBarrierError
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import NO_WORLD, WaitQueue, WaitRegistry, plain_guard
+from anythread.semantics.waitqueue import PerWorld, WaitQueue, plain_guard
 
 __all__ = ["Barrier"]
 
 _FILLING, _DRAINING, _RESETTING, _BROKEN = "filling", "draining", "resetting", "broken"
 
 
-class Barrier:
+class Barrier(PerWorld):
     """A barrier for ``parties`` threads.
 
     Spec: 16.2.8 (Barrier Objects); BARRIER-ATTR-01, BARRIER-REUSE-01.
@@ -42,9 +41,6 @@ class Barrier:
     :param timeout: the default timeout of :meth:`wait`.
     :raises ValueError: if ``parties`` is less than 1.
     """
-
-    #: The world's wait registry (set on the per-world subclass).
-    _waits: ClassVar[WaitRegistry] = NO_WORLD
 
     def __init__(
         self,

@@ -14,11 +14,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from anythread.protocols import OwnedLock
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import NO_WORLD, WaitQueue, WaitRegistry, plain_guard
+from anythread.semantics.waitqueue import PerWorld, WaitQueue, WaitRegistry, plain_guard
 
 __all__ = ["Condition"]
 
@@ -28,7 +28,7 @@ T = TypeVar("T")
 _owned_types: dict[type, bool] = {}
 
 
-class Condition:
+class Condition(PerWorld):
     """A condition variable: threads wait on it until another thread notifies them.
 
     Spec: 16.2.4 (Condition Objects); COND-LOCK-01..02, COND-ACQ-01.
@@ -36,11 +36,22 @@ class Condition:
     :param lock: the underlying Lock or RLock; by default a new RLock.
     """
 
-    #: The world's wait registry (set on the per-world subclass).
-    _waits: ClassVar[WaitRegistry] = NO_WORLD
     #: The world's ``RLock``: the default lock; a static method of the per-world
     #: subclass (declared as an attribute, which mypy calls unbound).
     _default_lock: Callable[[], Any]
+
+    @classmethod
+    def for_world(
+        cls, waits: WaitRegistry, *bases: type, default_lock: Callable[[], Any] | None = None
+    ) -> type[Condition]:
+        """Derive the class of the world whose registry is ``waits``.
+
+        :param default_lock: the world's ``RLock``, the lock of ``Condition()``.
+        """
+        attributes: dict[str, object] = {"_waits": waits}
+        if default_lock is not None:
+            attributes["_default_lock"] = staticmethod(default_lock)
+        return cls._derive(bases, attributes)
 
     def __init__(self, lock: Any = None) -> None:
         site = self._waits.site_of(self)

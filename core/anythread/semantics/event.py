@@ -9,24 +9,20 @@ otherwise parks in the event's :class:`~anythread.semantics.waitqueue.WaitQueue`
 from __future__ import annotations
 
 import warnings
-from typing import ClassVar
 
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import NO_WORLD, WaitQueue, WaitRegistry, plain_guard
+from anythread.semantics.waitqueue import PerWorld, WaitQueue, plain_guard
 
 __all__ = ["Event"]
 
 
-class Event:
+class Event(PerWorld):
     """An internal flag, initially false: ``set()`` makes it true and wakes every
     waiting thread, ``clear()`` makes it false, ``wait()`` blocks until it is true.
 
     Spec: 16.2.6 (Event Objects); EVENT-INIT-01, EVENT-SET-01..02,
     EVENT-CLEAR-01.
     """
-
-    #: The world's wait registry (set on the per-world subclass).
-    _waits: ClassVar[WaitRegistry] = NO_WORLD
 
     def __init__(self) -> None:
         mutex = self._mutex = self._waits.kernel.allocate_lock()

@@ -20,11 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from anythread.protocols import Kernel, KernelLock
 from anythread.semantics._checks import check_lock_timeout, wait_lock
-from anythread.semantics.waitqueue import NO_KERNEL, NO_WORLD, Site, WaitRegistry, creation_site
+from anythread.semantics.waitqueue import (
+    NO_KERNEL,
+    NO_WORLD,
+    PerWorld,
+    Site,
+    WaitRegistry,
+    creation_site,
+    records_sites,
+)
 
 __all__ = ["Lock", "RLock"]
 
@@ -51,6 +59,28 @@ class Lock:
     def __init__(self) -> None:
         self._block: KernelLock = self._kernel.allocate_lock()
         self._site: Site = creation_site(self) if self._records_sites else None
+
+    @classmethod
+    def for_kernel(cls, kernel: Kernel) -> type[Lock]:
+        """Derive the ``Lock`` class of the world built on ``kernel``.
+
+        The world guards its own state with these locks, so the class exists before
+        the world and its registry; :meth:`record_waits_in` completes it.
+        """
+        namespace: dict[str, object] = {
+            "__module__": "anythread",
+            "__qualname__": "Lock",
+            "__doc__": cls.__doc__,
+            "__slots__": (),
+            "_kernel": kernel,
+            "_records_sites": records_sites(kernel),
+        }
+        return cast("type[Lock]", type("Lock", (cls,), namespace))
+
+    @classmethod
+    def record_waits_in(cls, waits: WaitRegistry) -> None:
+        """Record this class's contended acquires in ``waits`` (the world's registry)."""
+        cls._waits = waits
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Acquire the lock, blocking or not, for at most ``timeout`` seconds.
@@ -175,7 +205,7 @@ def _no_kernel() -> int:
     )
 
 
-class RLock:
+class RLock(PerWorld):
     """A reentrant lock: owned by the thread that acquired it, which may acquire it
     again; it is unlocked when released as many times as it was acquired.
 
@@ -183,9 +213,6 @@ class RLock:
     """
 
     __slots__ = ("__weakref__", "_block", "_count", "_owner", "_site")
-
-    #: The world's wait registry (set on the per-world subclass).
-    _waits: ClassVar[WaitRegistry] = NO_WORLD
 
     def __init__(self) -> None:
         waits = self._waits
@@ -210,21 +237,18 @@ class RLock:
     __enter__ = acquire
 
     @classmethod
-    def for_world(cls, waits: WaitRegistry) -> type[RLock]:
-        """Derive the ``RLock`` class of the world whose registry is ``waits``."""
+    def for_world(cls, waits: WaitRegistry, *bases: type) -> type[RLock]:
+        """Derive the ``RLock`` class of the world whose registry is ``waits``, with
+        ``acquire``, ``release`` and ``_is_owned`` over its kernel's ``get_ident``."""
         acquire, release, is_owned = _owner_methods(waits.kernel.get_ident)
-        namespace = {
-            "__module__": "anythread",
-            "__qualname__": "RLock",
-            "__doc__": cls.__doc__,
-            "__slots__": (),
+        attributes: dict[str, object] = {
             "_waits": waits,
             "acquire": acquire,
             "__enter__": acquire,
             "release": release,
             "_is_owned": is_owned,
         }
-        return type("RLock", (cls,), namespace)
+        return cls._derive(bases, attributes)
 
     def _acquire_contended(self, me: int, blocking: bool, timeout: float) -> bool:
         seconds = check_lock_timeout(blocking, timeout, self._waits.kernel.TIMEOUT_MAX)

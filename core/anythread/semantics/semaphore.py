@@ -14,12 +14,12 @@ from types import TracebackType
 from typing import ClassVar
 
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import NO_WORLD, WaitQueue, WaitRegistry, plain_guard
+from anythread.semantics.waitqueue import PerWorld, WaitQueue, plain_guard
 
 __all__ = ["BoundedSemaphore", "Semaphore"]
 
 
-class Semaphore:
+class Semaphore(PerWorld):
     """A counter that ``acquire()`` decrements, waiting while it is zero, and
     ``release()`` increments.
 
@@ -29,8 +29,6 @@ class Semaphore:
     :raises ValueError: if ``value`` is negative.
     """
 
-    #: The world's wait registry (set on the per-world subclass).
-    _waits: ClassVar[WaitRegistry] = NO_WORLD
     #: The kind recorded while a thread waits on it.
     _kind: ClassVar[str] = "Semaphore"
 

@@ -26,13 +26,15 @@ from collections import deque
 from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from inspect import currentframe
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, cast, runtime_checkable
 
 from anythread.protocols import Kernel, KernelForkHooks, KernelLock
 from anythread.semantics._checks import wait_lock
 
 __all__ = [
+    "NO_WORLD",
     "KernelWaitSites",
+    "PerWorld",
     "Site",
     "WaitQueue",
     "WaitRecord",
@@ -332,6 +334,46 @@ class _NoWorld:
 #: TypeError.
 NO_WORLD: WaitRegistry = _NoWorld()  # type: ignore[assignment]
 NO_KERNEL: Kernel = _NoWorld()
+
+
+_P = TypeVar("_P", bound="PerWorld")
+
+
+class PerWorld:
+    """Base of the layer's module-level classes, of which each world derives its own.
+
+    The module-level class is the one documented and subclassed in the layer; it
+    belongs to no world (:data:`NO_WORLD`).  :meth:`for_world` derives a tiny subclass
+    named as users know it (``anythread.Event``) that carries the world's registry, and
+    so its kernel, as a class attribute: each world keeps its own kernel, and
+    ``isinstance`` works against both classes.
+    """
+
+    __slots__ = ()
+
+    #: The world's wait registry (set on the per-world subclass).
+    _waits: ClassVar[WaitRegistry] = NO_WORLD
+
+    @classmethod
+    def for_world(cls: type[_P], waits: WaitRegistry, *bases: type) -> type[_P]:
+        """Derive the class of the world whose registry is ``waits``.
+
+        :param bases: other per-world classes to inherit from as well (the world's
+            ``Semaphore`` for its ``BoundedSemaphore``).
+        """
+        return cls._derive(bases, {"_waits": waits})
+
+    @classmethod
+    def _derive(cls: type[_P], bases: tuple[type, ...], attributes: dict[str, object]) -> type[_P]:
+        namespace: dict[str, object] = {
+            "__module__": "anythread",
+            "__qualname__": cls.__name__,
+            "__doc__": cls.__doc__,
+            **attributes,
+        }
+        if "__slots__" in cls.__dict__:
+            namespace["__slots__"] = ()
+        return cast("type[_P]", type(cls.__name__, (cls, *bases), namespace))
 
 
 def plain_guard(lock: KernelLock) -> tuple[Callable[[], Any], Callable[[Any], object]]:
