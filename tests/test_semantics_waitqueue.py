@@ -11,6 +11,10 @@ the event, and is gone after its wakeup or its timeout.
 from __future__ import annotations
 
 import inspect
+import os
+import subprocess
+import sys
+import textwrap
 import time
 import types
 import typing
@@ -462,6 +466,40 @@ class TestWaitRecords:
         assert records(backend) == ()
         event.set()
         thread.join(LONG)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork()")
+def test_forked_child_starts_with_no_records_and_a_usable_registry() -> None:
+    # In the child only the forking thread exists: a parent's waiter must not be listed
+    # (a hang report would blame a thread that is gone), and parking must still work.
+    script = """
+        import os
+        from anythread_backends.pure import backend as at
+        event, started = at.Event(), at.Event()
+        def waiter():
+            started.set()
+            event.wait(30)
+        at.Thread(target=waiter, daemon=True).start()
+        assert started.wait(30)
+        while not at.waits.snapshot():
+            at.sleep(0.001)
+        pid = os.fork()
+        if pid == 0:
+            before = len(at.waits.snapshot())
+            late = at.Event()
+            ok = late.wait(0.01) is False and at.waits.snapshot() == ()
+            os._exit(0 if (before, ok) == (0, True) else 1)
+        _, status = os.waitpid(pid, 0)
+        event.set()
+        print("child", os.waitstatus_to_exitcode(status), "parent", len(at.waits.snapshot()) <= 1)
+    """
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "child 0 parent True", result.stderr
 
 
 def _with(cond: Any, method: Callable[..., object], *args: Any) -> object:
