@@ -122,11 +122,13 @@ def from_kernel(
     name: str,
     *,
     capabilities: Iterable[Capability | str] = (),
-) -> SemanticsBackend:
+) -> protocols.Backend:
     """Build a complete backend from ``kernel``.
 
     Each call makes an independent backend: its own thread registry, main thread,
-    ``Thread-N`` counter, trace and profile functions and ``excepthook``.
+    ``Thread-N`` counter, trace and profile functions and ``excepthook``.  The result is
+    a :class:`SemanticsBackend` (typed as :class:`anythread.Backend`; narrow it with
+    ``isinstance`` to reach ``waits`` and ``monotonic`` with their types).
 
     :param kernel: an object with the primitives of :class:`anythread.Kernel`
         (``allocate_lock``, ``start_new_thread``, ``get_ident``, ``get_native_id``,
@@ -199,7 +201,10 @@ def from_kernel(
     backend.activeCount = threads.activeCount
     backend.waits = waits
     world.backend = backend
-    return backend
+    # Typed as the Protocol, as callers annotate it: mypy compares the Protocol's
+    # settable members invariantly, so the precise SemanticsBackend would not be
+    # accepted where a Backend is expected (see _reads_as_a_backend for the check).
+    return cast(protocols.Backend, backend)
 
 
 def _make_world(kernel: Kernel) -> tuple[World, Callable[[], protocols.Lock]]:
