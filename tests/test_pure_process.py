@@ -110,7 +110,7 @@ class TestSigint:
                 except KeyboardInterrupt:
                     signal.signal(signal.SIGINT, signal.SIG_IGN)
                     handled.set()
-                    print("interrupted", c._lock.locked(), len(c._waiters))
+                    print("interrupted", c._lock.locked(), len(at.waits.snapshot()))
             """
         )
         assert result.stdout.strip() == "interrupted True 0", result.stderr

@@ -8,9 +8,12 @@ trace and profile functions, and the exit rule.  ``pure`` is ``_thread`` plus th
 ``cooperative`` is a greenlet kernel plus this layer; a third party can write a backend
 by writing a kernel.
 
-The modules, one per concern: ``world`` (the state of one backend), ``locks``,
-``condition``, ``semaphore``, ``event``, ``barrier``, ``local``, ``thread``, ``hooks``,
-``backend`` (``from_kernel`` itself) and ``_checks`` (argument checks and deadlines).
+The modules, one per concern: ``world`` (the state of one backend), ``waitqueue`` (the
+one wait queue every blocking object parks in, and the registry of wait records),
+``locks``, ``condition``, ``semaphore``, ``event``, ``barrier`` (module-level classes;
+``from_kernel`` derives a subclass of each per world), ``local``, ``thread``, ``hooks``,
+``backend`` (``from_kernel`` and :class:`SemanticsBackend`) and ``_checks`` (argument
+checks and deadlines).
 
 This package imports only :mod:`anythread.protocols` and :mod:`anythread.errors` of the
 project.  It must not know any backend, must not import ``threading`` (whose exception
@@ -21,5 +24,6 @@ internals, and must wait and measure time only through the kernel.
 from __future__ import annotations
 
 from anythread.semantics.backend import SemanticsBackend, from_kernel
+from anythread.semantics.waitqueue import KernelWaitSites, WaitRecord, WaitRegistry
 
-__all__ = ["SemanticsBackend", "from_kernel"]
+__all__ = ["KernelWaitSites", "SemanticsBackend", "WaitRecord", "WaitRegistry", "from_kernel"]

@@ -3,9 +3,12 @@
 It checks that the kernel has every required primitive (a clear :class:`TypeError`
 naming what is missing), makes a new :class:`~anythread.semantics.world.World`, builds
 each object of the API on it from the sibling modules, and returns a
-:class:`SemanticsBackend`: a namespace with every name of
-:data:`~anythread.protocols.API_NAMES` plus ``name``, ``capabilities`` and
-``contract_version``.  Optional kernel extras are used only when the kernel declares
+:class:`SemanticsBackend`: an annotated class with every name of
+:data:`~anythread.protocols.API_NAMES` plus ``name``, ``capabilities``,
+``contract_version``, ``monotonic`` and ``waits``.  The user-visible classes are the
+module-level classes of the sibling modules; each world gets a tiny subclass of each,
+carrying the world's :class:`~anythread.semantics.waitqueue.WaitRegistry` (and so its
+kernel) as class attributes.  Optional kernel extras are used only when the kernel declares
 them (see :data:`~anythread.protocols.KERNEL_EXTRAS`).
 
 This module must not import ``threading`` nor know any particular backend.
@@ -13,46 +16,89 @@ This module must not import ``threading`` nor know any particular backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from types import SimpleNamespace
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
+import anythread.protocols as protocols
 from anythread.errors import BrokenBarrierError, ThreadError
 from anythread.protocols import (
     CONTRACT_VERSION,
     KERNEL_NAMES,
-    Backend,
     Capability,
     Kernel,
+    KernelCheckedLocks,
+    KernelRLock,
     KernelStackSize,
     missing_attributes,
 )
-from anythread.semantics.barrier import make_barrier
-from anythread.semantics.condition import make_condition
-from anythread.semantics.event import make_event
+from anythread.semantics import barrier, condition, event, locks, semaphore
 from anythread.semantics.hooks import ExceptHookArgs, make_hooks
 from anythread.semantics.local import make_local
-from anythread.semantics.locks import make_lock, make_rlock
-from anythread.semantics.semaphore import make_semaphores
-from anythread.semantics.thread import make_thread_classes
+from anythread.semantics.thread import ThreadBase, TimerBase, make_thread_classes
+from anythread.semantics.waitqueue import WaitRegistry
 from anythread.semantics.world import World
 
 __all__ = ["SemanticsBackend", "from_kernel"]
 
+# Inside SemanticsBackend the attribute names shadow the classes.
+_ExceptHookArgs = ExceptHookArgs
 
-class SemanticsBackend(SimpleNamespace):
-    """The namespace type of a backend built by :func:`from_kernel`."""
+
+class SemanticsBackend:
+    """A backend built by :func:`from_kernel`: every name of the threading API, typed.
+
+    It satisfies :class:`anythread.Backend`; it also has :attr:`monotonic` (the kernel's
+    clock, served as ``anythread.monotonic()``) and :attr:`waits` (the threads parked
+    right now, for hang and deadlock reports).  Attributes may be reassigned, as
+    ``threading.excepthook`` may.
+    """
+
+    name: str
+    capabilities: frozenset[Capability]
+    contract_version: int
+    #: The world's ``Lock``: the kernel's own lock, or a :class:`.locks.Lock` subclass.
+    Lock: Callable[[], protocols.Lock]
+    #: The world's ``RLock``: a :class:`.locks.RLock` subclass, or the kernel's own.
+    RLock: Callable[[], protocols.RLock]
+    Condition: type[condition.Condition]
+    Semaphore: type[semaphore.Semaphore]
+    BoundedSemaphore: type[semaphore.BoundedSemaphore]
+    Event: type[event.Event]
+    Barrier: type[barrier.Barrier]
+    Thread: type[ThreadBase]
+    Timer: type[TimerBase]
+    local: type[Any]
+    current_thread: Callable[[], ThreadBase]
+    main_thread: Callable[[], ThreadBase]
+    active_count: Callable[[], int]
+    enumerate: Callable[[], list[ThreadBase]]
+    get_ident: Callable[[], int]
+    get_native_id: Callable[[], int]
+    settrace: Callable[[Any], None]
+    setprofile: Callable[[Any], None]
+    gettrace: Callable[[], Any]
+    getprofile: Callable[[], Any]
+    stack_size: Callable[..., int]
+    excepthook: Callable[[Any], object]
+    ExceptHookArgs: type[_ExceptHookArgs]
+    TIMEOUT_MAX: float
+    ThreadError: type[Exception]
+    BrokenBarrierError: type[RuntimeError]
+    sleep: Callable[[float], None]
+    monotonic: Callable[[], float]
+    currentThread: Callable[[], ThreadBase]
+    activeCount: Callable[[], int]
+    #: The wait records of this backend's world (see :class:`.waitqueue.WaitRegistry`).
+    waits: WaitRegistry
+
+    def __init__(self, name: str, capabilities: frozenset[Capability]) -> None:
+        # from_kernel assigns the rest, each checked against the annotations above.
+        self.name = name
+        self.capabilities = capabilities
+        self.contract_version = CONTRACT_VERSION
 
     def __repr__(self) -> str:
         return f"<anythread backend {self.name!r}>"
-
-
-def _public(cls: Any, name: str) -> Any:
-    # Classes are built inside functions; give them the names users know.
-    if isinstance(cls, type):
-        cls.__module__ = "anythread"
-        cls.__qualname__ = name
-    return cls
 
 
 def _make_stack_size(kernel: Kernel) -> Any:
@@ -76,11 +122,13 @@ def from_kernel(
     name: str,
     *,
     capabilities: Iterable[Capability | str] = (),
-) -> Backend:
+) -> protocols.Backend:
     """Build a complete backend from ``kernel``.
 
     Each call makes an independent backend: its own thread registry, main thread,
-    ``Thread-N`` counter, trace and profile functions and ``excepthook``.
+    ``Thread-N`` counter, trace and profile functions and ``excepthook``.  The result is
+    a :class:`SemanticsBackend` (typed as :class:`anythread.Backend`; narrow it with
+    ``isinstance`` to reach ``waits`` and ``monotonic`` with their types).
 
     :param kernel: an object with the primitives of :class:`anythread.Kernel`
         (``allocate_lock``, ``start_new_thread``, ``get_ident``, ``get_native_id``,
@@ -111,50 +159,92 @@ def from_kernel(
                 f"{', '.join(c.value for c in Capability)}"
             ) from None
 
-    lock_factory = _public(make_lock(kernel), "Lock")
-    world = World(kernel, lock_factory)
-    rlock = _public(make_rlock(world), "RLock")
-    condition = _public(make_condition(world, rlock), "Condition")
-    semaphore, bounded = make_semaphores(world, condition)
-    event = _public(make_event(world, condition), "Event")
-    barrier = _public(make_barrier(world, condition, lock_factory), "Barrier")
-    local = _public(make_local(world), "local")
-    threads = make_thread_classes(world, event)
+    world, lock = _make_world(kernel)
+    waits = world.waits
+    rlock = _make_rlock(kernel, waits)
+    event_class = event.Event.for_world(waits)
+    semaphore_class = semaphore.Semaphore.for_world(waits)
+    threads = make_thread_classes(world, event_class)
     hooks = make_hooks(world)
 
-    backend = SemanticsBackend(
-        name=name,
-        capabilities=frozenset(caps),
-        contract_version=CONTRACT_VERSION,
-        Lock=lock_factory,
-        RLock=rlock,
-        Condition=condition,
-        Semaphore=_public(semaphore, "Semaphore"),
-        BoundedSemaphore=_public(bounded, "BoundedSemaphore"),
-        Event=event,
-        Barrier=barrier,
-        Thread=threads.Thread,
-        Timer=threads.Timer,
-        local=local,
-        current_thread=threads.current_thread,
-        main_thread=threads.main_thread,
-        active_count=threads.active_count,
-        enumerate=threads.enumerate,
-        get_ident=kernel.get_ident,
-        get_native_id=kernel.get_native_id,
-        settrace=hooks.settrace,
-        setprofile=hooks.setprofile,
-        gettrace=hooks.gettrace,
-        getprofile=hooks.getprofile,
-        stack_size=_make_stack_size(kernel),
-        excepthook=hooks.excepthook,
-        ExceptHookArgs=ExceptHookArgs,
-        TIMEOUT_MAX=kernel.TIMEOUT_MAX,
-        ThreadError=ThreadError,
-        BrokenBarrierError=BrokenBarrierError,
-        sleep=kernel.sleep,
-        currentThread=threads.currentThread,
-        activeCount=threads.activeCount,
-    )
+    backend = SemanticsBackend(name, frozenset(caps))
+    backend.Lock = lock
+    backend.RLock = rlock
+    backend.Condition = condition.Condition.for_world(waits, default_lock=rlock)
+    backend.Semaphore = semaphore_class
+    # A subclass of this world's Semaphore, as BoundedSemaphore is of Semaphore.
+    backend.BoundedSemaphore = semaphore.BoundedSemaphore.for_world(waits, semaphore_class)
+    backend.Event = event_class
+    backend.Barrier = barrier.Barrier.for_world(waits)
+    backend.Thread = threads.Thread
+    backend.Timer = threads.Timer
+    backend.local = make_local(world)
+    backend.current_thread = threads.current_thread
+    backend.main_thread = threads.main_thread
+    backend.active_count = threads.active_count
+    backend.enumerate = threads.enumerate
+    backend.get_ident = kernel.get_ident
+    backend.get_native_id = kernel.get_native_id
+    backend.settrace = hooks.settrace
+    backend.setprofile = hooks.setprofile
+    backend.gettrace = hooks.gettrace
+    backend.getprofile = hooks.getprofile
+    backend.stack_size = _make_stack_size(kernel)
+    backend.excepthook = hooks.excepthook
+    backend.ExceptHookArgs = ExceptHookArgs
+    backend.TIMEOUT_MAX = kernel.TIMEOUT_MAX
+    backend.ThreadError = ThreadError
+    backend.BrokenBarrierError = BrokenBarrierError
+    backend.sleep = kernel.sleep
+    backend.monotonic = kernel.monotonic
+    backend.currentThread = threads.currentThread
+    backend.activeCount = threads.activeCount
+    backend.waits = waits
     world.backend = backend
-    return backend
+    # Typed as the Protocol, as callers annotate it: mypy compares the Protocol's
+    # settable members invariantly, so the precise SemanticsBackend would not be
+    # accepted where a Backend is expected (see _reads_as_a_backend for the check).
+    return cast(protocols.Backend, backend)
+
+
+def _make_world(kernel: Kernel) -> tuple[World, Callable[[], protocols.Lock]]:
+    # Lock() is the kernel's lock when it checks its arguments, else the checking wrapper.
+    if isinstance(kernel, KernelCheckedLocks) and kernel.locks_check_arguments:
+        # The kernel declared that its lock is a complete threading Lock.
+        lock = cast("Callable[[], protocols.Lock]", kernel.allocate_lock)
+        return World(kernel, lock), lock
+    wrapper = locks.Lock.for_kernel(kernel)
+    world = World(kernel, wrapper)
+    wrapper.record_waits_in(world.waits)
+    return world, wrapper
+
+
+def _make_rlock(kernel: Kernel, waits: WaitRegistry) -> Callable[[], protocols.RLock]:
+    if isinstance(kernel, KernelRLock):
+        return cast("Callable[[], protocols.RLock]", kernel.allocate_rlock)
+    return locks.RLock.for_world(waits)
+
+
+def _reads_as_a_backend(b: SemanticsBackend) -> None:
+    """A static check, run by mypy: SemanticsBackend satisfies the Backend Protocol.
+
+    ``backend: Backend = b`` would say it in one line, but the Protocol declares settable
+    members, which mypy compares invariantly, so the precise types here (``type[Event]``
+    where the Protocol has ``Callable[[], Event]``) would fail it.  Read member by member,
+    each precise type must still satisfy the Protocol's; the members typed alike in
+    both need no line here.
+    """
+    lock: Callable[[], protocols.Lock] = b.Lock
+    rlock: Callable[[], protocols.RLock] = b.RLock
+    condition: Callable[..., protocols.Condition] = b.Condition
+    semaphore: Callable[..., protocols.Semaphore] = b.Semaphore
+    bounded: Callable[..., protocols.BoundedSemaphore] = b.BoundedSemaphore
+    event: Callable[[], protocols.Event] = b.Event
+    barrier: Callable[..., protocols.Barrier] = b.Barrier
+    thread: Callable[..., protocols.Thread] = b.Thread
+    timer: Callable[..., protocols.Timer] = b.Timer
+    current: Callable[[], protocols.Thread] = b.current_thread
+    main: Callable[[], protocols.Thread] = b.main_thread
+    hook_args: Callable[..., protocols.ExceptHookArgs] = b.ExceptHookArgs
+    del lock, rlock, condition, semaphore, bounded, event, barrier, thread, timer
+    del current, main, hook_args

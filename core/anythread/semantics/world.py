@@ -26,6 +26,7 @@ from anythread.protocols import (
     KernelForkHooks,
     KernelMainThread,
 )
+from anythread.semantics.waitqueue import WaitRegistry
 
 if TYPE_CHECKING:
     from anythread.semantics.local import LocalImpl
@@ -54,6 +55,8 @@ class World:
 
     def __init__(self, kernel: Kernel, lock_factory: Callable[[], Any]) -> None:
         self.kernel = kernel
+        #: the threads parked right now, and on what (read by hang and deadlock reports)
+        self.waits = WaitRegistry(kernel)
         #: makes the locks this world guards its own state with (context managers)
         self.lock_factory = lock_factory
         self.lock = lock_factory()
