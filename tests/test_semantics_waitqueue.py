@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from test_semantics_kernels import EarlyLock, ToyKernel
 
-from anythread.protocols import API_NAMES, Backend, Capability
+from anythread.protocols import API_NAMES, Backend, Capability, KernelWaitSites
 from anythread.semantics import SemanticsBackend, from_kernel
 from anythread.semantics.barrier import Barrier
 from anythread.semantics.condition import Condition
@@ -32,7 +32,6 @@ from anythread.semantics.event import Event
 from anythread.semantics.locks import Lock, RLock
 from anythread.semantics.semaphore import BoundedSemaphore, Semaphore
 from anythread.semantics.waitqueue import (
-    KernelWaitSites,
     WaitQueue,
     WaitRecord,
     WaitRegistry,

@@ -661,6 +661,21 @@ class KernelDaemonPolicy(Protocol):
         ...
 
 
+@runtime_checkable
+class KernelWaitSites(Protocol):
+    """Extra: the kernel wants wait records to say where each object was created.
+
+    When ``record_wait_sites`` is true, every Lock (wrapper), RLock, Condition,
+    Semaphore, Event and Barrier of the world remembers the ``file:line`` of the user's
+    code that created it (a walk up the stack at construction), and
+    :attr:`WaitRecord.site` gives it.  Without this extra the site is ``""`` and
+    construction costs nothing more.  Debugging kernels (a hang report, a wait-for
+    graph) declare it.
+    """
+
+    record_wait_sites: bool
+
+
 #: The optional kernel extras, in the order the documentation lists them.
 KERNEL_EXTRAS: tuple[type, ...] = (
     KernelCheckedLocks,
@@ -670,6 +685,7 @@ KERNEL_EXTRAS: tuple[type, ...] = (
     KernelForkHooks,
     KernelExitHook,
     KernelDaemonPolicy,
+    KernelWaitSites,
 )
 
 __all__ += [
@@ -681,5 +697,6 @@ __all__ += [
     "KernelMainThread",
     "KernelRLock",
     "KernelStackSize",
+    "KernelWaitSites",
     "OwnedLock",
 ]

@@ -24,6 +24,6 @@ internals, and must wait and measure time only through the kernel.
 from __future__ import annotations
 
 from anythread.semantics.backend import SemanticsBackend, from_kernel
-from anythread.semantics.waitqueue import KernelWaitSites, WaitRecord, WaitRegistry
+from anythread.semantics.waitqueue import WaitRecord, WaitRegistry
 
-__all__ = ["KernelWaitSites", "SemanticsBackend", "WaitRecord", "WaitRegistry", "from_kernel"]
+__all__ = ["SemanticsBackend", "WaitRecord", "WaitRegistry", "from_kernel"]

@@ -122,13 +122,13 @@ def from_kernel(
     name: str,
     *,
     capabilities: Iterable[Capability | str] = (),
-) -> protocols.Backend:
+) -> SemanticsBackend:
     """Build a complete backend from ``kernel``.
 
     Each call makes an independent backend: its own thread registry, main thread,
     ``Thread-N`` counter, trace and profile functions and ``excepthook``.  The result is
-    a :class:`SemanticsBackend` (typed as :class:`anythread.Backend`; narrow it with
-    ``isinstance`` to reach ``waits`` and ``monotonic`` with their types).
+    a :class:`SemanticsBackend`, which satisfies :class:`anythread.Backend` and also
+    serves :attr:`~SemanticsBackend.waits`.
 
     :param kernel: an object with the primitives of :class:`anythread.Kernel`
         (``allocate_lock``, ``start_new_thread``, ``get_ident``, ``get_native_id``,
@@ -201,10 +201,7 @@ def from_kernel(
     backend.activeCount = threads.activeCount
     backend.waits = waits
     world.backend = backend
-    # Typed as the Protocol, as callers annotate it: mypy compares the Protocol's
-    # settable members invariantly, so the precise SemanticsBackend would not be
-    # accepted where a Backend is expected (see _reads_as_a_backend for the check).
-    return cast(protocols.Backend, backend)
+    return backend
 
 
 def _make_world(kernel: Kernel) -> tuple[World, Callable[[], protocols.Lock]]:
@@ -225,26 +222,6 @@ def _make_rlock(kernel: Kernel, waits: WaitRegistry) -> Callable[[], protocols.R
     return locks.RLock.for_world(waits)
 
 
-def _reads_as_a_backend(b: SemanticsBackend) -> None:
-    """A static check, run by mypy: SemanticsBackend satisfies the Backend Protocol.
-
-    ``backend: Backend = b`` would say it in one line, but the Protocol declares settable
-    members, which mypy compares invariantly, so the precise types here (``type[Event]``
-    where the Protocol has ``Callable[[], Event]``) would fail it.  Read member by member,
-    each precise type must still satisfy the Protocol's; the members typed alike in
-    both need no line here.
-    """
-    lock: Callable[[], protocols.Lock] = b.Lock
-    rlock: Callable[[], protocols.RLock] = b.RLock
-    condition: Callable[..., protocols.Condition] = b.Condition
-    semaphore: Callable[..., protocols.Semaphore] = b.Semaphore
-    bounded: Callable[..., protocols.BoundedSemaphore] = b.BoundedSemaphore
-    event: Callable[[], protocols.Event] = b.Event
-    barrier: Callable[..., protocols.Barrier] = b.Barrier
-    thread: Callable[..., protocols.Thread] = b.Thread
-    timer: Callable[..., protocols.Timer] = b.Timer
-    current: Callable[[], protocols.Thread] = b.current_thread
-    main: Callable[[], protocols.Thread] = b.main_thread
-    hook_args: Callable[..., protocols.ExceptHookArgs] = b.ExceptHookArgs
-    del lock, rlock, condition, semaphore, bounded, event, barrier, thread, timer
-    del current, main, hook_args
+def _reads_as_a_backend(b: SemanticsBackend) -> protocols.Backend:
+    """A static check, run by mypy: SemanticsBackend satisfies the Backend Protocol."""
+    return b

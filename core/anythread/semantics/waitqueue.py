@@ -26,14 +26,13 @@ from collections import deque
 from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from inspect import currentframe
-from typing import Any, ClassVar, Protocol, TypeVar, cast, runtime_checkable
+from typing import Any, ClassVar, TypeVar, cast
 
-from anythread.protocols import Kernel, KernelForkHooks, KernelLock
+from anythread.protocols import Kernel, KernelForkHooks, KernelLock, KernelWaitSites
 from anythread.semantics._checks import wait_lock
 
 __all__ = [
     "NO_WORLD",
-    "KernelWaitSites",
     "PerWorld",
     "Site",
     "WaitQueue",
@@ -51,21 +50,6 @@ Site = tuple[str, int] | None
 
 # Frames in this directory are the layer's own; the creation site is the first other one.
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
-@runtime_checkable
-class KernelWaitSites(Protocol):
-    """Extra: the kernel wants wait records to say where each object was created.
-
-    When ``record_wait_sites`` is true, every Lock (wrapper), RLock, Condition,
-    Semaphore, Event and Barrier of the world remembers the ``file:line`` of the user's
-    code that created it (a walk up the stack at construction), and
-    :attr:`WaitRecord.site` gives it.  Without this extra the site is ``""`` and
-    construction costs nothing more.  Debugging kernels (a hang report, a wait-for
-    graph) declare it.
-    """
-
-    record_wait_sites: bool
 
 
 def records_sites(kernel: Kernel) -> bool:
