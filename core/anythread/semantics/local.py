@@ -24,7 +24,11 @@ _MISSING = object()
 
 
 class LocalImpl:
-    """The per-thread dictionaries of one ``local`` object (and its init arguments)."""
+    """The per-thread dictionaries of one ``local`` object (and its init arguments).
+
+    It is a :class:`~anythread.semantics.world.ThreadDataOwner`: the world tells it when a
+    thread that holds a dictionary here ends.
+    """
 
     __slots__ = ("__weakref__", "args", "dicts", "kwargs")
 
@@ -32,6 +36,10 @@ class LocalImpl:
         self.dicts: dict[int, dict[str, Any]] = {}
         self.args = args
         self.kwargs = kwargs
+
+    def forget_thread(self, ident: int, /) -> None:
+        """Drop the values of thread ``ident``, which has ended (the world calls this)."""
+        self.dicts.pop(ident, None)
 
 
 def _class_attribute(cls: type, name: str) -> Any:
@@ -51,7 +59,7 @@ def _is_data_descriptor(attr: Any) -> bool:
 def make_local(world: World) -> type[Any]:
     """Return the ``local`` class of ``world``."""
     get_ident = world.kernel.get_ident
-    note_local = world.note_local
+    keeps_data_for = world.keeps_data_for
     object_getattribute = object.__getattribute__
     object_setattr = object.__setattr__
 
@@ -66,7 +74,7 @@ def make_local(world: World) -> type[Any]:
         # subclass's __init__ again, with the arguments the object was created with.
         values: dict[str, Any] = {}
         impl.dicts[ident] = values
-        note_local(ident, impl)
+        keeps_data_for(ident, impl)
         init = type(obj).__init__
         if init is not object.__init__:
             init(obj, *impl.args, **impl.kwargs)
@@ -112,7 +120,7 @@ def make_local(world: World) -> type[Any]:
             # __init__ itself, right after __new__).
             ident = get_ident()
             impl.dicts[ident] = {}
-            note_local(ident, impl)
+            keeps_data_for(ident, impl)
             return self
 
         def __getattribute__(self, name: str) -> Any:

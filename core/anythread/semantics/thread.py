@@ -15,13 +15,15 @@ internals, and waits only on kernel locks.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from anythread.protocols import KernelLock
+from anythread.protocols import KernelExitHook, KernelForkHooks, KernelLock
 from anythread.semantics._checks import check_wait_timeout, wait_lock
 from anythread.semantics.world import World
 
@@ -120,7 +122,7 @@ class ThreadBase:
         self._started_signal = signal
         try:
             if not self._daemonic:
-                world.arm_exit_rule()
+                _arm_exit_rule(world)
             kernel.start_new_thread(self._bootstrap, ())
         except BaseException:
             with world.lock:
@@ -146,7 +148,7 @@ class ThreadBase:
             if stale is not None:
                 # The identifier was recycled: whatever held it (an alien thread seen as
                 # a dummy) has ended, and its thread-local values go with it.
-                world.drop_thread_data(ident)
+                world.thread_ended(ident)
             self._signal_started()
             if world.trace is not None:
                 sys.settrace(world.trace)
@@ -176,7 +178,7 @@ class ThreadBase:
             if ident is not None and world.active.get(ident) is self:
                 del world.active[ident]
         if ident is not None:
-            world.drop_thread_data(ident)
+            world.thread_ended(ident)
         self._done.release()
 
     def _after_fork(self, *, alive: bool) -> None:
@@ -401,7 +403,8 @@ class _MainThreadBase(ThreadBase):
 class _DummyThreadBase(ThreadBase):
     """A thread started outside the backend (an *alien* thread), seen from inside it.
 
-    Always alive and daemonic; it cannot be joined.  It is forgotten when a thread
+    Always alive, and daemonic unless the kernel forbids daemon threads; it cannot be
+    joined, and the exit rule never waits for it.  It is forgotten when a thread
     started by the backend reuses its identifier.
     """
 
@@ -409,7 +412,11 @@ class _DummyThreadBase(ThreadBase):
 
     def __init__(self) -> None:
         world = self._world
-        ThreadBase.__init__(self, name=world.new_name("Dummy-%d"), daemon=True)
+        # Daemonic where the kernel allows daemon threads (as CPython 3.12+ makes its
+        # dummies); asking for a daemon where none is allowed would refuse the dummy.
+        ThreadBase.__init__(
+            self, name=world.new_name("Dummy-%d"), daemon=world.daemon_threads_allowed()
+        )
         self._ident = world.kernel.get_ident()
         self._native_id = world.kernel.get_native_id()
         self._state = _STARTED
@@ -423,11 +430,94 @@ class _DummyThreadBase(ThreadBase):
         return True
 
 
+# --------------------------------------------------------------------------- exit and fork
+
+
+def _threads(world: World) -> list[ThreadBase]:
+    # The registry holds only this module's threads; the world types them loosely.
+    return cast("list[ThreadBase]", [*world.active.values(), *world.limbo.values()])
+
+
+def _arm_exit_rule(world: World) -> None:
+    """Make sure the program will wait for non-daemon threads at exit.
+
+    Called when a non-daemon thread starts; the rule is registered once per world (and
+    again in a forked child, whose kernel forgot it).
+    """
+    with world.lock:
+        already, world.exit_armed = world.exit_armed, True
+    if already:
+        return
+    kernel = world.kernel
+    if isinstance(kernel, KernelExitHook):
+        try:
+            kernel.register_exit_hook(functools.partial(_join_at_exit, world))
+        except BaseException:
+            world.exit_armed = False
+            raise
+    elif not world.exit_atexit_registered:
+        world.exit_atexit_registered = True
+        atexit.register(_join_at_exit, world)
+
+
+def _join_at_exit(world: World) -> None:
+    """The exit rule: the main thread is over; wait for every non-daemon thread.
+
+    Spec: THREAD-DAEMON-03.  Threads started while waiting (by the threads being waited
+    for) are waited for too; daemon threads and dummy threads are not waited for.
+    """
+    main = cast("ThreadBase | None", world.main)
+    if main is not None:
+        main._mark_stopped()
+    me = world.kernel.get_ident()
+    while True:
+        with world.lock:
+            pending = [
+                t for t in _threads(world) if not t._daemonic and t._ident != me and not t._is_dummy
+            ]
+        if not pending:
+            return
+        for thread in pending:
+            thread._wait_done(None)
+
+
+def _after_fork_in_child(world: World) -> None:
+    # Only the forking thread survives: it becomes the main thread, every other thread
+    # is marked stopped (so join() returns at once), and the world starts over.
+    ident = world.kernel.get_ident()
+    everyone = _threads(world)
+    current = cast("ThreadBase | None", world.active.get(ident))
+    main = cast("ThreadBase | None", world.main)
+    world.reset_after_fork(ident)
+    for thread in everyone:
+        if thread is not current:
+            thread._after_fork(alive=False)
+    if current is not None:
+        if current._is_dummy and main is not None:
+            # An alien thread forked: in the child it is the main thread, as CPython
+            # makes it.
+            current.__class__ = type(main)
+            current._name = "MainThread"
+            current._daemonic = False
+        current._after_fork(alive=True)
+        world.active[ident] = current
+        world.main = current
+    elif main is not None:
+        # The forking thread was never seen by this world: it is the child's main thread
+        # from now on.
+        main._after_fork(alive=True)
+        world.active[ident] = main
+
+
+# --------------------------------------------------------------------------- the classes
+
+
 def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleNamespace:
     """Build the thread classes and functions of ``world``.
 
     Returns a namespace with ``Thread``, ``Timer``, ``current_thread``, ``main_thread``,
-    ``enumerate`` and ``active_count``; registers the main thread.
+    ``enumerate`` and ``active_count``; registers the main thread, and the reset after a
+    fork when the kernel offers fork hooks.
     """
     get_ident = world.kernel.get_ident
     active = world.active
@@ -499,7 +589,9 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
     # The main thread inherits no daemon flag: build it before anything asks for one.
     main = main_cls()
     world.main = main
-    active[main._ident] = main
+    active[world.main_ids[0]] = main
+    if isinstance(world.kernel, KernelForkHooks):
+        world.kernel.register_after_fork(functools.partial(_after_fork_in_child, world))
 
     return SimpleNamespace(
         Thread=thread_cls,
