@@ -197,3 +197,56 @@ class TestDummyUnderDaemonPolicy:
         )
         assert result.returncode == 0, result.stderr
         assert sorted(result.stdout.splitlines()) == ["main done", "worker ran"]
+
+
+class NamedThreadsKernel(ToyKernel):
+    """The toy kernel plus the KernelNamedThreads extra, recording what it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.named: list[Any] = []
+        self.handle_joins: list[Any] = []
+
+    def start_named_thread(self, function: Any, thread: Any) -> Any:
+        import threading
+
+        kernel = self
+        self.named.append(thread)
+        stdlib_thread = threading.Thread(target=function, daemon=True)
+        stdlib_thread.start()
+
+        class Handle:
+            def join(self, timeout: float | None = None) -> None:
+                kernel.handle_joins.append((thread, timeout))
+                stdlib_thread.join(timeout)
+
+        return Handle()
+
+
+class TestNamedThreadsExtra:
+    def test_kernel_is_given_the_thread_and_join_waits_for_its_handle(self) -> None:
+        from anythread.semantics.thread import KernelNamedThreads
+
+        kernel = NamedThreadsKernel()
+        assert isinstance(kernel, KernelNamedThreads)
+        backend = from_kernel(kernel, "toy-named")
+        release = backend.Event()
+        thread = backend.Thread(target=release.wait, args=(LONG,), name="named")
+        thread.start()
+        assert kernel.named == [thread]
+        assert kernel.threads_started == 0, "start_new_thread used despite the extra"
+        thread.join(0.01)  # times out: the handle is not waited for yet
+        assert thread.is_alive()
+        assert kernel.handle_joins == []
+        release.set()
+        thread.join(LONG)
+        assert not thread.is_alive()
+        assert kernel.handle_joins == [(thread, LONG)]
+
+    def test_without_the_extra_threads_start_plainly(self) -> None:
+        kernel = ToyKernel()
+        backend = from_kernel(kernel, "toy-plain")
+        thread = backend.Thread(target=lambda: None)
+        thread.start()
+        thread.join(LONG)
+        assert kernel.threads_started == 1

@@ -21,18 +21,71 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from types import SimpleNamespace
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 
 from anythread.protocols import KernelExitHook, KernelForkHooks, KernelLock
 from anythread.semantics._checks import check_wait_timeout, wait_lock
 from anythread.semantics.world import World
 
-__all__ = ["ThreadBase", "TimerBase", "make_thread_classes"]
+__all__ = [
+    "KernelNamedThreads",
+    "KernelThreadHandle",
+    "NamedThread",
+    "ThreadBase",
+    "TimerBase",
+    "make_thread_classes",
+]
 
 _INITIAL, _STARTING, _STARTED, _STOPPED = range(4)
 
 # CPython 3.13 turned the error for joining a dummy thread into a RuntimeError.
 _DUMMY_JOIN_ERROR: type[Exception] = RuntimeError if sys.version_info >= (3, 13) else AssertionError
+
+
+# --------------------------------------------------------------------------- kernel extra
+
+
+class NamedThread(Protocol):
+    """What a kernel may show of a thread to code beneath the backend: its name (read and
+    renamed through the thread itself) and its daemon flag."""
+
+    @property
+    def name(self) -> str: ...
+    @name.setter
+    def name(self, name: str) -> None: ...
+    @property
+    def daemon(self) -> bool: ...
+
+
+class KernelThreadHandle(Protocol):
+    """A thread started by :meth:`KernelNamedThreads.start_named_thread`."""
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the platform has forgotten the thread (its function has returned)."""
+        ...
+
+
+@runtime_checkable
+class KernelNamedThreads(Protocol):
+    """Extra: the kernel's threads are known to code beneath the backend, by name.
+
+    Code that uses the platform's own thread API from inside a backend's thread (on
+    CPython: the standard library's ``threading``, as ``logging``, ``concurrent.futures``
+    or a debugger do) then sees the thread's real name, including after a rename, and
+    forgets the thread once it has ended.  ``join()`` returns only after the platform has
+    forgotten the thread.  Without this extra, threads start with
+    ``start_new_thread``.
+    """
+
+    def start_named_thread(
+        self, function: Callable[[], object], thread: NamedThread
+    ) -> KernelThreadHandle:
+        """Start a thread running ``function()``, known beneath the backend as
+        ``thread`` (its name is read from ``thread`` at each use)."""
+        ...
+
+
+# --------------------------------------------------------------------------- threads
 
 
 class ThreadBase:
@@ -54,8 +107,12 @@ class ThreadBase:
     """
 
     _world: ClassVar[World]
+    #: ``self._launch(function)`` starts ``function()`` in a new kernel thread for this
+    #: thread; it returns the kernel's handle, if the kernel gives one
+    _launch: ClassVar[Callable[[ThreadBase, Callable[[], object]], KernelThreadHandle | None]]
     _is_dummy: ClassVar[bool] = False
     _initialized = False
+    _handle: KernelThreadHandle | None = None
 
     def __init__(
         self,
@@ -123,7 +180,7 @@ class ThreadBase:
         try:
             if not self._daemonic:
                 _arm_exit_rule(world)
-            kernel.start_new_thread(self._bootstrap, ())
+            self._handle = self._launch(self._bootstrap)
         except BaseException:
             with world.lock:
                 world.limbo.pop(id(self), None)
@@ -233,9 +290,13 @@ class ThreadBase:
         if self._ident is not None and self._ident == world.kernel.get_ident():
             raise RuntimeError("cannot join current thread")
         seconds = check_wait_timeout(timeout, world.kernel.TIMEOUT_MAX)
-        if self._state == _STOPPED:
-            return
-        self._wait_done(seconds)
+        if self._state != _STOPPED:
+            self._wait_done(seconds)
+        handle = self._handle
+        if handle is not None and self._state == _STOPPED:
+            # The thread is over; wait the little it takes the platform to forget it, so
+            # that nothing beneath the backend still lists a joined thread.
+            handle.join(seconds)
 
     def is_alive(self) -> bool:
         """Return whether the thread is alive: from just before :meth:`run` starts until
@@ -522,7 +583,28 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
     get_ident = world.kernel.get_ident
     active = world.active
 
-    attrs: dict[str, Any] = {"_world": world, "__module__": "anythread"}
+    kernel = world.kernel
+    launch: Callable[[ThreadBase, Callable[[], object]], KernelThreadHandle | None]
+    if isinstance(kernel, KernelNamedThreads):
+        start_named_thread = kernel.start_named_thread
+
+        def launch_named(thread: ThreadBase, function: Callable[[], object]) -> KernelThreadHandle:
+            return start_named_thread(function, thread)
+
+        launch = launch_named
+    else:
+        start_new_thread = kernel.start_new_thread
+
+        def launch_plain(thread: ThreadBase, function: Callable[[], object]) -> None:
+            start_new_thread(function, ())
+
+        launch = launch_plain
+
+    attrs: dict[str, Any] = {
+        "_world": world,
+        "_launch": launch,
+        "__module__": "anythread",
+    }
     thread_cls = type("Thread", (ThreadBase,), dict(attrs, __qualname__="Thread"))
     timer_cls = type(
         "Timer",
