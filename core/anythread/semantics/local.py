@@ -14,6 +14,7 @@ This module must not import ``threading`` nor use ``_thread._local``.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from anythread.semantics.world import World
@@ -54,6 +55,17 @@ def _class_attribute(cls: type, name: str) -> Any:
 def _is_data_descriptor(attr: Any) -> bool:
     kind = type(attr)
     return hasattr(kind, "__set__") or hasattr(kind, "__delete__")
+
+
+# CPython 3.10 says only the name of an attribute it cannot delete; 3.11+ say which
+# object lacks it.
+_BARE_DELETE_MESSAGE = sys.version_info < (3, 11)
+
+
+def _no_attribute_to_delete(cls: type, name: str) -> str:
+    if _BARE_DELETE_MESSAGE:
+        return name
+    return f"{cls.__name__!r} object has no attribute {name!r}"
 
 
 def make_local(world: World) -> type[Any]:
@@ -158,8 +170,6 @@ def make_local(world: World) -> type[Any]:
             try:
                 del values[name]
             except KeyError:
-                raise AttributeError(
-                    f"{type(self).__name__!r} object has no attribute {name!r}"
-                ) from None
+                raise AttributeError(_no_attribute_to_delete(type(self), name)) from None
 
     return local

@@ -1,13 +1,16 @@
 """Thread, Timer, the main thread, dummy threads, and the functions that list them.
 
-:class:`ThreadBase` is the whole lifecycle of a thread written once: ``start()`` asks the
+:class:`Thread` is the whole lifecycle of a thread written once: ``start()`` asks the
 kernel for a thread and waits until it is registered, the new thread runs ``run()``
 (with the world's trace and profile functions installed), hands an escaping exception to
-the backend's ``excepthook``, then unregisters itself, drops its ``local`` values and
-releases the kernel lock that ``join()`` waits on.  :func:`make_thread_classes` derives
-the classes of one world from it (``Thread``, ``Timer``, ``_MainThread``,
-``_DummyThread``) together with ``current_thread``, ``main_thread``, ``enumerate`` and
-``active_count``.
+the backend's ``excepthook``, then unregisters itself, tells the world it has ended (so
+its ``local`` values are dropped) and releases the kernel lock that ``join()`` waits on.
+:func:`make_thread_classes` derives the classes of one world from these (``Thread``,
+``Timer``, ``_MainThread``, ``_DummyThread``: CPython's names, which Python's own errors
+for wrong arguments quote) together with ``current_thread``, ``main_thread``,
+``enumerate`` and ``active_count``.  The rules about all threads at once live here too:
+the exit rule (wait for non-daemon threads when the main thread is over) and the reset
+of the threads after a fork.
 
 This module must not import ``threading``, must not use CPython's private thread
 internals, and waits only on kernel locks.
@@ -24,15 +27,15 @@ from types import SimpleNamespace
 from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 
 from anythread.protocols import KernelExitHook, KernelForkHooks, KernelLock
-from anythread.semantics._checks import check_wait_timeout, wait_lock
+from anythread.semantics._checks import check_join_timeout, named_as, wait_lock
 from anythread.semantics.world import World
 
 __all__ = [
     "KernelNamedThreads",
     "KernelThreadHandle",
     "NamedThread",
-    "ThreadBase",
-    "TimerBase",
+    "Thread",
+    "Timer",
     "make_thread_classes",
 ]
 
@@ -88,7 +91,7 @@ class KernelNamedThreads(Protocol):
 # --------------------------------------------------------------------------- threads
 
 
-class ThreadBase:
+class Thread:
     """A thread of control: the behaviour of ``threading.Thread``.
 
     Spec: 16.2.1 (Thread Objects); THREAD-INIT-01, THREAD-NAME-01..04,
@@ -109,7 +112,7 @@ class ThreadBase:
     _world: ClassVar[World]
     #: ``self._launch(function)`` starts ``function()`` in a new kernel thread for this
     #: thread; it returns the kernel's handle, if the kernel gives one
-    _launch: ClassVar[Callable[[ThreadBase, Callable[[], object]], KernelThreadHandle | None]]
+    _launch: ClassVar[Callable[[Thread, Callable[[], object]], KernelThreadHandle | None]]
     _is_dummy: ClassVar[bool] = False
     _initialized = False
     _handle: KernelThreadHandle | None = None
@@ -143,7 +146,8 @@ class ThreadBase:
             daemon = world.current_thread().daemon
         elif daemon and not world.daemon_threads_allowed():
             raise RuntimeError("daemon threads are disabled in this (sub)interpreter")
-        self._daemonic = bool(daemon)
+        # Kept as given, as CPython keeps it (Thread(daemon=1).daemon is 1).
+        self._daemonic = daemon
         self._ident: int | None = None
         self._native_id: int | None = None
         self._state = _INITIAL
@@ -289,7 +293,7 @@ class ThreadBase:
         world = self._world
         if self._ident is not None and self._ident == world.kernel.get_ident():
             raise RuntimeError("cannot join current thread")
-        seconds = check_wait_timeout(timeout, world.kernel.TIMEOUT_MAX)
+        seconds = check_join_timeout(timeout, world.kernel.TIMEOUT_MAX)
         if self._state != _STOPPED:
             self._wait_done(seconds)
         handle = self._handle
@@ -364,7 +368,7 @@ class ThreadBase:
             raise RuntimeError("daemon threads are disabled in this interpreter")
         if self._state != _INITIAL:
             raise RuntimeError("cannot set daemon status of active thread")
-        self._daemonic = bool(daemonic)
+        self._daemonic = daemonic
 
     def isDaemon(self) -> bool:
         """Old getter for :attr:`daemon` (deprecated, as in CPython 3.10+)."""
@@ -417,7 +421,7 @@ class ThreadBase:
         return f"<{type(self).__name__}({self._name}, {status})>"
 
 
-class TimerBase(ThreadBase):
+class Timer(Thread):
     """A thread that calls ``function(*args, **kwargs)`` after ``interval`` seconds,
     unless :meth:`cancel` is called first.
 
@@ -433,7 +437,7 @@ class TimerBase(ThreadBase):
         args: Iterable[Any] | None = None,
         kwargs: Mapping[str, Any] | None = None,
     ) -> None:
-        ThreadBase.__init__(self)
+        Thread.__init__(self)
         self.interval = interval
         self.function = function
         self.args = args if args is not None else []
@@ -451,17 +455,17 @@ class TimerBase(ThreadBase):
         self.finished.set()
 
 
-class _MainThreadBase(ThreadBase):
+class _MainThread(Thread):
     """The thread of control the program started with: alive, and never a daemon."""
 
     def __init__(self) -> None:
         world = self._world
-        ThreadBase.__init__(self, name="MainThread", daemon=False)
+        Thread.__init__(self, name="MainThread", daemon=False)
         self._ident, self._native_id = world.main_ids
         self._state = _STARTED
 
 
-class _DummyThreadBase(ThreadBase):
+class _DummyThread(Thread):
     """A thread started outside the backend (an *alien* thread), seen from inside it.
 
     Always alive, and daemonic unless the kernel forbids daemon threads; it cannot be
@@ -475,7 +479,7 @@ class _DummyThreadBase(ThreadBase):
         world = self._world
         # Daemonic where the kernel allows daemon threads (as CPython 3.12+ makes its
         # dummies); asking for a daemon where none is allowed would refuse the dummy.
-        ThreadBase.__init__(
+        Thread.__init__(
             self, name=world.new_name("Dummy-%d"), daemon=world.daemon_threads_allowed()
         )
         self._ident = world.kernel.get_ident()
@@ -494,9 +498,9 @@ class _DummyThreadBase(ThreadBase):
 # --------------------------------------------------------------------------- exit and fork
 
 
-def _threads(world: World) -> list[ThreadBase]:
+def _threads(world: World) -> list[Thread]:
     # The registry holds only this module's threads; the world types them loosely.
-    return cast("list[ThreadBase]", [*world.active.values(), *world.limbo.values()])
+    return cast("list[Thread]", [*world.active.values(), *world.limbo.values()])
 
 
 def _arm_exit_rule(world: World) -> None:
@@ -527,7 +531,7 @@ def _join_at_exit(world: World) -> None:
     Spec: THREAD-DAEMON-03.  Threads started while waiting (by the threads being waited
     for) are waited for too; daemon threads and dummy threads are not waited for.
     """
-    main = cast("ThreadBase | None", world.main)
+    main = cast("Thread | None", world.main)
     if main is not None:
         main._mark_stopped()
     me = world.kernel.get_ident()
@@ -547,8 +551,8 @@ def _after_fork_in_child(world: World) -> None:
     # is marked stopped (so join() returns at once), and the world starts over.
     ident = world.kernel.get_ident()
     everyone = _threads(world)
-    current = cast("ThreadBase | None", world.active.get(ident))
-    main = cast("ThreadBase | None", world.main)
+    current = cast("Thread | None", world.active.get(ident))
+    main = cast("Thread | None", world.main)
     world.reset_after_fork(ident)
     for thread in everyone:
         if thread is not current:
@@ -584,18 +588,18 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
     active = world.active
 
     kernel = world.kernel
-    launch: Callable[[ThreadBase, Callable[[], object]], KernelThreadHandle | None]
+    launch: Callable[[Thread, Callable[[], object]], KernelThreadHandle | None]
     if isinstance(kernel, KernelNamedThreads):
         start_named_thread = kernel.start_named_thread
 
-        def launch_named(thread: ThreadBase, function: Callable[[], object]) -> KernelThreadHandle:
+        def launch_named(thread: Thread, function: Callable[[], object]) -> KernelThreadHandle:
             return start_named_thread(function, thread)
 
         launch = launch_named
     else:
         start_new_thread = kernel.start_new_thread
 
-        def launch_plain(thread: ThreadBase, function: Callable[[], object]) -> None:
+        def launch_plain(thread: Thread, function: Callable[[], object]) -> None:
             start_new_thread(function, ())
 
         launch = launch_plain
@@ -605,14 +609,14 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
         "_launch": launch,
         "__module__": "anythread",
     }
-    thread_cls = type("Thread", (ThreadBase,), dict(attrs, __qualname__="Thread"))
+    thread_cls = type("Thread", (Thread,), dict(attrs, __qualname__="Thread"))
     timer_cls = type(
         "Timer",
-        (TimerBase, thread_cls),
+        (Timer, thread_cls),
         dict(attrs, __qualname__="Timer", _event_class=staticmethod(event_class)),
     )
-    main_cls = type("_MainThread", (_MainThreadBase, thread_cls), dict(attrs))
-    dummy_cls = type("_DummyThread", (_DummyThreadBase, thread_cls), dict(attrs))
+    main_cls = type("_MainThread", (_MainThread, thread_cls), dict(attrs))
+    dummy_cls = type("_DummyThread", (_DummyThread, thread_cls), dict(attrs))
 
     def current_thread() -> Any:
         """Return the Thread object of the calling thread (a dummy thread if the backend
@@ -678,10 +682,10 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
     return SimpleNamespace(
         Thread=thread_cls,
         Timer=timer_cls,
-        current_thread=current_thread,
-        main_thread=main_thread,
-        enumerate=enumerate,
-        active_count=active_count,
-        currentThread=currentThread,
-        activeCount=activeCount,
+        current_thread=named_as(current_thread, "current_thread"),
+        main_thread=named_as(main_thread, "main_thread"),
+        enumerate=named_as(enumerate, "enumerate"),
+        active_count=named_as(active_count, "active_count"),
+        currentThread=named_as(currentThread, "currentThread"),
+        activeCount=named_as(activeCount, "activeCount"),
     )
