@@ -114,8 +114,7 @@ def _structseq_argument(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     values.update(kwargs)
     if "sequence" not in values:
         raise TypeError("structseq() missing required argument 'sequence' (pos 1)")
-    extra = values.get("dict")
-    if extra is not None and not isinstance(extra, dict):
+    if "dict" in values and not isinstance(values["dict"], dict):
         raise TypeError("anythread.ExceptHookArgs() takes a dict as second arg, if any")
     return values["sequence"]
 
