@@ -530,7 +530,7 @@ def _arm_exit_rule(world: World) -> None:
 def _join_at_exit(world: World) -> None:
     """The exit rule: the main thread is over; wait for every non-daemon thread.
 
-    Spec: THREAD-DAEMON-03.  Threads started while waiting (by the threads being waited
+    Spec: THREAD-EXIT-01..02.  Threads started while waiting (by the threads being waited
     for) are waited for too; daemon threads and dummy threads are not waited for.
     """
     main = cast("Thread | None", world.main)
