@@ -509,7 +509,8 @@ def _arm_exit_rule(world: World) -> None:
     Called when a non-daemon thread starts; the rule is registered once per world (and
     again in a forked child, whose kernel forgot it).
     """
-    if world.exit_armed:  # the common case, without taking the lock
+    armed = world.exit_armed  # the common case, answered without taking the lock
+    if armed:
         return
     with world.lock:
         already, world.exit_armed = world.exit_armed, True
