@@ -161,14 +161,17 @@ class TestRegistry:
         assert target_done.is_set()
         assert not [t for t in threading.enumerate() if t.ident == thread.ident]
 
-    def test_no_dummy_threads_are_made(self) -> None:
-        def names() -> list[str]:
+    def test_no_dummy_thread_is_made(self) -> None:
+        def entries() -> list[tuple[str, str]]:
             threading.current_thread()
-            return [t.name for t in threading.enumerate()]
+            me = threading.get_ident()
+            return [(type(t).__name__, t.name) for t in threading.enumerate() if t.ident == me]
 
-        _, seen = run_in_pure_thread(names)
-        assert not [name for name in seen if name.startswith("Dummy-")]
-        assert not [t for t in threading.enumerate() if t.name.startswith("Dummy-")]
+        thread, seen = run_in_pure_thread(entries, name="no dummy")
+        assert len(seen) == 1, seen
+        assert seen[0][1] == "no dummy"
+        assert not seen[0][1].startswith("Dummy-")
+        assert not [t for t in threading.enumerate() if t.ident == thread.ident]
 
 
 class TestExceptions:
