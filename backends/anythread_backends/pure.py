@@ -13,12 +13,12 @@ Every object above the primitive lock is anythread's own Python code
 * the main thread's identifiers (``threading.main_thread()``, read once);
 * on Python 3.12+, whether daemon threads are allowed (``_thread.daemon_threads_allowed``);
 * fork hooks (:func:`os.register_at_fork`): the child keeps only the forking thread;
-* an exit hook: threads started with ``_thread`` are not joined by the interpreter, so
-  when the first non-daemon thread starts, a small non-daemon ``threading.Thread``
-  waits for the main thread to finish and then runs the exit rule.  The interpreter
-  joins that helper before it finalizes, so the backend's non-daemon threads are waited
-  for exactly when CPython waits for its own (and may still start threads meanwhile,
-  which :func:`atexit` callbacks cannot on Python 3.12).
+* an exit hook: when the first non-daemon thread starts, a small non-daemon
+  ``threading.Thread`` waits for the main thread to finish and then runs the exit rule
+  (anythread's main thread is marked stopped, non-daemon threads are joined).  The
+  interpreter joins that helper before it finalizes, so the backend's non-daemon threads
+  are waited for exactly when CPython waits for its own (and may still start threads
+  meanwhile, which :func:`atexit` callbacks cannot on Python 3.12).
 
 It exports one object, :data:`backend`.
 """
