@@ -15,6 +15,7 @@ import gc
 import subprocess
 import sys
 import textwrap
+import threading
 import weakref
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,69 @@ class TestThreadDataOwners:
         assert refs[0]() is None, "a thread's local value outlived the thread"
         with pytest.raises(AttributeError, match="value"):
             data.value  # noqa: B018
+
+
+class RecyclingKernel(ToyKernel):
+    """The toy kernel with identifiers the test chooses, to recycle one at will.
+
+    A thread listed in ``virtual`` gets that identifier; a thread the kernel starts while
+    ``reuse`` is set takes ``reuse`` as its identifier.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.virtual: dict[int, int] = {}
+        self.reuse: int | None = None
+
+    def get_ident(self) -> int:
+        real = threading.get_ident()
+        return self.virtual.get(real, real)
+
+    def start_new_thread(
+        self, function: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
+    ) -> int:
+        reuse = self.reuse
+
+        def run() -> None:
+            if reuse is not None:
+                self.virtual[threading.get_ident()] = reuse
+            function(*args, **(kwargs or {}))
+
+        return super().start_new_thread(run, ())
+
+
+class TestIdentRecycling:
+    def test_a_recycled_ident_drops_the_dummy_and_its_locals(self) -> None:
+        kernel = RecyclingKernel()
+        backend = from_kernel(kernel, "toy-recycling")
+        data = backend.local()
+        recycled = 424242
+        alien_seen: list[Any] = []
+
+        def alien() -> None:  # a thread the backend did not start
+            kernel.virtual[threading.get_ident()] = recycled
+            dummy = backend.current_thread()
+            data.value = "the alien's"
+            alien_seen.append(dummy)
+
+        outsider = threading.Thread(target=alien)
+        outsider.start()
+        outsider.join(LONG)
+        [dummy] = alien_seen
+        assert dummy in backend.enumerate()
+
+        kernel.reuse = recycled
+        seen: list[Any] = []
+
+        def reuser() -> None:
+            seen.append((backend.current_thread(), getattr(data, "value", "no value")))
+
+        thread = backend.Thread(target=reuser)
+        thread.start()
+        thread.join(LONG)
+        assert thread.ident == recycled
+        assert seen == [(thread, "no value")], "the new thread saw the dummy's leftovers"
+        assert dummy not in backend.enumerate()
 
 
 class TestDummyUnderDaemonPolicy:
