@@ -417,7 +417,7 @@ class TestLocal:
         data = backend.local()
         with pytest.raises(AttributeError, match="has no attribute 'nope'"):
             data.nope  # noqa: B018
-        with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        with pytest.raises(AttributeError, match="nope"):  # 3.10 says only the name
             del data.nope
         with pytest.raises(AttributeError, match="'__dict__' is read-only"):
             data.__dict__ = {}

@@ -5,16 +5,20 @@ Every object above the primitive lock is anythread's own Python code
 ``time``.  It also declares the kernel extras that ``_thread`` can honour:
 
 * its locks check their arguments like CPython's (``Lock()`` is ``_thread``'s lock);
+* named threads: each thread is started as a ``threading.Thread`` whose name *is* the
+  anythread thread's, so code that uses the standard library's ``threading`` inside it
+  (``logging``'s ``%(threadName)s``, ``concurrent.futures``, debuggers) sees its real
+  name, and ``threading`` forgets it when it ends;
 * ``stack_size`` (``_thread.stack_size``);
 * the main thread's identifiers (``threading.main_thread()``, read once);
 * on Python 3.12+, whether daemon threads are allowed (``_thread.daemon_threads_allowed``);
 * fork hooks (:func:`os.register_at_fork`): the child keeps only the forking thread;
-* an exit hook: threads started with ``_thread`` are not joined by the interpreter, so
-  when the first non-daemon thread starts, a small non-daemon ``threading.Thread``
-  waits for the main thread to finish and then runs the exit rule.  The interpreter
-  joins that helper before it finalizes, so the backend's non-daemon threads are waited
-  for exactly when CPython waits for its own (and may still start threads meanwhile,
-  which :func:`atexit` callbacks cannot on Python 3.12).
+* an exit hook: when the first non-daemon thread starts, a small non-daemon
+  ``threading.Thread`` waits for the main thread to finish and then runs the exit rule
+  (anythread's main thread is marked stopped, non-daemon threads are joined).  The
+  interpreter joins that helper before it finalizes, so the backend's non-daemon threads
+  are waited for exactly when CPython waits for its own (and may still start threads
+  meanwhile, which :func:`atexit` callbacks cannot on Python 3.12).
 
 It exports one object, :data:`backend`.
 """
@@ -24,14 +28,45 @@ from __future__ import annotations
 import _thread
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from anythread.protocols import Capability, KernelLock
+from anythread.protocols import Capability, KernelLock, NamedThread
 from anythread.semantics import from_kernel
 
 __all__ = ["backend"]
+
+
+class _StdlibView(threading.Thread):
+    """How the standard library's ``threading`` sees a thread that ``pure`` started.
+
+    A real ``threading.Thread``, so ``threading`` registers it while it runs and forgets
+    it when it ends, like its own threads.  Its name is the anythread thread's, read at
+    each use (a rename on either side shows on both), and so is its daemon flag.
+    """
+
+    def __init__(self, function: Callable[[], object], thread: NamedThread) -> None:
+        super().__init__(name=thread.name, daemon=thread.daemon)
+        self._anythread_function: Callable[[], object] | None = function
+        self._anythread = thread
+
+    @property
+    def name(self) -> str:
+        return self._anythread.name
+
+    @name.setter
+    def name(self, name: str) -> None:
+        self._anythread.name = name
+
+    def run(self) -> None:
+        function, self._anythread_function = self._anythread_function, None
+        if function is not None:
+            function()
+
+    def __repr__(self) -> str:
+        return repr(self._anythread)
 
 
 class ThreadKernel:
@@ -73,9 +108,13 @@ class ThreadKernel:
     stack_size = staticmethod(_thread.stack_size)
 
     @staticmethod
-    def main_thread_ids() -> tuple[int, int | None]:
-        import threading
+    def start_named_thread(function: Callable[[], object], thread: NamedThread) -> _StdlibView:
+        view = _StdlibView(function, thread)
+        view.start()
+        return view
 
+    @staticmethod
+    def main_thread_ids() -> tuple[int, int | None]:
         main = threading.main_thread()
         ident = main.ident
         assert ident is not None
@@ -97,8 +136,6 @@ class ThreadKernel:
         # The only public way for a program to make the interpreter wait at exit is a
         # non-daemon threading.Thread; this one waits for the main thread, then runs
         # the callbacks.
-        import threading
-
         watcher = threading.Thread(
             target=self._run_exit_callbacks,
             args=(threading.main_thread(),),

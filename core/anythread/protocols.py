@@ -676,6 +676,46 @@ class KernelWaitSites(Protocol):
     record_wait_sites: bool
 
 
+class NamedThread(Protocol):
+    """What a kernel may show of a thread to code beneath the backend: its name (read and
+    renamed through the thread itself) and its daemon flag."""
+
+    @property
+    def name(self) -> str: ...
+    @name.setter
+    def name(self, name: str) -> None: ...
+    @property
+    def daemon(self) -> bool: ...
+
+
+class KernelThreadHandle(Protocol):
+    """A thread started by :meth:`KernelNamedThreads.start_named_thread`."""
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the platform has forgotten the thread (its function has returned)."""
+        ...
+
+
+@runtime_checkable
+class KernelNamedThreads(Protocol):
+    """Extra: the kernel's threads are known to code beneath the backend, by name.
+
+    Code that uses the platform's own thread API from inside a backend's thread (on
+    CPython: the standard library's ``threading``, as ``logging``, ``concurrent.futures``
+    or a debugger do) then sees the thread's real name, including after a rename, and
+    forgets the thread once it has ended.  ``join()`` returns only after the platform has
+    forgotten the thread.  Without this extra, threads start with
+    ``start_new_thread``.
+    """
+
+    def start_named_thread(
+        self, function: Callable[[], object], thread: NamedThread
+    ) -> KernelThreadHandle:
+        """Start a thread running ``function()``, known beneath the backend as
+        ``thread`` (its name is read from ``thread`` at each use)."""
+        ...
+
+
 #: The optional kernel extras, in the order the documentation lists them.
 KERNEL_EXTRAS: tuple[type, ...] = (
     KernelCheckedLocks,
@@ -686,6 +726,7 @@ KERNEL_EXTRAS: tuple[type, ...] = (
     KernelExitHook,
     KernelDaemonPolicy,
     KernelWaitSites,
+    KernelNamedThreads,
 )
 
 __all__ += [
@@ -695,8 +736,11 @@ __all__ += [
     "KernelExitHook",
     "KernelForkHooks",
     "KernelMainThread",
+    "KernelNamedThreads",
     "KernelRLock",
     "KernelStackSize",
+    "KernelThreadHandle",
     "KernelWaitSites",
+    "NamedThread",
     "OwnedLock",
 ]

@@ -12,14 +12,19 @@ from __future__ import annotations
 import operator
 import sys
 from collections.abc import Callable
+from typing import TypeVar
 
 from anythread.protocols import KernelLock
 
 __all__ = [
+    "check_join_timeout",
     "check_lock_timeout",
     "check_wait_timeout",
+    "named_as",
     "wait_lock",
 ]
+
+_F = TypeVar("_F", bound=Callable[..., object])
 
 # CPython 3.13 reworded the message for a negative lock timeout; match the running one.
 _NEGATIVE_LOCK_TIMEOUT = (
@@ -81,6 +86,44 @@ def check_wait_timeout(timeout: object, timeout_max: float) -> float | None:
     if seconds > timeout_max:
         raise OverflowError("timeout value is too large")
     return seconds
+
+
+def check_join_timeout(timeout: object, timeout_max: float) -> float | None:
+    """Check the timeout of ``Thread.join``; return it in seconds (never negative).
+
+    Like CPython, ``max(timeout, 0)`` comes first (so a timeout that cannot be compared
+    with 0 raises CPython's own :class:`TypeError`), then the number is converted as a
+    lock timeout is.  Unlike CPython 3.10-3.12, which check nothing more once the thread
+    has ended, a NaN or too large timeout fails on every call.
+
+    :raises TypeError: if the timeout is neither None nor a number.
+    :raises ValueError: if the timeout is NaN.
+    :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
+    """
+    if timeout is None:
+        return None
+    seconds = _as_seconds(max(timeout, 0))  # type: ignore[call-overload]
+    if seconds != seconds:
+        raise ValueError("Invalid value NaN (not a number)")
+    if seconds > timeout_max:
+        raise OverflowError("timeout value is too large")
+    return seconds
+
+
+def named_as(function: _F, qualname: str) -> _F:
+    """Give ``function`` the qualified name CPython's equivalent has, and return it.
+
+    Python names a function by its qualified name in the errors it raises for wrong
+    arguments (``current_thread() takes 0 positional arguments but 1 was given``); the
+    functions the layer builds inside its ``make_*`` factories would otherwise say
+    ``make_thread_classes.<locals>.current_thread()``.  Python 3.11+ take that name from
+    the code object, 3.10 from the function.
+    """
+    function.__qualname__ = qualname
+    code = getattr(function, "__code__", None)
+    if code is not None and sys.version_info >= (3, 11):
+        function.__code__ = code.replace(co_qualname=qualname)  # type: ignore[attr-defined]
+    return function
 
 
 def wait_lock(

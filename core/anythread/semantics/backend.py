@@ -31,10 +31,10 @@ from anythread.protocols import (
     KernelStackSize,
     missing_attributes,
 )
-from anythread.semantics import barrier, condition, event, locks, semaphore
+from anythread.semantics import barrier, condition, event, locks, semaphore, thread
 from anythread.semantics.hooks import ExceptHookArgs, make_hooks
 from anythread.semantics.local import make_local
-from anythread.semantics.thread import ThreadBase, TimerBase, make_thread_classes
+from anythread.semantics.thread import make_thread_classes
 from anythread.semantics.waitqueue import WaitRegistry
 from anythread.semantics.world import World
 
@@ -65,13 +65,13 @@ class SemanticsBackend:
     BoundedSemaphore: type[semaphore.BoundedSemaphore]
     Event: type[event.Event]
     Barrier: type[barrier.Barrier]
-    Thread: type[ThreadBase]
-    Timer: type[TimerBase]
+    Thread: type[thread.Thread]
+    Timer: type[thread.Timer]
     local: type[Any]
-    current_thread: Callable[[], ThreadBase]
-    main_thread: Callable[[], ThreadBase]
+    current_thread: Callable[[], thread.Thread]
+    main_thread: Callable[[], thread.Thread]
     active_count: Callable[[], int]
-    enumerate: Callable[[], list[ThreadBase]]
+    enumerate: Callable[[], list[thread.Thread]]
     get_ident: Callable[[], int]
     get_native_id: Callable[[], int]
     settrace: Callable[[Any], None]
@@ -86,7 +86,7 @@ class SemanticsBackend:
     BrokenBarrierError: type[RuntimeError]
     sleep: Callable[[float], None]
     monotonic: Callable[[], float]
-    currentThread: Callable[[], ThreadBase]
+    currentThread: Callable[[], thread.Thread]
     activeCount: Callable[[], int]
     #: The wait records of this backend's world (see :class:`.waitqueue.WaitRegistry`).
     waits: WaitRegistry

@@ -11,54 +11,75 @@ This module must not import ``threading``.
 
 from __future__ import annotations
 
+import inspect
 import sys
 import traceback
-from collections.abc import Callable, Iterable
-from types import SimpleNamespace, TracebackType
+from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
+from anythread.semantics._checks import named_as
 from anythread.semantics.world import World
 
 __all__ = ["ExceptHookArgs", "make_hooks"]
 
 
+class _Field:
+    """A read-only field of :class:`ExceptHookArgs`, as a struct sequence's fields are."""
+
+    def __init__(self, index: int, doc: str) -> None:
+        self.index = index
+        self.__doc__ = doc
+
+    def __get__(self, obj: tuple[Any, ...] | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return obj[self.index]
+
+    def __set__(self, obj: object, value: object) -> None:
+        raise AttributeError("readonly attribute")
+
+    def __delete__(self, obj: object) -> None:
+        raise AttributeError("readonly attribute")
+
+
 class ExceptHookArgs(tuple):  # type: ignore[type-arg]
     """The argument of ``excepthook``: ``(exc_type, exc_value, exc_traceback, thread)``.
 
-    Built, like CPython's, from one 4-sequence.
+    Built, like CPython's (a struct sequence), from one 4-sequence, and checked as
+    CPython checks it: the same exception types and messages; the fields are read-only
+    and the class cannot be subclassed.
 
     .. versionadded:: 3.8 (Python)
+
+    :param sequence: the four values.
+    :raises TypeError: if ``sequence`` is not a sequence of exactly four items.
     """
 
     __slots__ = ()
+    n_sequence_fields = n_fields = 4
+    n_unnamed_fields = 0
+    __match_args__ = ("exc_type", "exc_value", "exc_traceback", "thread")
 
-    def __new__(cls, args: Iterable[Any], /) -> ExceptHookArgs:
-        values = tuple(args)
+    exc_type = _Field(0, "The type of the exception.")
+    exc_value = _Field(1, "The exception, which may be None.")
+    exc_traceback = _Field(2, "The traceback, which may be None.")
+    thread = _Field(3, "The thread that raised the exception, which may be None.")
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> ExceptHookArgs:
+        sequence = _structseq_argument(args, kwargs)
+        try:
+            values = tuple(sequence)
+        except TypeError:
+            raise TypeError("constructor requires a sequence") from None
         if len(values) != 4:
             raise TypeError(
                 f"anythread.ExceptHookArgs() takes a 4-sequence ({len(values)}-sequence given)"
             )
         return super().__new__(cls, values)
 
-    @property
-    def exc_type(self) -> type[BaseException]:
-        """The type of the exception."""
-        return self[0]  # type: ignore[no-any-return]
-
-    @property
-    def exc_value(self) -> BaseException | None:
-        """The exception, which may be None."""
-        return self[1]  # type: ignore[no-any-return]
-
-    @property
-    def exc_traceback(self) -> TracebackType | None:
-        """The traceback, which may be None."""
-        return self[2]  # type: ignore[no-any-return]
-
-    @property
-    def thread(self) -> Any:
-        """The thread that raised the exception, which may be None."""
-        return self[3]
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        raise TypeError("type 'anythread.ExceptHookArgs' is not an acceptable base type")
 
     def __repr__(self) -> str:
         return (
@@ -67,17 +88,66 @@ class ExceptHookArgs(tuple):  # type: ignore[type-arg]
         )
 
 
+# CPython 3.13 reworded the error for an unknown keyword argument.
+_UNEXPECTED_KEYWORD = (
+    "structseq() got an unexpected keyword argument {!r}"
+    if sys.version_info >= (3, 13)
+    else "{!r} is an invalid keyword argument for structseq()"
+)
+
+
+def _structseq_argument(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    # The arguments of a struct sequence's constructor: (sequence, dict=None), with
+    # CPython's messages; the dict (for unnamed extra fields) has no use here.
+    if len(args) > 2 or len(args) + len(kwargs) > 2:
+        raise TypeError(f"structseq() takes at most 2 arguments ({len(args) + len(kwargs)} given)")
+    names = ("sequence", "dict")
+    for key in kwargs:
+        if key not in names:
+            raise TypeError(_UNEXPECTED_KEYWORD.format(key))
+        position = names.index(key)
+        if position < len(args):
+            raise TypeError(
+                f"argument for structseq() given by name ({key!r}) and position ({position + 1})"
+            )
+    values = dict(zip(names, args, strict=False))
+    values.update(kwargs)
+    if "sequence" not in values:
+        raise TypeError("structseq() missing required argument 'sequence' (pos 1)")
+    if "dict" in values and not isinstance(values["dict"], dict):
+        raise TypeError("anythread.ExceptHookArgs() takes a dict as second arg, if any")
+    return values["sequence"]
+
+
+_EXCEPTHOOK_SIGNATURE = inspect.Signature(
+    [inspect.Parameter("args", inspect.Parameter.POSITIONAL_ONLY)], return_annotation=None
+)
+
+
 def make_hooks(world: World) -> SimpleNamespace:
     """Build ``excepthook``, ``settrace``, ``setprofile``, ``gettrace``, ``getprofile``
     of ``world``, and install the world's excepthook invoker."""
     get_ident = world.kernel.get_ident
 
-    def excepthook(args: Any, /) -> None:
+    def excepthook(*arguments: Any, **keywords: Any) -> None:
         """Handle an exception raised by ``Thread.run()``: print the thread's name and
         the traceback to stderr; ignore :class:`SystemExit` silently.
 
         .. versionadded:: 3.8 (Python)
+
+        :param args: an :class:`ExceptHookArgs` (positional only).
+        :raises TypeError: if it is given anything but one :class:`ExceptHookArgs`.
         """
+        # Checked as CPython's C function checks it, with its messages.
+        if keywords:
+            raise TypeError("anythread.excepthook() takes no keyword arguments")
+        if len(arguments) != 1:
+            raise TypeError(
+                f"anythread.excepthook() takes exactly one argument ({len(arguments)} given)"
+            )
+        args = arguments[0]
+        if type(args) is not ExceptHookArgs:
+            raise TypeError("anythread.excepthook argument type must be ExceptHookArgs")
         if args.exc_type is SystemExit:
             return
         thread = args.thread
@@ -137,11 +207,12 @@ def make_hooks(world: World) -> SimpleNamespace:
         """
         return world.profile
 
+    excepthook.__signature__ = _EXCEPTHOOK_SIGNATURE  # type: ignore[attr-defined]
     world.invoke_excepthook = invoke_excepthook
     return SimpleNamespace(
-        excepthook=excepthook,
-        settrace=settrace,
-        setprofile=setprofile,
-        gettrace=gettrace,
-        getprofile=getprofile,
+        excepthook=named_as(excepthook, "excepthook"),
+        settrace=named_as(settrace, "settrace"),
+        setprofile=named_as(setprofile, "setprofile"),
+        gettrace=named_as(gettrace, "gettrace"),
+        getprofile=named_as(getprofile, "getprofile"),
     )

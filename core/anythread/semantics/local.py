@@ -14,6 +14,7 @@ This module must not import ``threading`` nor use ``_thread._local``.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from anythread.semantics.world import World
@@ -24,7 +25,11 @@ _MISSING = object()
 
 
 class LocalImpl:
-    """The per-thread dictionaries of one ``local`` object (and its init arguments)."""
+    """The per-thread dictionaries of one ``local`` object (and its init arguments).
+
+    It is a :class:`~anythread.semantics.world.ThreadDataOwner`: the world tells it when a
+    thread that holds a dictionary here ends.
+    """
 
     __slots__ = ("__weakref__", "args", "dicts", "kwargs")
 
@@ -32,6 +37,10 @@ class LocalImpl:
         self.dicts: dict[int, dict[str, Any]] = {}
         self.args = args
         self.kwargs = kwargs
+
+    def forget_thread(self, ident: int, /) -> None:
+        """Drop the values of thread ``ident``, which has ended (the world calls this)."""
+        self.dicts.pop(ident, None)
 
 
 def _class_attribute(cls: type, name: str) -> Any:
@@ -48,10 +57,21 @@ def _is_data_descriptor(attr: Any) -> bool:
     return hasattr(kind, "__set__") or hasattr(kind, "__delete__")
 
 
+# CPython 3.10 says only the name of an attribute it cannot delete; 3.11+ say which
+# object lacks it.
+_BARE_DELETE_MESSAGE = sys.version_info < (3, 11)
+
+
+def _no_attribute_to_delete(cls: type, name: str) -> str:
+    if _BARE_DELETE_MESSAGE:
+        return name
+    return f"{cls.__name__!r} object has no attribute {name!r}"
+
+
 def make_local(world: World) -> type[Any]:
     """Return the ``local`` class of ``world``."""
     get_ident = world.kernel.get_ident
-    note_local = world.note_local
+    keeps_data_for = world.keeps_data_for
     object_getattribute = object.__getattribute__
     object_setattr = object.__setattr__
 
@@ -66,7 +86,7 @@ def make_local(world: World) -> type[Any]:
         # subclass's __init__ again, with the arguments the object was created with.
         values: dict[str, Any] = {}
         impl.dicts[ident] = values
-        note_local(ident, impl)
+        keeps_data_for(ident, impl)
         init = type(obj).__init__
         if init is not object.__init__:
             init(obj, *impl.args, **impl.kwargs)
@@ -112,7 +132,7 @@ def make_local(world: World) -> type[Any]:
             # __init__ itself, right after __new__).
             ident = get_ident()
             impl.dicts[ident] = {}
-            note_local(ident, impl)
+            keeps_data_for(ident, impl)
             return self
 
         def __getattribute__(self, name: str) -> Any:
@@ -150,8 +170,6 @@ def make_local(world: World) -> type[Any]:
             try:
                 del values[name]
             except KeyError:
-                raise AttributeError(
-                    f"{type(self).__name__!r} object has no attribute {name!r}"
-                ) from None
+                raise AttributeError(_no_attribute_to_delete(type(self), name)) from None
 
     return local

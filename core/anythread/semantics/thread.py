@@ -1,13 +1,16 @@
 """Thread, Timer, the main thread, dummy threads, and the functions that list them.
 
-:class:`ThreadBase` is the whole lifecycle of a thread written once: ``start()`` asks the
+:class:`Thread` is the whole lifecycle of a thread written once: ``start()`` asks the
 kernel for a thread and waits until it is registered, the new thread runs ``run()``
 (with the world's trace and profile functions installed), hands an escaping exception to
-the backend's ``excepthook``, then unregisters itself, drops its ``local`` values and
-releases the kernel lock that ``join()`` waits on.  :func:`make_thread_classes` derives
-the classes of one world from it (``Thread``, ``Timer``, ``_MainThread``,
-``_DummyThread``) together with ``current_thread``, ``main_thread``, ``enumerate`` and
-``active_count``.
+the backend's ``excepthook``, then unregisters itself, tells the world it has ended (so
+its ``local`` values are dropped) and releases the kernel lock that ``join()`` waits on.
+:func:`make_thread_classes` derives the classes of one world from these (``Thread``,
+``Timer``, ``_MainThread``, ``_DummyThread``: CPython's names, which Python's own errors
+for wrong arguments quote) together with ``current_thread``, ``main_thread``,
+``enumerate`` and ``active_count``.  The rules about all threads at once live here too:
+the exit rule (wait for non-daemon threads when the main thread is over) and the reset
+of the threads after a fork.
 
 This module must not import ``threading``, must not use CPython's private thread
 internals, and waits only on kernel locks.
@@ -15,17 +18,29 @@ internals, and waits only on kernel locks.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from anythread.protocols import KernelLock
-from anythread.semantics._checks import check_wait_timeout, wait_lock
+from anythread.protocols import (
+    KernelExitHook,
+    KernelForkHooks,
+    KernelLock,
+    KernelNamedThreads,
+    KernelThreadHandle,
+)
+from anythread.semantics._checks import check_join_timeout, named_as, wait_lock
 from anythread.semantics.world import World
 
-__all__ = ["ThreadBase", "TimerBase", "make_thread_classes"]
+__all__ = [
+    "Thread",
+    "Timer",
+    "make_thread_classes",
+]
 
 _INITIAL, _STARTING, _STARTED, _STOPPED = range(4)
 
@@ -33,7 +48,13 @@ _INITIAL, _STARTING, _STARTED, _STOPPED = range(4)
 _DUMMY_JOIN_ERROR: type[Exception] = RuntimeError if sys.version_info >= (3, 13) else AssertionError
 
 
-class ThreadBase:
+# --------------------------------------------------------------------------- kernel extra
+
+
+# --------------------------------------------------------------------------- threads
+
+
+class Thread:
     """A thread of control: the behaviour of ``threading.Thread``.
 
     Spec: 16.2.1 (Thread Objects); THREAD-INIT-01, THREAD-NAME-01..04,
@@ -52,8 +73,12 @@ class ThreadBase:
     """
 
     _world: ClassVar[World]
+    #: ``self._launch(function)`` starts ``function()`` in a new kernel thread for this
+    #: thread; it returns the kernel's handle, if the kernel gives one
+    _launch: ClassVar[Callable[[Thread, Callable[[], object]], KernelThreadHandle | None]]
     _is_dummy: ClassVar[bool] = False
     _initialized = False
+    _handle: KernelThreadHandle | None = None
 
     def __init__(
         self,
@@ -84,7 +109,8 @@ class ThreadBase:
             daemon = world.current_thread().daemon
         elif daemon and not world.daemon_threads_allowed():
             raise RuntimeError("daemon threads are disabled in this (sub)interpreter")
-        self._daemonic = bool(daemon)
+        # Kept as given, as CPython keeps it (Thread(daemon=1).daemon is 1).
+        self._daemonic = daemon
         self._ident: int | None = None
         self._native_id: int | None = None
         self._state = _INITIAL
@@ -120,8 +146,8 @@ class ThreadBase:
         self._started_signal = signal
         try:
             if not self._daemonic:
-                world.arm_exit_rule()
-            kernel.start_new_thread(self._bootstrap, ())
+                _arm_exit_rule(world)
+            self._handle = self._launch(self._bootstrap)
         except BaseException:
             with world.lock:
                 world.limbo.pop(id(self), None)
@@ -146,7 +172,7 @@ class ThreadBase:
             if stale is not None:
                 # The identifier was recycled: whatever held it (an alien thread seen as
                 # a dummy) has ended, and its thread-local values go with it.
-                world.drop_thread_data(ident)
+                world.thread_ended(ident)
             self._signal_started()
             if world.trace is not None:
                 sys.settrace(world.trace)
@@ -176,7 +202,7 @@ class ThreadBase:
             if ident is not None and world.active.get(ident) is self:
                 del world.active[ident]
         if ident is not None:
-            world.drop_thread_data(ident)
+            world.thread_ended(ident)
         self._done.release()
 
     def _after_fork(self, *, alive: bool) -> None:
@@ -230,10 +256,14 @@ class ThreadBase:
         world = self._world
         if self._ident is not None and self._ident == world.kernel.get_ident():
             raise RuntimeError("cannot join current thread")
-        seconds = check_wait_timeout(timeout, world.kernel.TIMEOUT_MAX)
-        if self._state == _STOPPED:
-            return
-        self._wait_done(seconds)
+        seconds = check_join_timeout(timeout, world.kernel.TIMEOUT_MAX)
+        if self._state != _STOPPED:
+            self._wait_done(seconds)
+        handle = self._handle
+        if handle is not None and self._state == _STOPPED:
+            # The thread is over; wait the little it takes the platform to forget it, so
+            # that nothing beneath the backend still lists a joined thread.
+            handle.join(seconds)
 
     def is_alive(self) -> bool:
         """Return whether the thread is alive: from just before :meth:`run` starts until
@@ -301,7 +331,7 @@ class ThreadBase:
             raise RuntimeError("daemon threads are disabled in this interpreter")
         if self._state != _INITIAL:
             raise RuntimeError("cannot set daemon status of active thread")
-        self._daemonic = bool(daemonic)
+        self._daemonic = daemonic
 
     def isDaemon(self) -> bool:
         """Old getter for :attr:`daemon` (deprecated, as in CPython 3.10+)."""
@@ -354,7 +384,7 @@ class ThreadBase:
         return f"<{type(self).__name__}({self._name}, {status})>"
 
 
-class TimerBase(ThreadBase):
+class Timer(Thread):
     """A thread that calls ``function(*args, **kwargs)`` after ``interval`` seconds,
     unless :meth:`cancel` is called first.
 
@@ -370,7 +400,7 @@ class TimerBase(ThreadBase):
         args: Iterable[Any] | None = None,
         kwargs: Mapping[str, Any] | None = None,
     ) -> None:
-        ThreadBase.__init__(self)
+        Thread.__init__(self)
         self.interval = interval
         self.function = function
         self.args = args if args is not None else []
@@ -388,20 +418,21 @@ class TimerBase(ThreadBase):
         self.finished.set()
 
 
-class _MainThreadBase(ThreadBase):
+class _MainThread(Thread):
     """The thread of control the program started with: alive, and never a daemon."""
 
     def __init__(self) -> None:
         world = self._world
-        ThreadBase.__init__(self, name="MainThread", daemon=False)
+        Thread.__init__(self, name="MainThread", daemon=False)
         self._ident, self._native_id = world.main_ids
         self._state = _STARTED
 
 
-class _DummyThreadBase(ThreadBase):
+class _DummyThread(Thread):
     """A thread started outside the backend (an *alien* thread), seen from inside it.
 
-    Always alive and daemonic; it cannot be joined.  It is forgotten when a thread
+    Always alive, and daemonic unless the kernel forbids daemon threads; it cannot be
+    joined, and the exit rule never waits for it.  It is forgotten when a thread
     started by the backend reuses its identifier.
     """
 
@@ -409,7 +440,11 @@ class _DummyThreadBase(ThreadBase):
 
     def __init__(self) -> None:
         world = self._world
-        ThreadBase.__init__(self, name=world.new_name("Dummy-%d"), daemon=True)
+        # Daemonic where the kernel allows daemon threads (as CPython 3.12+ makes its
+        # dummies); asking for a daemon where none is allowed would refuse the dummy.
+        Thread.__init__(
+            self, name=world.new_name("Dummy-%d"), daemon=world.daemon_threads_allowed()
+        )
         self._ident = world.kernel.get_ident()
         self._native_id = world.kernel.get_native_id()
         self._state = _STARTED
@@ -423,24 +458,131 @@ class _DummyThreadBase(ThreadBase):
         return True
 
 
+# --------------------------------------------------------------------------- exit and fork
+
+
+def _threads(world: World) -> list[Thread]:
+    # The registry holds only this module's threads; the world types them loosely.
+    return cast("list[Thread]", [*world.active.values(), *world.limbo.values()])
+
+
+def _arm_exit_rule(world: World) -> None:
+    """Make sure the program will wait for non-daemon threads at exit.
+
+    Called when a non-daemon thread starts; the rule is registered once per world (and
+    again in a forked child, whose kernel forgot it).
+    """
+    armed = world.exit_armed  # the common case, answered without taking the lock
+    if armed:
+        return
+    with world.lock:
+        already, world.exit_armed = world.exit_armed, True
+    if already:
+        return
+    kernel = world.kernel
+    if isinstance(kernel, KernelExitHook):
+        try:
+            kernel.register_exit_hook(functools.partial(_join_at_exit, world))
+        except BaseException:
+            world.exit_armed = False
+            raise
+    elif not world.exit_atexit_registered:
+        world.exit_atexit_registered = True
+        atexit.register(_join_at_exit, world)
+
+
+def _join_at_exit(world: World) -> None:
+    """The exit rule: the main thread is over; wait for every non-daemon thread.
+
+    Spec: THREAD-EXIT-01..02.  Threads started while waiting (by the threads being waited
+    for) are waited for too; daemon threads and dummy threads are not waited for.
+    """
+    main = cast("Thread | None", world.main)
+    if main is not None:
+        main._mark_stopped()
+    me = world.kernel.get_ident()
+    while True:
+        with world.lock:
+            pending = [
+                t for t in _threads(world) if not t._daemonic and t._ident != me and not t._is_dummy
+            ]
+        if not pending:
+            return
+        for thread in pending:
+            thread._wait_done(None)
+
+
+def _after_fork_in_child(world: World) -> None:
+    # Only the forking thread survives: it becomes the main thread, every other thread
+    # is marked stopped (so join() returns at once), and the world starts over.
+    ident = world.kernel.get_ident()
+    everyone = _threads(world)
+    current = cast("Thread | None", world.active.get(ident))
+    main = cast("Thread | None", world.main)
+    world.reset_after_fork(ident)
+    for thread in everyone:
+        if thread is not current:
+            thread._after_fork(alive=False)
+    if current is not None:
+        if current._is_dummy and main is not None:
+            # An alien thread forked: in the child it is the main thread, as CPython
+            # makes it.
+            current.__class__ = type(main)
+            current._name = "MainThread"
+            current._daemonic = False
+        current._after_fork(alive=True)
+        world.active[ident] = current
+        world.main = current
+    elif main is not None:
+        # The forking thread was never seen by this world: it is the child's main thread
+        # from now on.
+        main._after_fork(alive=True)
+        world.active[ident] = main
+
+
+# --------------------------------------------------------------------------- the classes
+
+
 def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleNamespace:
     """Build the thread classes and functions of ``world``.
 
     Returns a namespace with ``Thread``, ``Timer``, ``current_thread``, ``main_thread``,
-    ``enumerate`` and ``active_count``; registers the main thread.
+    ``enumerate`` and ``active_count``; registers the main thread, and the reset after a
+    fork when the kernel offers fork hooks.
     """
     get_ident = world.kernel.get_ident
     active = world.active
 
-    attrs: dict[str, Any] = {"_world": world, "__module__": "anythread"}
-    thread_cls = type("Thread", (ThreadBase,), dict(attrs, __qualname__="Thread"))
+    kernel = world.kernel
+    launch: Callable[[Thread, Callable[[], object]], KernelThreadHandle | None]
+    if isinstance(kernel, KernelNamedThreads):
+        start_named_thread = kernel.start_named_thread
+
+        def launch_named(thread: Thread, function: Callable[[], object]) -> KernelThreadHandle:
+            return start_named_thread(function, thread)
+
+        launch = launch_named
+    else:
+        start_new_thread = kernel.start_new_thread
+
+        def launch_plain(thread: Thread, function: Callable[[], object]) -> None:
+            start_new_thread(function, ())
+
+        launch = launch_plain
+
+    attrs: dict[str, Any] = {
+        "_world": world,
+        "_launch": launch,
+        "__module__": "anythread",
+    }
+    thread_cls = type("Thread", (Thread,), dict(attrs, __qualname__="Thread"))
     timer_cls = type(
         "Timer",
-        (TimerBase, thread_cls),
+        (Timer, thread_cls),
         dict(attrs, __qualname__="Timer", _event_class=staticmethod(event_class)),
     )
-    main_cls = type("_MainThread", (_MainThreadBase, thread_cls), dict(attrs))
-    dummy_cls = type("_DummyThread", (_DummyThreadBase, thread_cls), dict(attrs))
+    main_cls = type("_MainThread", (_MainThread, thread_cls), dict(attrs))
+    dummy_cls = type("_DummyThread", (_DummyThread, thread_cls), dict(attrs))
 
     def current_thread() -> Any:
         """Return the Thread object of the calling thread (a dummy thread if the backend
@@ -499,15 +641,17 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
     # The main thread inherits no daemon flag: build it before anything asks for one.
     main = main_cls()
     world.main = main
-    active[main._ident] = main
+    active[world.main_ids[0]] = main
+    if isinstance(world.kernel, KernelForkHooks):
+        world.kernel.register_after_fork(functools.partial(_after_fork_in_child, world))
 
     return SimpleNamespace(
         Thread=thread_cls,
         Timer=timer_cls,
-        current_thread=current_thread,
-        main_thread=main_thread,
-        enumerate=enumerate,
-        active_count=active_count,
-        currentThread=currentThread,
-        activeCount=activeCount,
+        current_thread=named_as(current_thread, "current_thread"),
+        main_thread=named_as(main_thread, "main_thread"),
+        enumerate=named_as(enumerate, "enumerate"),
+        active_count=named_as(active_count, "active_count"),
+        currentThread=named_as(currentThread, "currentThread"),
+        activeCount=named_as(activeCount, "activeCount"),
     )
