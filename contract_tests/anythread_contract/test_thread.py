@@ -14,6 +14,7 @@ from anythread_contract._support import (
     assert_not_early,
     elapsed,
     in_alien_thread,
+    run_in_alien,
     settle,
     spawn,
     wait_until,
@@ -319,6 +320,18 @@ class TestDaemon:
 
 
 class TestDummy:
+    @clause("THREAD-DAEMON-06")
+    def test_thread_created_in_alien_thread_is_daemon(self, backend: Any) -> None:
+        def inside() -> tuple[bool, Any, bool]:
+            ran = backend.Event()
+            thread = backend.Thread(target=ran.set)
+            daemon = bool(thread.daemon)
+            thread.start()
+            thread.join(LONG)
+            return daemon, ran.is_set(), thread.is_alive()
+
+        assert run_in_alien(backend, inside) == (True, True, False)
+
     @clause("THREAD-DUMMY-01")
     def test_dummy_is_alive_and_daemonic(self, backend: Any) -> None:
         def probe(dummy: Any) -> None:
