@@ -1,9 +1,8 @@
 """Section 16.2: functions that change process-wide state (trace and profile hooks,
-stack size).  The excepthook clauses run in a fresh interpreter (test_subprocess), where
-no test runner has replaced the hook.
-
-The excepthook tests here read the hook only while they run their own threads, and put
-it back; the clauses about the hook in a program run in a fresh interpreter.
+stack size, the moment excepthook is read).  The clauses about what the default hook
+does in a program run in a fresh interpreter (test_subprocess), where no test runner has
+replaced the hook; the excepthook tests here replace it only while their own threads
+run, and put it back.
 
 These tests run in one xdist group, one after another in one worker, and restore what
 they change.
