@@ -340,7 +340,7 @@ _BROKEN_PATIENCE = 2.0
 _BROKEN_BUDGET = 30.0
 
 #: Past this many failing clauses, the report details the first ones only.
-_DETAILED = 15
+_DETAILED = 10
 
 
 def render(report: dict[str, Any]) -> str:

@@ -1263,8 +1263,9 @@ BROKEN: dict[str, Broken] = {
             "broken-kernel-locked-lies",
             "from_kernel over a kernel whose lock's locked() always says False",
             "LOCK-REL-01",
-            "16.2.2",
+            "LOCK-REL-0",
             {},
+            timeout=5.0,
             factory=_kernel_backend("broken-kernel-locked-lies", _Kernel()),
         ),
     ]
@@ -1282,6 +1283,10 @@ DECLARING: dict[str, dict[str, Any]] = {
         "Lock": _EarlyTimeoutLock,
         "known_deviations": {"LOCK-ACQ-TIMEOUT-02": "timeouts return early (test double)"},
     },
+    # Written for contract version 1: not certified for the current version.
+    "declares-contract-v1": {"contract_version": 1},
+    # Written for a contract version this anythread does not know: certify refuses.
+    "declares-contract-v99": {"contract_version": 99},
     # Declares a deviation it does not have: the strict xfail passes, which is a failure.
     "declares-stale-deviation": {
         "known_deviations": {"LOCK-ACQ-TIMEOUT-02": "stale declaration (test double)"},
