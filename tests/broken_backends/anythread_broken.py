@@ -1265,6 +1265,7 @@ BROKEN: dict[str, Broken] = {
             "LOCK-REL-01",
             "LOCK-REL-0",
             {},
+            workers="1",
             timeout=5.0,
             factory=_kernel_backend("broken-kernel-locked-lies", _Kernel()),
         ),
