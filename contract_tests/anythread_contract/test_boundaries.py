@@ -201,3 +201,42 @@ class TestNeverEarly:
             _never_early(thread.join)
         finally:
             gate.set()
+
+
+# ---------------------------------------------------------------------------- smallest values
+
+
+class TestSmallestValues:
+    @clause("SEM-INIT-01")
+    @pytest.mark.parametrize("kind", ["Semaphore", "BoundedSemaphore"])
+    def test_semaphore_of_zero(self, backend: Any, kind: str) -> None:
+        sem = getattr(backend, kind)(0)
+        assert sem.acquire(False) is False
+        assert call_promptly(backend, sem.acquire, True, 0.01, what="acquire(True, 0.01)") is False
+        if kind == "BoundedSemaphore":
+            with pytest.raises(ValueError, match=r"(?i)released too many times"):
+                sem.release()
+        else:
+            sem.release()
+            assert sem.acquire(False) is True
+            assert sem.acquire(False) is False
+
+    @clause("TIMER-01")
+    def test_timer_of_zero_interval(self, backend: Any) -> None:
+        done = backend.Event()
+        timer = backend.Timer(0, done.set)
+        timer.start()
+        assert done.wait(LONG)
+        timer.join(LONG)
+        assert not timer.is_alive()
+
+    @clause("BARRIER-WAIT-01", "BARRIER-IDX-01")
+    def test_barrier_of_one_party(self, backend: Any) -> None:
+        barrier = backend.Barrier(1)
+        assert [call_promptly(backend, barrier.wait, LONG, what="wait()") for _ in range(3)] == [
+            0,
+            0,
+            0,
+        ]
+        assert barrier.n_waiting == 0
+        assert barrier.broken is False

@@ -10,6 +10,7 @@ import pytest
 
 from anythread_contract._support import (
     LONG,
+    PROMPT,
     SHORT,
     assert_not_early,
     elapsed,
@@ -115,6 +116,40 @@ class TestLifecycle:
             _finish(thread, release)
         with pytest.raises(RuntimeError):
             thread.start()
+
+    @clause("THREAD-ALIVE-01", "THREAD-IDENT-01")
+    def test_alive_as_soon_as_start_returns(self, backend: Any) -> None:
+        # Between start() and run(): start() returns once the thread exists, so it is
+        # alive and has its identifier even if run() has not begun yet.
+        gate = backend.Event()
+        thread = backend.Thread(target=gate.wait, args=(LONG,), daemon=True)
+        thread.start()
+        try:
+            alive, ident = thread.is_alive(), thread.ident
+            assert alive is True, "not alive right after start() returned"
+            assert isinstance(ident, int)
+            assert ident != 0
+        finally:
+            gate.set()
+            thread.join(LONG)
+
+    @clause("THREAD-ALIVE-01")
+    def test_not_alive_after_its_end_without_join(self, backend: Any) -> None:
+        # Between a thread's end and its join(): it stops being alive when run() ends,
+        # whether or not anyone joins it.
+        done = backend.Event()
+        thread = backend.Thread(target=done.set, daemon=True)
+        thread.start()
+        assert done.wait(LONG)
+        wait_until(
+            backend,
+            lambda: not thread.is_alive(),
+            PROMPT,
+            what=f"is_alive() to turn False within {PROMPT}s of run()'s end, without join()",
+        )
+        assert thread not in backend.enumerate()
+        thread.join(LONG)
+        assert thread.is_alive() is False
 
     @clause("THREAD-ALIVE-01")
     def test_is_alive_through_the_lifecycle(self, backend: Any) -> None:

@@ -738,6 +738,34 @@ class _EarlyJoinThread(threading.Thread):
         self._target_done.wait(timeout)
 
 
+class _PooledStartThread(threading.Thread):
+    """is_alive() "returns True just before the run() method starts": here start() hands
+    the thread to a launcher and returns at once, before the thread exists (it is not
+    alive, and has no ident, for a moment after start())."""
+
+    def start(self) -> None:
+        launcher = threading.Timer(0.2, super().start)
+        launcher.daemon = True
+        launcher.start()
+
+
+class _AliveUntilJoinedThread(threading.Thread):
+    """is_alive() returns True "until just after the run() method terminates": here a
+    thread counts as alive until someone joins it."""
+
+    _joined = False
+
+    def is_alive(self) -> bool:
+        if super().is_alive():
+            return True
+        return self.ident is not None and not self._joined
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if not super().is_alive():
+            self._joined = True
+
+
 # --------------------------------------------------------------------------- kernels
 
 
@@ -1258,6 +1286,20 @@ BROKEN: dict[str, Broken] = {
             "THREAD-DAEMON-06",
             "THREAD-DAEMON-06",
             {"Thread": _DummyNotDaemonParent},
+        ),
+        Broken(
+            "broken-start-returns-early",
+            "start() returns before the thread exists (a launcher starts it later)",
+            "THREAD-ALIVE-01",
+            "THREAD-ALIVE-01",
+            {"Thread": _PooledStartThread},
+        ),
+        Broken(
+            "broken-alive-until-joined",
+            "a thread counts as alive until it is joined",
+            "THREAD-ALIVE-01",
+            "THREAD-ALIVE-01",
+            {"Thread": _AliveUntilJoinedThread},
         ),
         Broken(
             "broken-kernel-locked-lies",
