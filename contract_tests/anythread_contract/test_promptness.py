@@ -213,9 +213,12 @@ class TestEvent:
 
         workers = [spawn(backend, body) for _ in range(2)]
         wait_until(backend, lambda: len(started) == 2, what="two waiters")
-        # The waiters have called wait(); this pause lets them block in it.  (A waiter
-        # still on its way would see the flag cleared and rightly wait on.)
-        settle(backend, 0.25)
+        # The waiters are about to call wait(); this pause lets them block in it (a
+        # waiter still on its way would see the flag cleared and rightly wait on).  It
+        # is the one pause in the suite that a correct backend relies on: nothing public
+        # tells that a thread is blocked in Event.wait().  Half a second is hundreds of
+        # times what two threads need to get from the append to the wait.
+        settle(backend, 0.5)
         event.set()
         event.clear()
         assert assert_prompt(backend, workers, "set() then clear()") == [True, True]
