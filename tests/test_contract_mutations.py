@@ -128,6 +128,8 @@ def test_backend_broken_at_its_root_reports_the_root_cause_quickly(tmp_path: Pat
     # Never a line per clause that did not run.
     assert text.count("no test of this clause ran") <= 1
     assert len(text.splitlines()) < 250
+    verdict = text.strip().splitlines()[-1]
+    assert verdict.startswith("Verdict: NOT CERTIFIED: 'broken-kernel-locked-lies' is broken at")
 
 
 @pytest.mark.slow

@@ -518,6 +518,8 @@ def _root_check(args: argparse.Namespace, ini: str, tmp: str) -> list[str]:
     if os.path.exists(raw_path):
         with open(raw_path, encoding="utf-8") as stream:
             raw = json.load(stream)
+    if not raw.get("results"):
+        return []  # the check itself did not run: the full run will show why
     return [c["id"] for c in fold(raw, args.name, ROOT_CLAUSES) if c["outcome"] == "failed"]
 
 
@@ -625,9 +627,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = any(c["outcome"] == "failed" for c in clauses) or bool(error) or bool(version_note)
     report["certified"] = not failed and not args.select
     report["root_causes"] = root_causes(clauses)
-    report["verdict"] = (
-        _verdict(report) if not error else (f"NOT CERTIFIED: the run did not complete ({error}).")
-    )
+    if root_failed:
+        unchecked = sum(1 for c in clauses if c["reason"] == _NO_TEST_RAN)
+        report["verdict"] = (
+            f"NOT CERTIFIED: {args.name!r} is broken at its root (it fails "
+            f"{', '.join(root_failed)}); {sum(1 for c in clauses if c['outcome'] == 'failed')}"
+            f" of {len(clauses)} clauses failed or were not checked ({unchecked} not checked)."
+        )
+    elif error:
+        report["verdict"] = f"NOT CERTIFIED: the run did not complete ({error})."
+    else:
+        report["verdict"] = _verdict(report)
     report["summary"] = {o: sum(1 for c in clauses if c["outcome"] == o) for o in OUTCOMES}
     print(render(report), file=human)
     if args.json:
