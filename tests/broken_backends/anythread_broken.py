@@ -1,7 +1,10 @@
 """Deliberately broken backends: the proof that the contract suite can fail.
 
 Each backend here is the ``stdlib`` backend with exactly one thing broken, the way a
-real implementation might get it wrong.  :data:`BROKEN` maps each backend's name to the
+real implementation might get it wrong (or, for the ``broken-kernel-*`` ones,
+:func:`anythread.from_kernel` over a subtly wrong kernel).  The first ones get something
+blunt wrong; those of contract version 2 each get one subtle thing wrong, and their
+docstrings quote the sentence of the spec they break.  :data:`BROKEN` maps each backend's name to the
 clause the suite must then report as failing, and to the ``--select`` prefix that
 keeps its certification run short.  :data:`plugin` publishes them all to the registry
 when this module is named in ``ANYTHREAD_PLUGINS`` (with this directory on the path).
