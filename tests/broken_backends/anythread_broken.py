@@ -4,9 +4,9 @@ Each backend here is the ``stdlib`` backend with exactly one thing broken, the w
 real implementation might get it wrong (or, for the ``broken-kernel-*`` ones,
 :func:`anythread.from_kernel` over a subtly wrong kernel).  The first ones get something
 blunt wrong; those of contract version 2 each get one subtle thing wrong, and their
-docstrings quote the sentence of the spec they break.  :data:`BROKEN` maps each backend's name to the
-clause the suite must then report as failing, and to the ``--select`` prefix that
-keeps its certification run short.  :data:`plugin` publishes them all to the registry
+docstrings quote the sentence of the spec they break.  :data:`BROKEN` maps each backend's
+name to the clause the suite must then report as failing, and to the ``--select`` prefix
+that keeps its certification run short.  :data:`plugin` publishes them all to the registry
 when this module is named in ``ANYTHREAD_PLUGINS`` (with this directory on the path).
 
 Nothing here is packaged or imported by anythread itself; it exists for
