@@ -12,11 +12,35 @@ from collections import Counter
 
 import pytest
 
-from anythread import Capability
-from anythread_contract.clauses import BY_ID, CLAUSES, SECTIONS
+from anythread import CONTRACT_VERSION, Capability
+from anythread_contract.clauses import BY_ID, CHANGELOG, CLAUSES, SECTIONS
 from anythread_contract.inventory import contract_test_clauses
 
 TESTS = list(contract_test_clauses())
+
+
+class TestVersions:
+    def test_contract_version_is_two(self) -> None:
+        assert CONTRACT_VERSION == 2
+
+    def test_every_version_has_a_changelog_entry(self) -> None:
+        assert sorted(CHANGELOG) == list(range(1, CONTRACT_VERSION + 1))
+        assert all(len(text) > 40 for text in CHANGELOG.values())
+
+    def test_every_clause_says_when_it_was_added(self) -> None:
+        assert {clause.since for clause in CLAUSES} <= set(CHANGELOG)
+        assert max(clause.since for clause in CLAUSES) == CONTRACT_VERSION
+
+    def test_version_two_adds_promptness_for_every_waiting_object(self) -> None:
+        added = {clause.id for clause in CLAUSES if clause.since == 2}
+        for area in ("LOCK", "RLOCK", "COND", "SEM", "EVENT", "TIMER", "BARRIER"):
+            assert f"{area}-PROMPT-01" in added, area
+        assert {"THREAD-JOIN-07", "MOD-TIMEOUT-ZERO-01", "BARRIER-TIMEOUT-03"} <= added
+
+    def test_version_one_ids_kept(self) -> None:
+        # Ids are never reused nor renumbered: a sample of version 1's, with their areas.
+        for cid in ("API-NAMES-01", "LOCK-ACQ-TIMEOUT-02", "COND-NOTIFY-03", "WITH-02"):
+            assert BY_ID[cid].since == 1
 
 
 class TestCatalogue:

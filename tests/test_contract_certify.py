@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,12 @@ import pytest
 from anythread_contract.clauses import CLAUSES, SECTIONS
 
 
-def certify(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def certify(
+    *args: str, cwd: Path | None = None, pythonpath: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = pythonpath
     return subprocess.run(
         [sys.executable, "-m", "anythread", "certify", *args],
         env=env,
@@ -74,3 +79,32 @@ class TestCertifyStdlib:
         for section in SECTIONS:
             assert f"  {section} " in text
         assert text.strip().splitlines()[-1].startswith("Verdict: CERTIFIED")
+
+
+class TestDependencies:
+    @pytest.mark.parametrize("module", ["pytest", "xdist", "pytest_timeout"])
+    def test_missing_dependency_stops_at_once(self, tmp_path: Path, module: str) -> None:
+        # A plain "pip install anythread": the suite's dependencies cannot be imported.
+        shadow = tmp_path / "shadow" / module
+        shadow.mkdir(parents=True)
+        (shadow / "__init__.py").write_text(
+            f"raise ImportError('{module} is not installed (simulated)')\n"
+        )
+        started = time.monotonic()
+        proc = certify("stdlib", pythonpath=str(tmp_path / "shadow"))
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert time.monotonic() - started < 30
+        assert "pip install 'anythread[contract]'" in proc.stderr
+        assert "Verdict" not in proc.stdout + proc.stderr
+        assert "no test of this clause ran" not in proc.stdout + proc.stderr
+
+
+class TestJsonToStdout:
+    def test_json_dash_writes_only_json_to_stdout(self) -> None:
+        proc = certify("stdlib", "--json", "-", "--select", "LOCK-INIT", "-n", "0")
+        assert proc.returncode == 0, proc.stdout + proc.stderr  # no selected clause failed
+        report = json.loads(proc.stdout)  # the whole of stdout is one JSON document
+        assert report["backend"] == "stdlib"
+        assert [c["id"] for c in report["clauses"]] == ["LOCK-INIT-01"]
+        assert "Verdict: NOT CERTIFIED (partial run)" in proc.stderr
+        assert "anythread certify: backend 'stdlib'" in proc.stderr

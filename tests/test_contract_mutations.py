@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,8 +66,70 @@ def outcomes(report: Any) -> dict[str, str]:
 
 
 def test_at_least_twenty_broken_backends() -> None:
-    assert len(BROKEN) >= 20
-    assert len({b.clause for b in BROKEN.values()}) >= 20
+    assert len(BROKEN) >= 60
+    assert len({b.clause for b in BROKEN.values()}) >= 40
+
+
+def test_every_broken_backend_says_what_it_breaks() -> None:
+    for broken in BROKEN.values():
+        assert broken.bug, broken.name
+        assert broken.clause.startswith(broken.select) or broken.select.startswith("16.2")
+
+
+@pytest.mark.slow
+def test_newer_contract_version_is_refused_at_once(tmp_path: Path) -> None:
+    proc, report = certify(tmp_path, "declares-contract-v99")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert report is None, "nothing ran, so no report"
+    assert "declares contract version 99" in proc.stderr
+    assert "contract version 2 of this anythread" in proc.stderr
+    assert "upgrade anythread" in proc.stderr
+    assert "Verdict" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_older_contract_version_is_not_certified_for_the_current_one(tmp_path: Path) -> None:
+    proc, report = certify(tmp_path, "declares-contract-v1", "--select", "LOCK-INIT", "-n", "0")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert report["certified"] is False
+    assert report["backend_contract_version"] == 1
+    assert report["contract_version"] == 2
+    assert all(c["outcome"] == "passed" for c in report["clauses"])
+    assert "NOT CERTIFIED for contract version 2" in proc.stdout
+    assert "declares contract version 1" in proc.stdout
+
+
+@pytest.mark.slow
+def test_backend_broken_at_its_root_reports_the_root_cause_quickly(tmp_path: Path) -> None:
+    # A kernel lock whose locked() lies breaks every object built on it; many tests hang.
+    started = time.monotonic()
+    proc, report = certify(tmp_path, "broken-kernel-locked-lies", "-n", "2")
+    took = time.monotonic() - started
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert took < 120, f"certify took {took:.0f}s (a correct backend: about 10s)"
+    text = proc.stdout
+    assert report["root_failed"], "the root check names the basic clauses that fail"
+    assert set(report["root_failed"]) <= {
+        "LOCK-ACQ-01",
+        "LOCK-ACQ-02",
+        "LOCK-REL-01",
+        "EVENT-SET-01",
+        "EVENT-WAIT-01",
+        "THREAD-START-01",
+        "THREAD-JOIN-01",
+        "COND-NOTIFY-02",
+    }
+    # The report starts with the root cause, before the table and the details.
+    assert text.index("Broken at its root") < text.index("Root cause") < text.index("section")
+    assert text.index("Root cause") < text.index("Failing clauses:")
+    first = report["root_causes"][0]
+    assert "no test of this clause ran" not in first["error"]
+    assert "release unlocked lock" in proc.stdout.split("Failing clauses:")[0]
+    # Never a line per clause that did not run.
+    assert text.count("no test of this clause ran") <= 1
+    assert len(text.splitlines()) < 250
+    verdict = text.strip().splitlines()[-1]
+    assert verdict.startswith("Verdict: NOT CERTIFIED: 'broken-kernel-locked-lies' is broken at")
 
 
 @pytest.mark.slow

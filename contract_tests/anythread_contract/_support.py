@@ -23,12 +23,17 @@ from typing import Any
 __all__ = [
     "LATE",
     "LONG",
+    "ODD_TIMEOUTS",
+    "PROMPT",
     "SHORT",
     "Clock",
     "Worker",
     "assert_not_early",
+    "assert_prompt",
+    "call_promptly",
     "elapsed",
     "in_alien_thread",
+    "run_in_alien",
     "run_script",
     "settle",
     "spawn",
@@ -43,6 +48,18 @@ LONG = 10.0
 SHORT = 0.1
 #: How late a timeout may return (seconds) before the suite calls it wrong.
 LATE = 5.0
+#: The bound on every wakeup the spec promises (a release, notify, set, abort, reset,
+#: cancel, a thread's end): the woken thread must be running again within PROMPT seconds,
+#: although its own timeout is :data:`LONG`.  A backend that leaves a waiter blocked
+#: until its own timeout (or until its next poll) fails here in PROMPT seconds instead of
+#: passing after a long wait.  Two seconds is a hundred times what a correct backend needs
+#: even on a loaded 2-core machine shared with other jobs (scheduling noise stays well
+#: under 100 ms there), and still far under the default patience of 10 s.  It is only
+#: meaningful while ``LONG`` (``--anythread-patience``) is larger.
+PROMPT = 2.0
+#: Timeouts that are not round numbers: a backend that rounds (to tenths, to whole
+#: seconds, to a scheduler tick) returns early with at least one of them.
+ODD_TIMEOUTS = (0.05, 0.25)
 #: Tolerance for clocks that round: a timeout may appear this much early.
 _EPSILON = 0.002
 
@@ -87,6 +104,11 @@ class Worker:
         self.thread.join(timeout)
         if self.thread.is_alive():
             raise AssertionError(f"thread {self.thread.name!r} still running after {timeout}s")
+        return self.outcome()
+
+    def outcome(self) -> Any:
+        """The target's result, or re-raise its error; the target must have finished."""
+        assert self.done, f"thread {self.thread.name!r} has not finished"
         if self.error is not None:
             raise self.error
         return self.result
@@ -117,6 +139,38 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         backend.sleep(0.002)
+
+
+def assert_prompt(backend: Any, workers: list[Worker], what: str) -> list[Any]:
+    """Assert that every worker's target returns within :data:`PROMPT` seconds from now
+    (what was done to wake them: ``what``); return their outcomes (re-raising an error).
+
+    Finishing is read from the worker's own flag, not through ``join()``, so a backend
+    whose ``join()`` is wrong cannot make a prompt wakeup look late or the reverse.
+    """
+    start = time.monotonic()
+    deadline = start + PROMPT
+    while not all(worker.done for worker in workers):
+        if time.monotonic() > deadline:
+            stuck = sum(1 for worker in workers if not worker.done)
+            raise AssertionError(
+                f"{stuck} of {len(workers)} waiting thread(s) still blocked {PROMPT}s after "
+                f"{what}: a wakeup must be prompt, not left to the waiter's own timeout "
+                f"({LONG}s) or to a poll"
+            )
+        backend.sleep(0.002)
+    return [worker.outcome() for worker in workers]
+
+
+def call_promptly(backend: Any, function: Callable[..., Any], *args: Any, what: str) -> Any:
+    """Call ``function(*args)`` in a new thread; assert it returns (or raises) within
+    :data:`PROMPT` seconds; return its result or re-raise its error.
+
+    For calls that must not block (a timeout of 0, a timeout over TIMEOUT_MAX): a wrong
+    backend leaves a stranded daemon thread and a failed test, not a hung run.
+    """
+    worker = spawn(backend, function, *args)
+    return assert_prompt(backend, [worker], what)[0]
 
 
 def settle(backend: Any, seconds: float = 0.05) -> None:
@@ -216,3 +270,23 @@ def in_alien_thread(backend: Any, probe: Any) -> Any:
     finally:
         park.release()
         wait_until(backend, lambda: "done" in result, what="the alien thread to finish")
+
+
+def run_in_alien(backend: Any, function: Callable[[], Any]) -> Any:
+    """Run ``function()`` in a thread started with ``_thread``, outside the backend (an
+    alien thread); wait for it (bounded); return its result or re-raise its error."""
+    result: dict[str, Any] = {}
+
+    def alien() -> None:
+        try:
+            result["value"] = function()
+        except BaseException as exc:
+            result["error"] = exc
+        finally:
+            result["done"] = True
+
+    _thread.start_new_thread(alien, ())
+    wait_until(backend, lambda: "done" in result, what="the alien thread to finish")
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")

@@ -18,9 +18,11 @@ must not run the suite in its own process: a broken backend may hang or crash it
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
@@ -31,9 +33,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import anythread
+from anythread.protocols import Backend, DeclaresDeviations
 from anythread_contract.clauses import CLAUSES, SECTIONS, Clause
 
-__all__ = ["fold", "main"]
+__all__ = ["fold", "main", "root_causes"]
+
+#: The modules the suite's run needs, with the distribution that provides each: they come
+#: with ``pip install 'anythread[contract]'``.  ``xdist`` only when run with ``-n N``.
+_DEPENDENCIES = {"pytest": "pytest", "pytest_timeout": "pytest-timeout", "xdist": "pytest-xdist"}
+_NO_TEST_RAN = "no test of this clause ran (collection error, crash or interruption)"
 
 OUTCOMES = ("passed", "failed", "skipped", "xfailed")
 _INI = """\
@@ -52,8 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         "(with reasons) and expected to fail (deviations the backend declares), every "
         "failing clause with its sentence and the failure, and a verdict.",
         epilog="Exit status: 0 when the backend is certified (no clause failed; with "
-        "--select, when no selected clause failed), 1 when a clause failed, 2 on a "
-        "usage error or an unknown backend.  The suite can also be run directly: "
+        "--select, when no selected clause failed), 1 when a clause failed or the "
+        "backend declares an older contract version than this anythread's, 2 on a "
+        "usage error, an unknown backend, a backend that declares a newer contract "
+        "version (upgrade anythread), or missing dependencies (pip install "
+        "'anythread[contract]').  With --json -, stdout carries only the JSON and the "
+        "report goes to stderr.  The suite can also be run directly: "
         "pytest --pyargs anythread_contract --anythread-backend NAME -n auto.",
     )
     parser.add_argument(
@@ -127,8 +139,9 @@ def _pytest_command(args: argparse.Namespace, report: str, ini: str, rootdir: st
         "-rN",
     ]
     if args.workers != "0":
-        # The plugin picks loadgroup over load where pytest-xdist can group.
-        command += ["-n", str(args.workers)]
+        # The plugin picks loadgroup over load where pytest-xdist can group.  Every
+        # crashed worker (a test past its timeout) is replaced: the run goes on.
+        command += ["-n", str(args.workers), "--max-worker-restart", "100000"]
     else:
         command += ["-p", "no:xdist"]
     for prefix in args.select:
@@ -169,8 +182,13 @@ def _run(command: list[str], cwd: str, timeout: float) -> subprocess.CompletedPr
             out, err = child.communicate(timeout=timeout)
             status = child.returncode
         except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            out, err = child.communicate()
+            # An interrupt first, so that pytest still writes the outcomes it has.
+            os.killpg(child.pid, signal.SIGINT)
+            try:
+                out, err = child.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                out, err = child.communicate()
             status = _TIMED_OUT
     return subprocess.CompletedProcess(command, status, out, err)
 
@@ -224,7 +242,7 @@ def fold(raw: dict[str, Any], backend: str, select: Sequence[str]) -> list[dict[
         )
         reasons = list(dict.fromkeys(row["reason"] for row in rows if row["outcome"] == outcome))
         if not rows:
-            reasons = ["no test of this clause ran (collection error, crash or interruption)"]
+            reasons = [_NO_TEST_RAN]
         clauses.append(
             {
                 "id": clause.id,
@@ -263,9 +281,72 @@ def _table(clauses: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _first_error(reason: str) -> str:
+    """The first telling line of a failure, with its numbers blanked (for grouping)."""
+    short = _short(reason, limit=1).splitlines()
+    line = short[0].strip() if short else "(no message)"
+    if line.startswith("The test's process ended"):
+        line = "The test's process ended before the test did (past its timeout, or a crash)"
+    return line[:160]
+
+
+def root_causes(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Group the failing clauses by their first error line, most common first.
+
+    Numbers are blanked for grouping (``after 0.0251s`` and ``after 0.0263s`` are one
+    cause); among groups of the same size the one whose first clause comes earliest in
+    the catalogue comes first.  Clauses no test reported on form a group of their own,
+    last: they follow from a crash, not from a failure of their own.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for position, clause in enumerate(clauses):
+        if clause["outcome"] != "failed":
+            continue
+        line = _first_error(clause["reason"])
+        key = re.sub(r"\d+(\.\d+)?", "N", line)
+        group = groups.setdefault(key, {"error": line, "clauses": [], "first": position})
+        group["clauses"].append(clause["id"])
+    ordered = sorted(
+        groups.values(),
+        key=lambda g: (g["error"] == _NO_TEST_RAN, -len(g["clauses"]), g["first"]),
+    )
+    return [{"error": g["error"], "clauses": g["clauses"]} for g in ordered]
+
+
+#: The clauses every other test builds on: locks, events, threads.  A full certification
+#: checks them first, in a short run; a backend that fails one is broken at its root,
+#: and the rest of the suite then runs with short per-test timeouts (tests built on a
+#: broken lock tend to hang), so that the run ends in about the normal time.
+ROOT_CLAUSES = (
+    "LOCK-ACQ-01",
+    "LOCK-ACQ-02",
+    "LOCK-REL-01",
+    "EVENT-SET-01",
+    "EVENT-WAIT-01",
+    "THREAD-START-01",
+    "THREAD-JOIN-01",
+    "COND-NOTIFY-02",
+)
+#: Per-test timeout and patience (seconds) of the root check, which stops at its first
+#: failure.
+_ROOT_TIMEOUT = 5.0
+_ROOT_PATIENCE = 3.0
+#: When the root check failed: the per-test timeout, the patience and the time budget
+#: (seconds) of the rest of the run.  Tests on a broken lock tend to hang; these keep the
+#: run to about a normal one's length.  Clauses left unchecked when the budget runs out
+#: are listed in one line, after the root cause.
+_BROKEN_TIMEOUT = 3.0
+_BROKEN_PATIENCE = 2.0
+_BROKEN_BUDGET = 30.0
+
+#: Past this many failing clauses, the report details the first ones only.
+_DETAILED = 10
+
+
 def render(report: dict[str, Any]) -> str:
     """The human-readable certification report."""
     clauses: list[dict[str, Any]] = report["clauses"]
+    causes = root_causes(clauses)
     out = [
         f"anythread certify: backend {report['backend']!r}",
         f"  backend:      {report['distribution'] or '(no distribution)'} "
@@ -278,9 +359,32 @@ def render(report: dict[str, Any]) -> str:
         f"  run:          {len(clauses)} clauses, -n {report['workers']}, "
         f"{report['duration']:.1f}s"
         + (f", selected: {', '.join(report['select'])}" if report["select"] else ""),
-        "",
-        *_table(clauses),
     ]
+    if report.get("version_note"):
+        out.append(f"  contract:     {report['version_note']}")
+    if report.get("root_failed"):
+        out += [""]
+        out += textwrap.wrap(
+            f"Broken at its root: {report['backend']!r} fails "
+            f"{len(report['root_failed'])} of the {len(ROOT_CLAUSES)} basic clauses "
+            f"that every other test builds on ({', '.join(report['root_failed'])}); the "
+            f"rest of the suite ran with a {_BROKEN_TIMEOUT:g}s per-test timeout, within "
+            f"{_BROKEN_BUDGET:g}s.  Fix these first: most other failures below follow "
+            "from them.",
+            width=92,
+        )
+    if causes:
+        n_failed = sum(len(g["clauses"]) for g in causes)
+        ran = [g for g in causes if g["error"] != _NO_TEST_RAN]
+        out += ["", f"Root cause ({n_failed} failing clauses, grouped by their first error):"]
+        for group in [*ran[:5], *[g for g in causes if g["error"] == _NO_TEST_RAN]]:
+            ids = group["clauses"]
+            shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+            out.append(f"  {len(ids):>3} x {group['error']}")
+            out.append(f"        {shown}")
+        if len(ran) > 5:
+            out.append(f"  ... and {len(ran) - 5} other errors (see Failing clauses)")
+    out += ["", *_table(clauses)]
     skipped = [c for c in clauses if c["outcome"] == "skipped"]
     if skipped:
         out += ["", "Skipped clauses:"]
@@ -290,9 +394,11 @@ def render(report: dict[str, Any]) -> str:
         out += ["", "Known deviations (declared by the backend, failing as declared):"]
         out += [f"  {c['id']} ({c['section']}): {c['reason'].splitlines()[0]}" for c in xfailed]
     failed = [c for c in clauses if c["outcome"] == "failed"]
+    not_run = [c for c in failed if c["reason"] == _NO_TEST_RAN]
+    ran = [c for c in failed if c["reason"] != _NO_TEST_RAN]
     if failed:
         out += ["", "Failing clauses:"]
-        for c in failed:
+        for c in ran[:_DETAILED]:
             out.append(f"  {c['id']} ({c['section']}, {SECTIONS[c['section']]}):")
             out += textwrap.wrap(
                 f'"{c["text"]}"', width=92, initial_indent="    ", subsequent_indent="     "
@@ -301,6 +407,23 @@ def render(report: dict[str, Any]) -> str:
                 if test.endswith(": failed"):
                     out.append(f"    test: {test.removesuffix(': failed')}")
             out += [f"      | {line}" for line in _short(c["reason"]).splitlines()]
+        if len(ran) > _DETAILED:
+            rest = ", ".join(c["id"] for c in ran[_DETAILED:])
+            out += textwrap.wrap(
+                f"... and {len(ran) - _DETAILED} more failing clauses: {rest} "
+                "(all in the JSON report, --json FILE)",
+                width=92,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
+        if not_run:
+            out += textwrap.wrap(
+                f"{len(not_run)} clauses had no test that ran (a crash or an interrupted "
+                f"run, see above): {', '.join(c['id'] for c in not_run)}",
+                width=92,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
     if report.get("error"):
         out += ["", f"The run did not complete: {report['error']}"]
     out += ["", f"Verdict: {report['verdict']}"]
@@ -314,7 +437,16 @@ def _verdict(report: dict[str, Any]) -> str:
     if n["failed"]:
         return (
             f"NOT CERTIFIED: {name!r} fails {n['failed']} of {len(clauses)} clauses "
-            f"on Python {report['python']}."
+            f"of contract version {report['contract_version']} on Python "
+            f"{report['python']}."
+        )
+    if report["backend_contract_version"] != report["contract_version"]:
+        return (
+            f"NOT CERTIFIED for contract version {report['contract_version']}: {name!r} "
+            f"passes all {len(clauses)} clauses checked, but declares contract version "
+            f"{report['backend_contract_version']}; once it meets version "
+            f"{report['contract_version']}, it should declare contract_version = "
+            f"{report['contract_version']}."
         )
     if report["select"]:
         return (
@@ -329,6 +461,68 @@ def _verdict(report: dict[str, Any]) -> str:
     )
 
 
+def _missing_dependencies(workers: str) -> list[str]:
+    """The distributions of :data:`_DEPENDENCIES` that cannot be imported."""
+    missing = []
+    for module, distribution in _DEPENDENCIES.items():
+        if module == "xdist" and workers == "0":
+            continue
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(distribution)
+    return missing
+
+
+def _version_problem(backend: Any, name: str) -> tuple[int, str]:
+    """Compare the backend's ``contract_version`` with this anythread's.
+
+    Returns ``(2, message)`` when certify cannot judge the backend (a newer or a
+    malformed version: nothing is run), ``(0, note)`` when the backend declares an older
+    version (the suite runs, the verdict is "not certified for" the current version),
+    and ``(0, "")`` when the versions agree.
+    """
+    current = anythread.CONTRACT_VERSION
+    declared = backend.contract_version if isinstance(backend, Backend) else None
+    if not isinstance(declared, int) or isinstance(declared, bool) or declared < 1:
+        return 2, (
+            f"backend {name!r} declares contract_version {declared!r}: it must be a "
+            f"positive int, the contract version it was written for (this anythread "
+            f"{anythread.__version__} certifies contract version {current})"
+        )
+    if declared > current:
+        return 2, (
+            f"backend {name!r} declares contract version {declared}, newer than the "
+            f"contract version {current} of this anythread ({anythread.__version__}): "
+            "upgrade anythread (pip install --upgrade 'anythread[contract]') to certify it"
+        )
+    if declared < current:
+        return 0, (
+            f"the backend declares version {declared}; this suite checks version "
+            f"{current}, and a backend is certified only for the version it declares"
+        )
+    return 0, ""
+
+
+def _root_check(args: argparse.Namespace, ini: str, tmp: str) -> list[str]:
+    """Run the :data:`ROOT_CLAUSES` alone, quickly; return those that failed."""
+    root = argparse.Namespace(**vars(args))
+    root.select = list(ROOT_CLAUSES)
+    root.timeout = min(args.timeout, _ROOT_TIMEOUT)
+    root.patience = min(args.patience or _ROOT_PATIENCE, _ROOT_PATIENCE)
+    root.workers = "1"  # a worker that hangs is replaced and the run ends cleanly
+    raw_path = os.path.join(tmp, "root.json")
+    command = [*_pytest_command(root, raw_path, ini, tmp), "--maxfail", "1"]
+    _run(command, tmp, min(args.run_timeout, 60.0))
+    raw: dict[str, Any] = {}
+    if os.path.exists(raw_path):
+        with open(raw_path, encoding="utf-8") as stream:
+            raw = json.load(stream)
+    if not raw.get("results"):
+        return []  # the check itself did not run: the full run will show why
+    return [c["id"] for c in fold(raw, args.name, ROOT_CLAUSES) if c["outcome"] == "failed"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``anythread certify``; return the exit status."""
     parser = _parser()
@@ -338,11 +532,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [p for p in args.select if not any(_selected(c, [p]) for c in CLAUSES)]
     if unknown:
         parser.error(f"--select {unknown[0]!r} matches no clause id or section")
+    missing = _missing_dependencies(str(args.workers))
+    if missing:
+        print(
+            f"anythread certify needs {', '.join(missing)}, which cannot be imported here: "
+            "pip install 'anythread[contract]'",
+            file=sys.stderr,
+        )
+        return 2
     try:
         backend = anythread.get_backend(args.name)
     except LookupError as exc:
         print(str(exc).strip("'\""), file=sys.stderr)
         return 2
+    status, version_note = _version_problem(backend, args.name)
+    if status:
+        print(f"anythread certify: {version_note}", file=sys.stderr)
+        return status
+    # With --json -, stdout carries the JSON alone: everything a person reads goes to
+    # stderr.
+    human = sys.stderr if args.json == "-" else sys.stdout
     rows = {row.name: row for row in anythread.list_backends()}
     row = rows.get(args.name.partition(":")[0])
 
@@ -351,9 +560,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(ini, "w", encoding="utf-8") as stream:
             stream.write(_INI)
         raw_path = os.path.join(tmp, "report.json")
-        command = _pytest_command(args, raw_path, ini, tmp)
         started = time.monotonic()
-        proc = _run(command, tmp, args.run_timeout)
+        root_failed = [] if args.select else _root_check(args, ini, tmp)
+        budget = args.run_timeout - (time.monotonic() - started)
+        if root_failed:
+            args.timeout = min(args.timeout, _BROKEN_TIMEOUT)
+            args.patience = min(args.patience or _BROKEN_PATIENCE, _BROKEN_PATIENCE)
+            budget = min(budget, _BROKEN_BUDGET)
+        command = _pytest_command(args, raw_path, ini, tmp)
+        proc = _run(command, tmp, max(1.0, budget))
         duration = time.monotonic() - started
         raw: dict[str, Any] = {}
         if os.path.exists(raw_path):
@@ -363,19 +578,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     error = ""
     if proc.returncode == _TIMED_OUT:
         error = (
-            f"pytest did not finish within {args.run_timeout:g}s and was stopped "
+            f"pytest did not finish within {budget:g}s and was stopped "
             "(a thread of the backend may be blocked for ever)"
         )
+        if root_failed:
+            error = (
+                f"the time budget of a backend broken at its root ({budget:g}s) ran out; "
+                "the clauses checked so far are reported"
+            )
     elif not raw:
         error = f"pytest exited with status {proc.returncode} and wrote no report"
     elif proc.returncode not in (0, 1):
         error = f"pytest exited with status {proc.returncode}"
     if args.verbose:
-        sys.stdout.write(proc.stdout)
+        human.write(proc.stdout)
         sys.stderr.write(proc.stderr)
-    elif error:
+    elif error and not root_failed:
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-40:]
-        print("\n".join(["pytest's output (last lines):", *tail, ""]))
+        print("\n".join(["pytest's output (last lines):", *tail, ""]), file=human)
 
     clauses = fold(raw, args.name, args.select)
     report: dict[str, Any] = {
@@ -385,9 +605,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "version": row.version if row else "",
         "description": row.description if row else "",
         "capabilities": sorted(str(c) for c in backend.capabilities),
-        "known_deviations": dict(getattr(backend, "known_deviations", None) or {}),
+        "known_deviations": (
+            dict(backend.known_deviations) if isinstance(backend, DeclaresDeviations) else {}
+        ),
         "contract_version": anythread.CONTRACT_VERSION,
         "backend_contract_version": backend.contract_version,
+        "version_note": version_note,
+        "root_failed": root_failed,
         "anythread": anythread.__version__,
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
@@ -400,13 +624,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "error": error,
         "clauses": clauses,
     }
-    failed = any(c["outcome"] == "failed" for c in clauses) or bool(error)
+    failed = any(c["outcome"] == "failed" for c in clauses) or bool(error) or bool(version_note)
     report["certified"] = not failed and not args.select
-    report["verdict"] = (
-        _verdict(report) if not error else (f"NOT CERTIFIED: the run did not complete ({error}).")
-    )
+    report["root_causes"] = root_causes(clauses)
+    if root_failed:
+        unchecked = sum(1 for c in clauses if c["reason"] == _NO_TEST_RAN)
+        report["verdict"] = (
+            f"NOT CERTIFIED: {args.name!r} is broken at its root (it fails "
+            f"{', '.join(root_failed)}); {sum(1 for c in clauses if c['outcome'] == 'failed')}"
+            f" of {len(clauses)} clauses failed or were not checked ({unchecked} not checked)."
+        )
+    elif error:
+        report["verdict"] = f"NOT CERTIFIED: the run did not complete ({error})."
+    else:
+        report["verdict"] = _verdict(report)
     report["summary"] = {o: sum(1 for c in clauses if c["outcome"] == o) for o in OUTCOMES}
-    print(render(report))
+    print(render(report), file=human)
     if args.json:
         text = json.dumps(report, indent=2)
         if args.json == "-":

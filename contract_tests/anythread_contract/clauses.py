@@ -20,7 +20,7 @@ from typing import Literal
 
 from anythread.protocols import Capability
 
-__all__ = ["BY_ID", "CLAUSES", "SECTIONS", "Clause", "Source"]
+__all__ = ["BY_ID", "CHANGELOG", "CLAUSES", "SECTIONS", "Clause", "Source"]
 
 #: Where a clause's sentence comes from.  ``spec``: the 3.2 chapter; ``addition``: a
 #: later standard addition that DESIGN.md adopts; ``cpython``: the spec leaves the point
@@ -56,6 +56,8 @@ class Clause:
     """Where the sentence comes from."""
     requires: frozenset[Capability] = frozenset()
     """Capabilities without which the clause does not apply (the clause is skipped)."""
+    since: int = 1
+    """The contract version that added the clause (see :data:`CHANGELOG`)."""
 
 
 _T = frozenset({Capability.TRUE_TIMEOUTS})
@@ -68,8 +70,9 @@ def _c(
     text: str,
     source: Source = "spec",
     requires: frozenset[Capability] = frozenset(),
+    since: int = 1,
 ) -> Clause:
-    return Clause(id, section, " ".join(text.split()), source, requires)
+    return Clause(id, section, " ".join(text.split()), source, requires, since)
 
 
 CLAUSES: tuple[Clause, ...] = (
@@ -109,6 +112,14 @@ CLAUSES: tuple[Clause, ...] = (
         "MOD-ACTIVE-02",
         "16.2",
         "The camelCase name activeCount() is still supported (it may warn that it is deprecated).",
+    ),
+    _c(
+        "MOD-ACTIVE-03",
+        "16.2",
+        "active_count() counts the dummy thread objects of alien threads too, like "
+        "enumerate(): the count stays equal to the length of the list.",
+        requires=_ALIEN,
+        since=2,
     ),
     _c(
         "MOD-CURRENT-01",
@@ -186,6 +197,16 @@ CLAUSES: tuple[Clause, ...] = (
         "cpython",
     ),
     _c(
+        "MOD-TIMEOUT-ZERO-01",
+        "16.2",
+        "A timeout of 0 is a timeout, neither None nor 'use the default': every call "
+        "that takes a timeout (Lock and RLock acquire, Condition wait and wait_for, "
+        "Semaphore acquire, Event wait, Barrier wait, Thread join) returns at once when "
+        "given 0, with the outcome of an expired timeout if it would have to wait.",
+        "cpython",
+        since=2,
+    ),
+    _c(
         "MOD-LOCAL-01",
         "16.2",
         "local: Thread-local data are data whose values are "
@@ -209,6 +230,13 @@ CLAUSES: tuple[Clause, ...] = (
         "MOD-LOCAL-04",
         "16.2",
         "The values a thread stores in a local are released when the thread ends.",
+    ),
+    _c(
+        "MOD-LOCAL-05",
+        "16.2",
+        "Each instance of local holds its own thread-specific values: two local objects "
+        "used by the same threads never see each other's attributes.",
+        since=2,
     ),
     _c(
         "MOD-SETTRACE-01",
@@ -283,6 +311,22 @@ CLAUSES: tuple[Clause, ...] = (
         "Thread.run() are handled: assigning a new hook makes the backend's threads call "
         "it with an ExceptHookArgs.",
         "addition",
+    ),
+    _c(
+        "MOD-EXCEPTHOOK-05",
+        "16.2",
+        "The hook is read when the thread fails, not when it was created or started: "
+        "a thread created (or started) before excepthook is reassigned calls the new hook.",
+        "cpython",
+        since=2,
+    ),
+    _c(
+        "MOD-EXCEPTHOOK-06",
+        "16.2",
+        "thread is the thread which raised the exception, or None: the default "
+        "excepthook called with thread None reports the exception (naming the current "
+        "thread's identifier) instead of failing.",
+        since=2,
     ),
     # ------------------------------------------------------------------ 16.2.1 Thread
     _c(
@@ -360,6 +404,13 @@ CLAUSES: tuple[Clause, ...] = (
         "started and attempts to do so raise RuntimeError.",
     ),
     _c(
+        "THREAD-JOIN-07",
+        "16.2.1",
+        "A join() blocked on a thread returns promptly when that thread terminates, not "
+        "at its own timeout nor at a later poll.",
+        since=2,
+    ),
+    _c(
         "THREAD-NAME-01",
         "16.2.1",
         "A thread has a name. The name can be passed to the "
@@ -423,6 +474,14 @@ CLAUSES: tuple[Clause, ...] = (
         "16.2.1",
         "isDaemon() and setDaemon() are the old "
         "getter/setter API for daemon (they may warn that they are deprecated).",
+    ),
+    _c(
+        "THREAD-DAEMON-06",
+        "16.2.1",
+        "Dummy thread objects are daemonic, so a thread created in an alien thread "
+        "inherits daemon True; it runs and can be joined like any other.",
+        requires=_ALIEN,
+        since=2,
     ),
     _c(
         "THREAD-DUMMY-01",
@@ -567,6 +626,14 @@ CLAUSES: tuple[Clause, ...] = (
         "locked() returns True if the lock is acquired, False otherwise.",
         "addition",
     ),
+    _c(
+        "LOCK-PROMPT-01",
+        "16.2.2",
+        "acquire() blocks until a call to release() in another thread changes it to "
+        "unlocked: the blocked thread is woken promptly by the release, not at its own "
+        "timeout nor at a later poll.",
+        since=2,
+    ),
     # ------------------------------------------------------------------ 16.2.3 RLock
     _c(
         "RLOCK-ACQ-01",
@@ -624,6 +691,14 @@ CLAUSES: tuple[Clause, ...] = (
         "RLOCK-REL-03",
         "16.2.3",
         "A RuntimeError is raised if release() is called when the lock is unlocked.",
+    ),
+    _c(
+        "RLOCK-PROMPT-01",
+        "16.2.3",
+        "When the recursion level of an RLock drops to zero, a thread blocked in "
+        "acquire() is woken promptly (and not before: one release of two leaves it "
+        "blocked).",
+        since=2,
     ),
     # ------------------------------------------------------------------ 16.2.4 Condition
     _c(
@@ -743,6 +818,22 @@ CLAUSES: tuple[Clause, ...] = (
         "16.2.4",
         "The camelCase name notifyAll() is still supported (it may warn that it is deprecated).",
     ),
+    _c(
+        "COND-PROMPT-01",
+        "16.2.4",
+        "notify() and notify_all() wake the waiting threads promptly, not at their own "
+        "timeout nor at a later poll; a waiter whose timeout expires leaves the other "
+        "waiters waiting, for a later notify() to wake.",
+        since=2,
+    ),
+    _c(
+        "COND-WAITFOR-05",
+        "16.2.4",
+        "A wait_for() whose timeout expires does not return before the timeout has "
+        "elapsed, whatever the timeout's fraction of a second.",
+        requires=_T,
+        since=2,
+    ),
     # ------------------------------------------------------------------ 16.2.5 Semaphore
     _c(
         "SEM-INIT-01",
@@ -828,6 +919,13 @@ CLAUSES: tuple[Clause, ...] = (
         "ValueError and leaves the counter unchanged.",
         "cpython",
     ),
+    _c(
+        "SEM-PROMPT-01",
+        "16.2.5",
+        "A thread blocked in acquire() is awakened promptly when another thread calls "
+        "release(), not at its own timeout nor at a later poll.",
+        since=2,
+    ),
     # ------------------------------------------------------------------ 16.2.6 Event
     _c(
         "EVENT-INIT-01",
@@ -874,6 +972,13 @@ CLAUSES: tuple[Clause, ...] = (
         "16.2.6",
         "The camelCase name isSet() is still supported (it may warn that it is deprecated).",
     ),
+    _c(
+        "EVENT-PROMPT-01",
+        "16.2.6",
+        "set(): all threads waiting for the flag to become true are awakened promptly, "
+        "not at their own timeout nor at a later poll.",
+        since=2,
+    ),
     # ------------------------------------------------------------------ 16.2.7 Timer
     _c(
         "TIMER-01",
@@ -904,6 +1009,13 @@ CLAUSES: tuple[Clause, ...] = (
         "16.2.7",
         "Timer is a subclass of Thread; timers are started, as with "
         "threads, by calling their start() method.",
+    ),
+    _c(
+        "TIMER-PROMPT-01",
+        "16.2.7",
+        "cancel() stops a waiting timer: its thread ends promptly, without sleeping out "
+        "the rest of the interval.",
+        since=2,
     ),
     # ------------------------------------------------------------------ 16.2.8 Barrier
     _c(
@@ -977,6 +1089,22 @@ CLAUSES: tuple[Clause, ...] = (
         "16.2.8",
         "The barrier can be reused any number of times for the same number of threads.",
     ),
+    _c(
+        "BARRIER-TIMEOUT-03",
+        "16.2.8",
+        "A wait() whose timeout expires does not raise before the timeout has elapsed, "
+        "whatever the timeout's fraction of a second.",
+        requires=_T,
+        since=2,
+    ),
+    _c(
+        "BARRIER-PROMPT-01",
+        "16.2.8",
+        "The waiting threads are released promptly when the last party arrives, and "
+        "get BrokenBarrierError promptly when the barrier is aborted, reset, or broken "
+        "by another waiter's timeout: not at their own timeout.",
+        since=2,
+    ),
     # ------------------------------------------------------------------ 16.2.9 with
     _c(
         "WITH-01",
@@ -994,6 +1122,19 @@ CLAUSES: tuple[Clause, ...] = (
 )
 
 #: The catalogue by clause id.
+#: What each contract version changed: the data the documentation's changelog renders.
+#: The clauses a version added are the ones whose ``since`` is that version.
+CHANGELOG: Mapping[int, str] = {
+    1: "The first catalogue: every behavioural sentence of the 3.2 chapter, the standard "
+    "additions DESIGN.md adopts, and the points CPython settles.",
+    2: "Subtle bugs: every promised wakeup is checked to be prompt (PROMPT clauses); "
+    "timeout=0 is a timeout everywhere; TIMEOUT_MAX is checked on every object that takes "
+    "a timeout; never-early on every waiting object, with fractional timeouts; two "
+    "local instances; hooks read when used; alien threads in active_count() and daemon "
+    "inheritance.  Existing clauses gained sharper tests (mid-operation states, two "
+    "instances at once).",
+}
+
 BY_ID: Mapping[str, Clause] = {clause.id: clause for clause in CLAUSES}
 
 if len(BY_ID) != len(CLAUSES):  # pragma: no cover - a catalogue bug, caught at import

@@ -37,6 +37,7 @@ from typing import Any
 import pytest
 
 import anythread
+from anythread.protocols import Backend, DeclaresDeviations
 from anythread_contract import _support
 from anythread_contract.clauses import BY_ID
 from anythread_contract.inventory import MARKER
@@ -285,7 +286,8 @@ def pytest_collection_modifyitems(
 
 
 def _apply_backend_marks(item: pytest.Item, name: str, backend: Any, clauses: list[str]) -> None:
-    capabilities = frozenset(getattr(backend, "capabilities", frozenset()))
+    # Optional attributes are read through their Protocols, never guessed with getattr.
+    capabilities = backend.capabilities if isinstance(backend, Backend) else frozenset()
     missing = sorted(
         {cap for cid in clauses for cap in BY_ID[cid].requires} - capabilities,
         key=lambda cap: cap.value,
@@ -296,7 +298,7 @@ def _apply_backend_marks(item: pytest.Item, name: str, backend: Any, clauses: li
         )
         item.add_marker(pytest.mark.skip(reason=reason))
         return
-    deviations = getattr(backend, "known_deviations", None) or {}
+    deviations = backend.known_deviations if isinstance(backend, DeclaresDeviations) else {}
     declared = [f"{cid}: {deviations[cid]}" for cid in clauses if cid in deviations]
     if declared:
         item.add_marker(
@@ -392,7 +394,9 @@ def _write_report(state: _State, exitstatus: int) -> None:
         try:
             backend = anythread.get_backend(name)
             capabilities = sorted(str(c) for c in backend.capabilities)
-            deviations = dict(getattr(backend, "known_deviations", None) or {})
+            deviations = (
+                dict(backend.known_deviations) if isinstance(backend, DeclaresDeviations) else {}
+            )
         except LookupError as exc:
             capabilities, deviations = [], {"*": str(exc)}
         backends[name] = {

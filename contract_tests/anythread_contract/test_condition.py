@@ -299,6 +299,20 @@ class TestNotify:
             worker.join()
         assert woken == [True] * 4
 
+    @clause("COND-NOTIFY-03")
+    def test_notify_zero_wakes_nobody(self, backend: Any) -> None:
+        cond = backend.Condition()
+        workers, _, woken = _waiters(backend, cond, 2)
+        with cond:
+            cond.notify(0)
+        settle(backend, 0.1)
+        assert woken == [], "notify(0) woke a waiter"
+        with cond:
+            cond.notify_all()
+        for worker in workers:
+            worker.join()
+        assert woken == [True, True]
+
     @clause("COND-NOTIFY-04")
     def test_notified_thread_waits_for_the_lock(self, backend: Any) -> None:
         cond = backend.Condition()

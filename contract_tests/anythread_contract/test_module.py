@@ -109,6 +109,19 @@ def test_current_thread_in_alien_thread_is_dummy(backend: Any) -> None:
     in_alien_thread(backend, probe)
 
 
+@clause("MOD-ACTIVE-03")
+def test_active_count_counts_dummy_threads(backend: Any) -> None:
+    def probe(dummy: Any, ident: int) -> None:
+        for _ in range(20):  # other threads may start or end between the two calls
+            count, listed = backend.active_count(), backend.enumerate()
+            if count == backend.active_count():
+                break
+        assert dummy in listed
+        assert count == len(listed), "active_count() must count the dummy thread too"
+
+    in_alien_thread(backend, probe)
+
+
 @clause("MOD-ENUM-03")
 def test_enumerate_lists_dummy_threads(backend: Any) -> None:
     in_alien_thread(backend, lambda dummy, ident: _assert_in(dummy, backend.enumerate()))
@@ -263,6 +276,25 @@ def test_local_values_differ_between_threads(backend: Any) -> None:
 
     assert spawn(backend, body).join() == (False, 2)
     assert data.x == 1
+
+
+@clause("MOD-LOCAL-05")
+def test_two_locals_are_independent(backend: Any) -> None:
+    first, second = backend.local(), backend.local()
+    first.x = 1
+    assert not hasattr(second, "x")
+    second.x = 2
+    assert first.x == 1
+
+    def body() -> tuple[bool, bool, int, int]:
+        seen = hasattr(first, "x"), hasattr(second, "x")
+        first.x, second.x = 3, 4
+        return (*seen, first.x, second.x)
+
+    assert spawn(backend, body).join() == (False, False, 3, 4)
+    assert (first.x, second.x) == (1, 2)
+    del first.x
+    assert second.x == 2
 
 
 @clause("MOD-LOCAL-02")

@@ -1,6 +1,8 @@
 """Section 16.2: functions that change process-wide state (trace and profile hooks,
-stack size).  The excepthook clauses run in a fresh interpreter (test_subprocess), where
-no test runner has replaced the hook.
+stack size, the moment excepthook is read).  The clauses about what the default hook
+does in a program run in a fresh interpreter (test_subprocess), where no test runner has
+replaced the hook; the excepthook tests here replace it only while their own threads
+run, and put it back.
 
 These tests run in one xdist group, one after another in one worker, and restore what
 they change.
@@ -8,13 +10,15 @@ they change.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 from types import FrameType
 from typing import Any
 
 import pytest
 
-from anythread_contract._support import spawn
+from anythread_contract._support import LONG, spawn
 from anythread_contract.plugin import PROCESS_WIDE
 
 pytestmark = pytest.mark.xdist_group(PROCESS_WIDE)
@@ -54,6 +58,35 @@ class TestHooks:
             backend.setprofile(old)
         assert seen is hook
         assert ("call", "run") in events, events[:10]
+
+    @clause("MOD-SETTRACE-01")
+    def test_settrace_after_thread_creation(self, backend: Any) -> None:
+        # The function is read before run(), not when the Thread object is created.
+        seen: list[Any] = []
+        thread = backend.Thread(target=lambda: seen.append(sys.gettrace()), daemon=True)
+        hook = _hook_events([])
+        old = backend.gettrace()
+        backend.settrace(hook)
+        try:
+            thread.start()
+            thread.join(LONG)
+        finally:
+            backend.settrace(old)
+        assert seen == [hook]
+
+    @clause("MOD-SETPROFILE-01")
+    def test_setprofile_after_thread_creation(self, backend: Any) -> None:
+        seen: list[Any] = []
+        thread = backend.Thread(target=lambda: seen.append(sys.getprofile()), daemon=True)
+        hook = _hook_events([])
+        old = backend.getprofile()
+        backend.setprofile(hook)
+        try:
+            thread.start()
+            thread.join(LONG)
+        finally:
+            backend.setprofile(old)
+        assert seen == [hook]
 
     @clause("MOD-GETTRACE-01")
     def test_gettrace(self, backend: Any) -> None:
@@ -110,3 +143,52 @@ class TestStackSize:
             assert backend.stack_size(0) == 1 << 20
         finally:
             backend.stack_size(old)
+
+
+def _fail() -> None:
+    raise ZeroDivisionError("deliberate failure in a contract test")
+
+
+class TestExcepthook:
+    @clause("MOD-EXCEPTHOOK-05")
+    def test_hook_read_when_the_thread_fails(self, backend: Any) -> None:
+        calls: list[tuple[Any, Any]] = []
+        gate = backend.Event()
+
+        def fail_later() -> None:
+            gate.wait(LONG)
+            _fail()
+
+        created = backend.Thread(target=_fail, daemon=True)
+        started = backend.Thread(target=fail_later, daemon=True)
+        started.start()
+        old = backend.excepthook
+        backend.excepthook = lambda args: calls.append((args.exc_type, args.thread))
+        try:
+            created.start()
+            created.join(LONG)
+            gate.set()
+            started.join(LONG)
+        finally:
+            backend.excepthook = old
+        assert not created.is_alive()
+        assert not started.is_alive()
+        assert sorted(calls, key=lambda c: c[1] is started) == [
+            (ZeroDivisionError, created),
+            (ZeroDivisionError, started),
+        ]
+
+    @clause("MOD-EXCEPTHOOK-06")
+    def test_default_hook_accepts_thread_none(self, backend: Any) -> None:
+        try:
+            _fail()
+        except ZeroDivisionError as exc:
+            error = exc
+        args = backend.ExceptHookArgs([type(error), error, error.__traceback__, None])
+        assert args.thread is None
+        stream = io.StringIO()
+        with contextlib.redirect_stderr(stream):
+            backend.excepthook(args)
+        text = stream.getvalue()
+        assert "ZeroDivisionError: deliberate failure in a contract test" in text, text
+        assert f"Exception in thread {backend.get_ident()}" in text, text

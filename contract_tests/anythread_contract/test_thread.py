@@ -10,10 +10,12 @@ import pytest
 
 from anythread_contract._support import (
     LONG,
+    PROMPT,
     SHORT,
     assert_not_early,
     elapsed,
     in_alien_thread,
+    run_in_alien,
     settle,
     spawn,
     wait_until,
@@ -114,6 +116,40 @@ class TestLifecycle:
             _finish(thread, release)
         with pytest.raises(RuntimeError):
             thread.start()
+
+    @clause("THREAD-ALIVE-01", "THREAD-IDENT-01")
+    def test_alive_as_soon_as_start_returns(self, backend: Any) -> None:
+        # Between start() and run(): start() returns once the thread exists, so it is
+        # alive and has its identifier even if run() has not begun yet.
+        gate = backend.Event()
+        thread = backend.Thread(target=gate.wait, args=(LONG,), daemon=True)
+        thread.start()
+        try:
+            alive, ident = thread.is_alive(), thread.ident
+            assert alive is True, "not alive right after start() returned"
+            assert isinstance(ident, int)
+            assert ident != 0
+        finally:
+            gate.set()
+            thread.join(LONG)
+
+    @clause("THREAD-ALIVE-01")
+    def test_not_alive_after_its_end_without_join(self, backend: Any) -> None:
+        # Between a thread's end and its join(): it stops being alive when run() ends,
+        # whether or not anyone joins it.
+        done = backend.Event()
+        thread = backend.Thread(target=done.set, daemon=True)
+        thread.start()
+        assert done.wait(LONG)
+        wait_until(
+            backend,
+            lambda: not thread.is_alive(),
+            PROMPT,
+            what=f"is_alive() to turn False within {PROMPT}s of run()'s end, without join()",
+        )
+        assert thread not in backend.enumerate()
+        thread.join(LONG)
+        assert thread.is_alive() is False
 
     @clause("THREAD-ALIVE-01")
     def test_is_alive_through_the_lifecycle(self, backend: Any) -> None:
@@ -319,6 +355,18 @@ class TestDaemon:
 
 
 class TestDummy:
+    @clause("THREAD-DAEMON-06")
+    def test_thread_created_in_alien_thread_is_daemon(self, backend: Any) -> None:
+        def inside() -> tuple[bool, Any, bool]:
+            ran = backend.Event()
+            thread = backend.Thread(target=ran.set)
+            daemon = bool(thread.daemon)
+            thread.start()
+            thread.join(LONG)
+            return daemon, ran.is_set(), thread.is_alive()
+
+        assert run_in_alien(backend, inside) == (True, True, False)
+
     @clause("THREAD-DUMMY-01")
     def test_dummy_is_alive_and_daemonic(self, backend: Any) -> None:
         def probe(dummy: Any) -> None:

@@ -49,7 +49,7 @@ __all__ = [
 #: The version of the contract (the clause catalogue) that this release of anythread
 #: certifies against.  A backend states the version it was written for in its
 #: ``contract_version`` attribute.
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 
 _T = TypeVar("_T")
 

@@ -1,7 +1,9 @@
-"""Sphinx directive ``.. anythread-clauses::``: the contract's clause catalogue as tables.
+"""Sphinx directives ``.. anythread-clauses::`` (the contract's clause catalogue as
+tables) and ``.. anythread-changelog::`` (what each contract version added).
 
-It renders :data:`anythread_contract.clauses.CLAUSES`, the one place the catalogue lives,
-so the documentation can never disagree with the suite.
+They render :data:`anythread_contract.clauses.CLAUSES` and
+:data:`~anythread_contract.clauses.CHANGELOG`, the one place the catalogue lives, so the
+documentation can never disagree with the suite.
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ class ClausesDirective(SphinxDirective):
             lines += [
                 ".. list-table::",
                 "   :header-rows: 1",
-                "   :widths: 22 10 14 54",
+                "   :widths: 22 10 14 6 48",
                 "",
                 "   * - id",
                 "     - source",
                 "     - needs",
+                "     - since",
                 "     - clause",
             ]
             for clause in clauses:
@@ -52,17 +55,41 @@ class ClausesDirective(SphinxDirective):
                     f"   * - ``{clause.id}``",
                     f"     - {clause.source}",
                     f"     - {needs}",
+                    f"     - {clause.since}",
                     f"     - {_cell(clause.text)}",
                 ]
             lines.append("")
-        container = nodes.section()
-        container.document = self.state.document
-        self.state.nested_parse(
-            StringList(lines, source="anythread_contract.clauses"), 0, container, match_titles=True
-        )
-        return list(container.children)
+        return _parse(self, lines)
+
+
+def _parse(directive: SphinxDirective, lines: list[str]) -> list[nodes.Node]:
+    container = nodes.section()
+    container.document = directive.state.document
+    directive.state.nested_parse(
+        StringList(lines, source="anythread_contract.clauses"), 0, container, match_titles=True
+    )
+    return list(container.children)
+
+
+class ChangelogDirective(SphinxDirective):
+    """Render each contract version, newest first, with the clauses it added."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from anythread_contract.clauses import CHANGELOG, CLAUSES
+
+        lines: list[str] = []
+        for version in sorted(CHANGELOG, reverse=True):
+            added = [c for c in CLAUSES if c.since == version]
+            lines += [f"**Version {version}** ({len(added)} clauses added)", ""]
+            lines += [f"   {_cell(CHANGELOG[version])}", ""]
+            if version > 1:
+                lines += [f"   Added: {', '.join(f'``{c.id}``' for c in added)}.", ""]
+        return _parse(self, lines)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("anythread-clauses", ClausesDirective)
+    app.add_directive("anythread-changelog", ChangelogDirective)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
