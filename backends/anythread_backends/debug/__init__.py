@@ -84,7 +84,13 @@ class DebugBackend:
         waits = getattr(inner, "waits", None)
         if waits is not None:
             self.waits = waits
-        attrs = {"_tracker": tracker, "__module__": "anythread", "__slots__": ()}
+        attrs = {
+            "_tracker": tracker,
+            "_local": tracker.local,
+            "_get_ident": staticmethod(inner.get_ident),
+            "__module__": "anythread",
+            "__slots__": (),
+        }
         self.Lock = type("Lock", (_locks.Lock,), dict(attrs))
         self.RLock = type("RLock", (_locks.RLock,), dict(attrs))
         self.Thread, self.Timer = thread_classes(tracker, inner)

@@ -29,6 +29,8 @@ class _Tracked:
     __slots__ = ("__weakref__", "_inner", "_node", "_owner", "_site", "name")
 
     _tracker: ClassVar[Tracker]
+    #: The tracker's thread-local (where each thread's :class:`ThreadState` lives).
+    _local: ClassVar[Any]
     _kind: ClassVar[str] = "Lock"
     _inner: Any
 
@@ -39,6 +41,11 @@ class _Tracked:
         self._site = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
         #: A name for reports (assign one: ``lock.name = "accounts"``); else the site.
         self.name: str | None = None
+
+    @staticmethod
+    def _get_ident() -> int:
+        """The inner backend's ``get_ident`` (set on the per-backend subclass)."""
+        raise NotImplementedError
 
     def class_key(self) -> object:
         """The lock's class in ``site`` order: its creation site (or itself)."""
@@ -58,17 +65,22 @@ class _Tracked:
             # No lock may be taken here (a collection can run anywhere): hand it over.
             self._tracker.dead.append(node)
 
-    def _take(self, state: ThreadState) -> None:
-        # Blocking, untimed: order check first, then a try, then a recorded block.
-        if state.held:
-            self._tracker.check_order(state, self)
-        if not self._inner.acquire(False):
-            tracker = self._tracker
-            tracker.block(state, self, owner_of)
-            try:
-                self._inner.acquire()
-            finally:
-                tracker.unblock(state)
+    def _block(self, state: ThreadState) -> None:
+        # A blocking untimed acquire found the lock taken: record the wait (which raises
+        # if it would never end), then block.
+        tracker = self._tracker
+        tracker.block(state, self, owner_of)
+        try:
+            self._inner.acquire()
+        finally:
+            tracker.unblock(state)
+
+    @staticmethod
+    def _forget(held: list[Any], lock: object) -> None:
+        try:
+            held.remove(lock)
+        except ValueError:
+            pass
 
     def _drop(self) -> None:
         owner = self._owner
@@ -78,10 +90,7 @@ class _Tracked:
             if held and held[-1] is self:
                 held.pop()
             else:
-                try:
-                    held.remove(self)
-                except ValueError:
-                    pass
+                self._forget(held, self)
 
     def __repr__(self) -> str:
         state = "locked" if self._inner.locked() else "unlocked"
@@ -108,9 +117,15 @@ class Lock(_Tracked):
         :raises DeadlockError: if the calling thread holds it already and waits untimed.
         :raises LockOrderError: in ``raise`` mode, for a lock-order inversion.
         """
-        state = self._tracker.state()
+        try:
+            state: ThreadState = self._local.state
+        except AttributeError:
+            state = self._tracker.state()
         if blocking is True and timeout == -1:
-            self._take(state)
+            if state.held:
+                self._tracker.check_order(state, self)
+            if not self._inner.acquire(False):
+                self._block(state)
         elif not self._inner.acquire(blocking, timeout):
             return False
         self._owner = state
@@ -120,27 +135,25 @@ class Lock(_Tracked):
     __enter__ = acquire
 
     def release(self) -> None:
-        """Release the lock; any thread may.
+        """Release the lock; any thread may (a :class:`DebugWarning` if it is not the
+        thread that acquired it).
 
         :raises RuntimeError: if it is not locked.
         """
         owner = self._owner
-        if owner is not None and owner.ident != self._tracker.get_ident():
-            warnings.warn(
-                DebugWarning(
-                    f"{self.describe()} was acquired by {owner.name} and is released by "
-                    f"{self._tracker.state().name}: legal for a Lock, but often a mistake"
-                ),
-                stacklevel=2,
-            )
-        self._drop()
+        if owner is not None:
+            if owner.ident != self._get_ident():
+                self._warn_foreign(owner)
+            self._owner = None
+            held = owner.held
+            if held and held[-1] is self:
+                held.pop()
+            else:
+                self._forget(held, self)
         try:
             self._inner.release()
         except RuntimeError:
-            raise RuntimeError(
-                f"release unlocked lock: {self.describe()} is not locked; release it only "
-                "after acquiring it"
-            ) from None
+            raise self._unlocked() from None
 
     def __exit__(
         self,
@@ -148,7 +161,36 @@ class Lock(_Tracked):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.release()
+        # release(), inlined: the with statement is the common use (bench_debug.py).
+        owner = self._owner
+        if owner is not None:
+            if owner.ident != self._get_ident():
+                self._warn_foreign(owner)
+            self._owner = None
+            held = owner.held
+            if held and held[-1] is self:
+                held.pop()
+            else:
+                self._forget(held, self)
+        try:
+            self._inner.release()
+        except RuntimeError:
+            raise self._unlocked() from None
+
+    def _warn_foreign(self, owner: ThreadState) -> None:
+        warnings.warn(
+            DebugWarning(
+                f"{self.describe()} was acquired by {owner.name} and is released by "
+                f"{self._tracker.state().name}: legal for a Lock, but often a mistake"
+            ),
+            stacklevel=3,
+        )
+
+    def _unlocked(self) -> RuntimeError:
+        return RuntimeError(
+            f"release unlocked lock: {self.describe()} is not locked; release a lock "
+            "only after acquiring it"
+        )
 
     def locked(self) -> bool:
         """Return whether the lock is locked."""
@@ -189,14 +231,20 @@ class RLock(_Tracked):
         :raises DeadlockError: if the wait would never end.
         :raises LockOrderError: in ``raise`` mode, for a lock-order inversion.
         """
-        state = self._tracker.state()
+        try:
+            state: ThreadState = self._local.state
+        except AttributeError:
+            state = self._tracker.state()
         if self._owner is state:
             if blocking is not True or timeout != -1:
                 check_lock_timeout(blocking, timeout, self._tracker.inner.TIMEOUT_MAX)
             self._count += 1
             return True
         if blocking is True and timeout == -1:
-            self._take(state)
+            if state.held:
+                self._tracker.check_order(state, self)
+            if not self._inner.acquire(False):
+                self._block(state)
         elif not self._inner.acquire(blocking, timeout):
             return False
         self._owner = state

@@ -14,11 +14,10 @@ from types import FrameType
 
 import anythread
 from anythread.errors import WaitSite
-from anythread_backends.debug._graph import Edge
+from anythread_backends.debug._graph import Edge, Node
 
 __all__ = [
     "caller_frame",
-    "format_stacks",
     "frame_site",
     "inversion_message",
     "inversion_sites",
@@ -52,13 +51,29 @@ def frame_site(frame: FrameType | None) -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
+def _names(cycle: Sequence[Edge]) -> dict[Node, str]:
+    """Each lock of the cycle by its label; two locks with one label get ``#1``, ``#2``."""
+    nodes: list[Node] = []
+    for edge in cycle:
+        for node in (edge.held, edge.taken):
+            if node not in nodes:
+                nodes.append(node)
+    names: dict[Node, str] = {}
+    for node in nodes:
+        twins = [n for n in nodes if n.label == node.label]
+        suffix = f" #{twins.index(node) + 1}" if len(twins) > 1 else ""
+        names[node] = node.label + suffix
+    return names
+
+
 def inversion_sites(cycle: Sequence[Edge]) -> list[WaitSite]:
     """One :class:`~anythread.WaitSite` per edge of an order cycle."""
+    names = _names(cycle)
     return [
         WaitSite(
             thread=edge.thread,
-            holds=edge.held.label,
-            waits_for=edge.taken.label,
+            holds=names[edge.held],
+            waits_for=names[edge.taken],
             site=edge.site,
             stack=edge.formatted_stack(),
         )
@@ -72,9 +87,11 @@ def scenario(cycle: Sequence[Edge]) -> str:
     Each thread first takes the lock it held, then asks for the next one; run side by
     side, every thread blocks.
     """
-    width = max(24, *(len(f"acquire({e.taken.label})") + 4 for e in cycle))
+    names = _names(cycle)
     heads = [f"Thread {chr(ord('A') + i)} ({e.thread})" for i, e in enumerate(cycle)]
-    width = max(width, *(len(h) + 2 for h in heads))
+    width = max(
+        24, *(len(f"acquire({names[e.taken]})") + 4 for e in cycle), *(len(h) + 2 for h in heads)
+    )
 
     def row(i: int, text: str) -> str:
         return (" " * (width * i) + text).rstrip()
@@ -83,29 +100,28 @@ def scenario(cycle: Sequence[Edge]) -> str:
     lines.append("".join(h.ljust(width) for h in heads).rstrip())
     lines.append("".join(("-" * (width - 2)).ljust(width) for _ in heads).rstrip())
     for i, edge in enumerate(cycle):
-        lines.append(row(i, f"acquire({edge.held.label})"))
+        lines.append(row(i, f"acquire({names[edge.held]})"))
     for i, edge in enumerate(cycle):
-        lines.append(row(i, f"acquire({edge.taken.label})  <- blocks"))
+        lines.append(row(i, f"acquire({names[edge.taken]})  <- blocks"))
     lines.append("")
     lines.append("*** DEADLOCK ***")
     return "\n".join(lines)
 
 
 def inversion_message(cycle: Sequence[Edge]) -> str:
-    """The first lines of a lock-order report (the edges follow, then the scenario)."""
+    """The whole lock-order report but its edge lines (the error appends those)."""
+    names = _names(cycle)
     first = cycle[0]
-    return (
-        f"lock-order inversion: {first.thread} acquires {first.taken.label} while "
-        f"holding {first.held.label}, but the opposite order was seen before "
+    head = (
+        f"lock-order inversion: {first.thread} acquires {names[first.taken]} while "
+        f"holding {names[first.held]}, but the opposite order was seen before "
         f"({len(cycle)} locks in the cycle); threads running these paths at the same "
         "time can deadlock. Acquire the locks in one order everywhere."
     )
-
-
-def format_stacks(cycle: Sequence[Edge]) -> str:
-    """Each edge's stack, as recorded when the edge was first seen."""
-    parts = []
+    stacks = []
     for edge in cycle:
-        parts.append(f"{edge.thread} acquired {edge.taken.label} while holding {edge.held.label}:")
-        parts.extend(f"  {line}" for line in "\n".join(edge.formatted_stack()).splitlines())
-    return "\n".join(parts)
+        stacks.append(
+            f"{edge.thread} acquired {names[edge.taken]} while holding {names[edge.held]}:"
+        )
+        stacks.extend(f"  {line}" for line in "\n".join(edge.formatted_stack()).splitlines())
+    return "\n".join([head, "", scenario(cycle), "", *stacks, "", "Edges:"])

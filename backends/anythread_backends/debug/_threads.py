@@ -44,6 +44,7 @@ def thread_classes(tracker: Tracker, inner: Backend) -> tuple[type[Any], type[An
 
     class Joins(mixin_base):  # type: ignore[misc]
         _debug_tracker = tracker
+        run: Any  # the inner Thread's (or the user's); wrapped per instance by start()
 
         def start(self) -> None:
             if "_debug_run" not in vars(self):

@@ -34,11 +34,9 @@ from anythread.protocols import Backend
 from anythread_backends.debug._graph import Edge, Node, OrderGraph
 from anythread_backends.debug._report import (
     caller_frame,
-    format_stacks,
     frame_site,
     inversion_message,
     inversion_sites,
-    scenario,
 )
 
 __all__ = ["MODES", "ORDERS", "DebugWarning", "LockOrderWarning", "ThreadState", "Tracker"]
@@ -102,7 +100,7 @@ class Tracker:
         self.inner = inner
         self.mode = mode
         self.by_site = order == "site"
-        self._local = inner.local()
+        self.local = inner.local()
         self._lock = inner.Lock()
         self.get_ident = inner.get_ident
         self._current_thread = inner.current_thread
@@ -121,10 +119,10 @@ class Tracker:
     def state(self) -> ThreadState:
         """Return the calling thread's state, creating it on first use."""
         try:
-            state: ThreadState = self._local.state
+            state: ThreadState = self.local.state
         except AttributeError:
             state = ThreadState(self.get_ident(), self._current_thread())
-            self._local.state = state
+            self.local.state = state
         return state
 
     def held(self) -> list[Any]:
@@ -307,11 +305,7 @@ def _common_gate(cycle: list[Edge]) -> bool:
 
 
 def _order_error(cycle: list[Edge]) -> LockOrderError:
-    message = "\n".join(
-        [inversion_message(cycle), "", scenario(cycle), "", format_stacks(cycle), "", "Edges:"]
-    )
-    error = LockOrderError(message, inversion_sites(cycle))
-    return error
+    return LockOrderError(inversion_message(cycle), inversion_sites(cycle))
 
 
 def _describe(obj: object) -> str:
@@ -328,7 +322,7 @@ def _deadlock(chain: list[tuple[ThreadState, object, str]]) -> DeadlockError:
         previous = chain[i - 1][1]
         holds = _describe(previous)
         if not hasattr(previous, "describe"):
-            holds = f"nothing: it is {holds}, being joined"
+            holds = f"nothing {chain[i - 1][0].name} waits for, but is joined by it,"
         sites.append(WaitSite(thread=state.name, holds=holds, waits_for=_describe(obj), site=site))
     me = chain[0][0].name
     if len(chain) == 1:
