@@ -117,6 +117,11 @@ class DebugBackend:
         """The debug locks the calling thread holds, oldest first."""
         return self.tracker.held()
 
+    def blocked(self) -> list[str]:
+        """The names of the threads blocked right now in an untimed acquire or join of
+        this backend's locks and threads (what the wait-for graph sees)."""
+        return self.tracker.blocked()
+
     def declare_nested(self, lock: Any) -> None:
         """Declare that locks created where ``lock`` was may nest inside one another in
         a known order (``site`` order only; ``instance`` order never reports nesting)."""

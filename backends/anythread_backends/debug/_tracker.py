@@ -289,6 +289,11 @@ class Tracker:
         with self._lock:
             self._waiting.pop(state.ident, None)
 
+    def blocked(self) -> list[str]:
+        """The names of the threads blocked right now in an untimed acquire or join."""
+        with self._lock:
+            return [state.name for state, _, _ in self._waiting.values()]
+
     def state_of_thread(self, ident: int | None) -> ThreadState | None:
         """The state of a *blocked* thread, by identifier (None if it is not blocked)."""
         if ident is None:
