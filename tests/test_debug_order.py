@@ -31,10 +31,7 @@ class TestInversions:
         error = run(debug, lambda: nest(b, a), name="second")
         assert isinstance(error, LockOrderError)
         assert error.threads == ("second", "first")
-        assert [(s.holds, s.waits_for) for s in error.cycle] == [
-            ("audit", "accounts"),
-            ("accounts", "audit"),
-        ]
+        assert error.edges == (("audit", "accounts"), ("accounts", "audit"))
         text = str(error)
         assert "Possible unsafe locking scenario" in text
         assert "Thread A (second)" in text

@@ -24,8 +24,10 @@ This module must not wait on anything but the inner backend's locks.
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -113,6 +115,15 @@ class Tracker:
         self._classes: dict[object, Node] = {}
         self._nestable: set[Node] = set()
         self._reported: set[frozenset[tuple[Node, Node]]] = set()
+        if hasattr(os, "register_at_fork"):
+            # The tracker's lock may be held by a thread that does not exist in the child;
+            # a weak reference, so that a dropped backend is not kept alive by the hook.
+            ref = weakref.WeakMethod(self._after_fork_in_child)
+            os.register_at_fork(after_in_child=lambda: _call_if_alive(ref))
+
+    def _after_fork_in_child(self) -> None:
+        self._lock = self.inner.Lock()
+        self._waiting.clear()
 
     # ------------------------------------------------------------------ threads
 
@@ -300,6 +311,12 @@ class Tracker:
             return None
         entry = self._waiting.get(ident)
         return entry[0] if entry is not None else None
+
+
+def _call_if_alive(ref: weakref.WeakMethod[Callable[[], None]]) -> None:
+    method = ref()
+    if method is not None:
+        method()
 
 
 def _common_gate(cycle: list[Edge]) -> bool:
