@@ -14,8 +14,8 @@ stores.  The tracker's lock is taken only to block, or to record a *new* order e
 from __future__ import annotations
 
 import warnings
-from types import TracebackType
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any, ClassVar
 
 from anythread.semantics._checks import check_lock_timeout
