@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from debug_support import BOUND, Worker, debug, fresh, wait_until
+from debug_support import BOUND, Worker, debug, fresh, run, wait_until
 
 from anythread import DeadlockError
-from anythread_backends.debug import DebugBackend
+from anythread_backends.debug import DebugBackend, DebugWarning
 
 __all__ = ["debug"]
 
@@ -22,6 +22,25 @@ class TestOneThread:
             assert info.value.cycle[0].site.startswith(__file__)
             assert lock.locked()
         assert not lock.locked()
+
+    def test_a_handoff_lock_is_not_a_deadlock(self, debug: DebugBackend) -> None:
+        # A Lock used as a signal: taken by one thread, released by another.  Once it
+        # has been handed off, its owner says nothing about who releases it next.
+        signal = debug.Lock()
+        signal.acquire()
+        with pytest.warns(DebugWarning, match="released by signaller"):
+            run(debug, signal.release, name="signaller")
+        signal.acquire()
+
+        def release_when_main_blocks() -> None:
+            wait_until(lambda: debug.blocked() == ["MainThread"], "the main thread blocks")
+            signal.release()
+
+        with pytest.warns(DebugWarning, match="released by signaller"):
+            signaller = Worker(debug, release_when_main_blocks, name="signaller")
+            signal.acquire()  # the one-thread shape, but another thread will release it
+            assert signaller.outcome() is None
+        signal.release()
 
     def test_timed_and_nonblocking_reacquire_only_fail(self, debug: DebugBackend) -> None:
         lock = debug.Lock()

@@ -107,16 +107,19 @@ class Lock(_Tracked):
     """A primitive lock that knows which thread took it.
 
     Spec: 16.2.2 (Lock Objects).  Any thread may release it (a warning says so when it
-    is not the thread that acquired it).
+    is not the thread that acquired it).  Once that has happened the lock is a
+    *hand-off* lock (a signal between threads): its owner says nothing about who will
+    release it, so it no longer takes part in the wait-for graph.
     """
 
-    __slots__ = ()
+    __slots__ = ("_handoff",)
 
     def __init__(self) -> None:
         super().__init__()
         self._inner = self._tracker.inner.Lock()
         self._take = self._inner.acquire
         self._give = self._inner.release
+        self._handoff = False
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Acquire the lock; see :meth:`threading.Lock.acquire`.
@@ -185,6 +188,7 @@ class Lock(_Tracked):
             raise self._unlocked() from None
 
     def _warn_foreign(self, owner: ThreadState) -> None:
+        self._handoff = True
         warnings.warn(
             DebugWarning(
                 f"{self.describe()} was acquired by {owner.name} and is released by "
@@ -318,6 +322,8 @@ def owner_of(obj: object) -> ThreadState | None:
     A debug lock's owner; for a joined thread, the thread itself while it is blocked
     (a thread that is running will end by itself as far as the wait-for graph knows).
     """
+    if isinstance(obj, Lock) and obj._handoff:
+        return None
     if isinstance(obj, _Tracked):
         return obj._owner
     tracker: Tracker = getattr(obj, "_debug_tracker")  # noqa: B009  (set on the class)
