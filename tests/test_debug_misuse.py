@@ -56,8 +56,13 @@ class TestErrors:
 
     def test_bounded_semaphore_released_too_often(self, debug: DebugBackend) -> None:
         sem = debug.BoundedSemaphore(1)
-        with pytest.raises(ValueError, match="released too many times"):
+        with sem:
+            pass
+        with pytest.raises(ValueError, match=r"released too many times: .* is bounded by"):
             sem.release()
+        with pytest.raises(ValueError, match="n must be one or more"):
+            sem.release(0)
+        assert isinstance(sem, debug.Semaphore)
 
 
 class TestWarnings:
@@ -119,6 +124,7 @@ class TestBackend:
 
     def test_objects_are_the_inner_backends_but_locks(self, debug: DebugBackend) -> None:
         assert debug.Semaphore is debug.inner.Semaphore
+        assert issubclass(debug.BoundedSemaphore, debug.inner.BoundedSemaphore)
         assert debug.Event is debug.inner.Event
         assert isinstance(debug.main_thread(), debug.Thread)
         assert issubclass(debug.Timer, debug.Thread)

@@ -50,7 +50,7 @@ MODE_ENV = "ANYTHREAD_DEBUG_MODE"
 ORDER_ENV = "ANYTHREAD_DEBUG_ORDER"
 
 # The names served by debug's own objects; every other API name is the inner backend's.
-_OWN = ("Lock", "RLock", "Condition", "Thread", "Timer", "excepthook")
+_OWN = ("Lock", "RLock", "Condition", "BoundedSemaphore", "Thread", "Timer", "excepthook")
 
 
 class DebugBackend:
@@ -103,6 +103,7 @@ class DebugBackend:
             return inner_condition(rlock() if lock is None else lock)
 
         self.Condition = Condition
+        self.BoundedSemaphore = _bounded_semaphore(inner)
 
     @property
     def excepthook(self) -> Callable[[Any], object]:
@@ -129,6 +130,32 @@ class DebugBackend:
 
     def __repr__(self) -> str:
         return f"<anythread backend {self.name!r} over {self.inner.name!r}>"
+
+
+def _bounded_semaphore(inner: Backend) -> type[Any]:
+    base: Any = inner.BoundedSemaphore
+
+    class BoundedSemaphore(base):  # type: ignore[misc]
+        """The inner backend's BoundedSemaphore; releasing it too often says more."""
+
+        def release(self, n: int = 1) -> None:
+            """Release the semaphore ``n`` times; see :meth:`threading.Semaphore.release`.
+
+            :raises ValueError: if that would raise its value above its initial value.
+            """
+            try:
+                super().release(n)
+            except ValueError as error:
+                if "too many" not in str(error):
+                    raise
+                raise ValueError(
+                    f"Semaphore released too many times: {self!r} is bounded by its initial "
+                    "value, and this release would exceed it; release it only as many times "
+                    "as it was acquired"
+                ) from None
+
+    BoundedSemaphore.__module__ = "anythread"
+    return BoundedSemaphore
 
 
 def _check_choice(env: str, value: str, choices: Sequence[str]) -> None:
