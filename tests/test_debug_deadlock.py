@@ -79,6 +79,46 @@ class TestTwoThreads:
         # The other thread goes on once the main thread backs off.
         assert worker.outcome() == "other got both"
 
+    def test_crossed_rlocks_already_reentered(self, debug: DebugBackend) -> None:
+        debug = fresh(debug, mode="log")
+        a, b = debug.RLock(), debug.RLock()
+        a_taken, b_taken = debug.Event(), debug.Event()
+
+        def other() -> str:
+            with a, a:
+                a_taken.set()
+                assert b_taken.wait(BOUND)
+                with b:
+                    return "done"
+
+        worker = Worker(debug, other, name="other")
+        assert a_taken.wait(BOUND)
+        with b, b:
+            b_taken.set()
+            wait_until(lambda: debug.blocked() == ["other"], "other blocks on b")
+            with pytest.raises(DeadlockError, match="each of these 2 threads"):
+                a.acquire()
+        assert worker.outcome() == "done"
+
+    def test_a_cycle_of_three_threads(self, debug: DebugBackend) -> None:
+        debug = fresh(debug, mode="log")
+        locks = [debug.Lock() for _ in range(3)]
+        both_hold = debug.Barrier(2, timeout=BOUND)
+
+        def chain(i: int) -> str:
+            with locks[i]:
+                both_hold.wait()
+                with locks[(i + 1) % 3]:
+                    return f"t{i}"
+
+        with locks[0]:
+            workers = [Worker(debug, lambda i=i: chain(i), name=f"t{i}") for i in (1, 2)]
+            wait_until(lambda: sorted(debug.blocked()) == ["t1", "t2"], "t1 and t2 block")
+            with pytest.raises(DeadlockError) as info:
+                locks[1].acquire()
+            assert info.value.threads == ("MainThread", "t1", "t2")
+        assert [w.outcome() for w in workers] == ["t1", "t2"]
+
     def test_timed_acquire_in_a_cycle_times_out(self, debug: DebugBackend) -> None:
         debug = fresh(debug, mode="log")
         a, b = debug.Lock(), debug.Lock()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from debug_support import BOUND, Worker, debug, run
+from debug_support import BOUND, Worker, debug, run, wait_until
 
 import anythread
 from anythread_backends.debug import DebugBackend, DebugWarning, make_backend
@@ -96,11 +96,9 @@ class TestConditionWaits:
                 return cond.wait(BOUND)
 
         worker = Worker(debug, waiter, name="waiter")
-        while True:
-            with cond:
-                if seen:
-                    cond.notify()
-                    break
+        wait_until(lambda: bool(seen), "the waiter holds the condition's lock")
+        with cond:  # the waiter appended under the lock, so it is in wait() now
+            cond.notify()
         assert worker.outcome() is True
         assert len(seen[0]) == 1  # type: ignore[arg-type]
         assert debug.held() == []
