@@ -34,8 +34,9 @@ test-full: venv
 test-quick: venv
 	$(BIN)/python -m pytest tests -n $(XDIST) -m "not slow"
 
+# debug also certifies over pure (debug:pure), as debug wraps any backend.
 contract: venv
-	@for backend in $$($(BIN)/python -c "import anythread; print(' '.join(r.name for r in anythread.list_backends() if r.available))"); do \
+	@for backend in $$($(BIN)/python -c "import anythread; names = [r.name for r in anythread.list_backends() if r.available]; print(' '.join(names + ['debug:pure'] * ('debug' in names and 'pure' in names)))"); do \
 		echo "== anythread certify $$backend"; \
 		$(BIN)/anythread certify $$backend -n $(XDIST) || exit 1; \
 	done

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from anythread import BackendSpec, hookimpl
 
-__all__ = ["BuiltinPlugin", "pure", "stdlib"]
+__all__ = ["BuiltinPlugin", "debug", "pure", "stdlib"]
 
 
 class BuiltinPlugin:
@@ -39,5 +39,14 @@ pure = BuiltinPlugin(
         "pure",
         "anythread_backends.pure:backend",
         description="every object written in Python over _thread locks (the semantics layer)",
+    )
+)
+
+debug = BuiltinPlugin(
+    BackendSpec(
+        "debug",
+        "anythread_backends.debug:make_backend",
+        description="wraps another backend (debug:NAME) and turns deadlocks and lock-order "
+        "inversions into errors",
     )
 )

@@ -58,6 +58,12 @@ class _CycleError(RuntimeError):
         return tuple(edge.thread for edge in self.cycle)
 
     @property
+    def edges(self) -> tuple[tuple[str, str], ...]:
+        """The cycle as ``(holds, waits_for)`` pairs, in order: each names what one
+        thread holds and the next object it waits for (or acquires next)."""
+        return tuple((edge.holds, edge.waits_for) for edge in self.cycle)
+
+    @property
     def sites(self) -> tuple[str, ...]:
         """The ``file:line`` sites of the acquires in the cycle, where known."""
         return tuple(edge.site for edge in self.cycle)

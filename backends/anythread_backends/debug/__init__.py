@@ -1,0 +1,192 @@
+"""The ``debug`` backend: another backend, with its locks watched.
+
+``debug`` wraps a backend (``ANYTHREAD_DEBUG_WRAPS``, default ``stdlib``; or inline:
+``debug:pure``) and never changes what a correct program does.  What it adds:
+
+* **real deadlocks** become :class:`anythread.DeadlockError`: an untimed acquire or
+  join that would close a cycle of threads each waiting for the next raises at once,
+  in the thread that closes it, instead of hanging (a thread re-acquiring a Lock it
+  holds is the one-thread case);
+* **lock-order inversions** that did not deadlock in this run: an acquisition-order
+  graph, checked incrementally before each blocking untimed acquire made while holding
+  other locks; ``ANYTHREAD_DEBUG_MODE`` says what to do (``raise``
+  :class:`anythread.LockOrderError`, the default; ``warn`` once per cycle; ``log``).
+  A cycle whose every edge was seen under one common gate lock is not reported.
+  ``ANYTHREAD_DEBUG_ORDER=site`` treats the locks created at one line as one lock;
+* **misuse**, with the standard library's exception and a clearer message, and
+  warnings (:class:`DebugWarning`) for legal but suspicious use.
+
+Lock and RLock are this package's (:mod:`._locks`); Condition is the inner backend's,
+over these locks (they offer the owned-lock protocol); Thread and Timer are the inner
+backend's with joins tracked (:mod:`._threads`); everything else is the inner backend's
+own object.  The registry calls :func:`make_backend` (with the option of
+``debug:NAME``); it exports that function and the backend's type.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from anythread.protocols import API_NAMES, CONTRACT_VERSION, Backend, Capability
+from anythread_backends.debug import _locks
+from anythread_backends.debug._threads import thread_classes
+from anythread_backends.debug._tracker import (
+    MODES,
+    ORDERS,
+    DebugWarning,
+    LockOrderWarning,
+    Tracker,
+)
+
+__all__ = ["DebugBackend", "DebugWarning", "LockOrderWarning", "make_backend"]
+
+#: The inner backend, when no option names it.
+WRAPS_ENV = "ANYTHREAD_DEBUG_WRAPS"
+#: ``raise`` (default), ``warn`` or ``log``: what a lock-order inversion does.
+MODE_ENV = "ANYTHREAD_DEBUG_MODE"
+#: ``instance`` (default) or ``site``: what one node of the order graph is.
+ORDER_ENV = "ANYTHREAD_DEBUG_ORDER"
+
+# The names served by debug's own objects; every other API name is the inner backend's.
+_OWN = ("Lock", "RLock", "Condition", "BoundedSemaphore", "Thread", "Timer", "excepthook")
+
+
+class DebugBackend:
+    """A debug backend over ``inner`` (see the module docstring).
+
+    :param inner: the backend to wrap.
+    :param name: the name it was selected by (``debug`` or ``debug:NAME``).
+    :param mode: ``raise``, ``warn`` or ``log``.
+    :param order: ``instance`` or ``site``.
+    :raises ValueError: if ``mode`` or ``order`` is not one of those.
+    """
+
+    Lock: type[_locks.Lock]
+    RLock: type[_locks.RLock]
+    Thread: type[Any]
+    Timer: type[Any]
+
+    def __init__(
+        self, inner: Backend, name: str = "debug", *, mode: str = "raise", order: str = "instance"
+    ) -> None:
+        _check_choice(MODE_ENV, mode, MODES)
+        _check_choice(ORDER_ENV, order, ORDERS)
+        self.name = name
+        self.inner = inner
+        self.capabilities: frozenset[Capability] = frozenset(inner.capabilities)
+        self.contract_version = CONTRACT_VERSION
+        self.tracker = tracker = Tracker(inner, mode, order)
+        for attr in API_NAMES:
+            if attr not in _OWN:
+                setattr(self, attr, getattr(inner, attr))
+        waits = getattr(inner, "waits", None)
+        if waits is not None:
+            self.waits = waits
+        attrs = {
+            "_tracker": tracker,
+            "_local": tracker.local,
+            "_get_ident": staticmethod(inner.get_ident),
+            "__module__": "anythread",
+            "__slots__": (),
+        }
+        self.Lock = type("Lock", (_locks.Lock,), dict(attrs))
+        self.RLock = type("RLock", (_locks.RLock,), dict(attrs))
+        self.Thread, self.Timer = thread_classes(tracker, inner)
+        rlock = self.RLock
+        inner_condition = inner.Condition
+
+        def Condition(lock: Any = None) -> Any:
+            """A condition variable over ``lock`` (a debug Lock or RLock; default a new
+            RLock): the inner backend's Condition, over the debug lock."""
+            return inner_condition(rlock() if lock is None else lock)
+
+        self.Condition = Condition
+        self.BoundedSemaphore = _bounded_semaphore(inner)
+
+    @property
+    def excepthook(self) -> Callable[[Any], object]:
+        """The inner backend's ``excepthook`` (assigning it assigns the inner one)."""
+        return self.inner.excepthook
+
+    @excepthook.setter
+    def excepthook(self, hook: Callable[[Any], object]) -> None:
+        self.inner.excepthook = hook
+
+    def held(self) -> list[Any]:
+        """The debug locks the calling thread holds, oldest first."""
+        return self.tracker.held()
+
+    def blocked(self) -> list[str]:
+        """The names of the threads blocked right now in an untimed acquire or join of
+        this backend's locks and threads (what the wait-for graph sees)."""
+        return self.tracker.blocked()
+
+    def declare_nested(self, lock: Any) -> None:
+        """Declare that locks created where ``lock`` was may nest inside one another in
+        a known order (``site`` order only; ``instance`` order never reports nesting)."""
+        self.tracker.declare_nested(lock)
+
+    def __repr__(self) -> str:
+        return f"<anythread backend {self.name!r} over {self.inner.name!r}>"
+
+
+def _bounded_semaphore(inner: Backend) -> type[Any]:
+    base: Any = inner.BoundedSemaphore
+
+    class BoundedSemaphore(base):  # type: ignore[misc]
+        """The inner backend's BoundedSemaphore; releasing it too often says more."""
+
+        def release(self, n: int = 1) -> None:
+            """Release the semaphore ``n`` times; see :meth:`threading.Semaphore.release`.
+
+            :raises ValueError: if that would raise its value above its initial value.
+            """
+            try:
+                super().release(n)
+            except ValueError as error:
+                if "too many" not in str(error):
+                    raise
+                raise ValueError(
+                    f"Semaphore released too many times: {self!r} is bounded by its initial "
+                    "value, and this release would exceed it; release it only as many times "
+                    "as it was acquired"
+                ) from None
+
+    BoundedSemaphore.__module__ = "anythread"
+    return BoundedSemaphore
+
+
+def _check_choice(env: str, value: str, choices: Sequence[str]) -> None:
+    if value not in choices:
+        raise ValueError(
+            f"{env}={value!r} is not valid: use one of {', '.join(repr(c) for c in choices)}"
+        )
+
+
+def make_backend(option: str | None = None) -> DebugBackend:
+    """Return a debug backend over the backend named ``option`` (or by
+    ``ANYTHREAD_DEBUG_WRAPS``, default ``stdlib``), loaded through the registry.
+
+    :raises LookupError: if the inner backend is unknown or unavailable, or is itself a
+        debug backend.
+    :raises ValueError: if ``ANYTHREAD_DEBUG_MODE`` or ``ANYTHREAD_DEBUG_ORDER`` is invalid.
+    """
+    from anythread.registry import registry
+
+    wraps = option or os.environ.get(WRAPS_ENV) or "stdlib"
+    if wraps.partition(":")[0] == "debug":
+        raise LookupError(
+            f"the debug backend cannot wrap {wraps!r}: name another backend "
+            f"(debug:stdlib, debug:pure, ...)"
+        )
+    source = "debug:" if option else WRAPS_ENV
+    inner = registry.load(wraps, source=source)
+    name = f"debug:{option}" if option else "debug"
+    return DebugBackend(
+        inner,
+        name,
+        mode=os.environ.get(MODE_ENV, "raise") or "raise",
+        order=os.environ.get(ORDER_ENV, "instance") or "instance",
+    )

@@ -1,0 +1,127 @@
+"""Reports: how a deadlock or a lock-order inversion is told to the user.
+
+Everything here runs only when something is reported: stacks are formatted and sites
+turned into text here, never on the acquire path.  This module imports nothing of the
+debug backend but the graph's types.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from inspect import currentframe
+from types import FrameType
+
+import anythread
+from anythread.errors import WaitSite
+from anythread_backends.debug._graph import Edge, Node
+
+__all__ = [
+    "caller_frame",
+    "frame_site",
+    "inversion_message",
+    "inversion_sites",
+    "scenario",
+]
+
+# Frames of this package, of the semantics layer and of the standard library's threading
+# module are skipped when looking for the user's line.
+_SKIPPED_DIRS = (
+    os.path.dirname(os.path.abspath(__file__)) + os.sep,
+    os.path.dirname(os.path.abspath(anythread.__file__)) + os.sep,
+)
+
+
+def _skipped(filename: str) -> bool:
+    return filename.startswith(_SKIPPED_DIRS) or filename.endswith(f"{os.sep}threading.py")
+
+
+def caller_frame() -> FrameType | None:
+    """Return the first frame of the user's code above the caller."""
+    frame = currentframe()
+    while frame is not None and _skipped(frame.f_code.co_filename):
+        frame = frame.f_back
+    return frame
+
+
+def frame_site(frame: FrameType | None) -> str:
+    """``file:line`` of ``frame``, or ``""``."""
+    if frame is None:
+        return ""
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _names(cycle: Sequence[Edge]) -> dict[Node, str]:
+    """Each lock of the cycle by its label; two locks with one label get ``#1``, ``#2``."""
+    nodes: list[Node] = []
+    for edge in cycle:
+        for node in (edge.held, edge.taken):
+            if node not in nodes:
+                nodes.append(node)
+    names: dict[Node, str] = {}
+    for node in nodes:
+        twins = [n for n in nodes if n.label == node.label]
+        suffix = f" #{twins.index(node) + 1}" if len(twins) > 1 else ""
+        names[node] = node.label + suffix
+    return names
+
+
+def inversion_sites(cycle: Sequence[Edge]) -> list[WaitSite]:
+    """One :class:`~anythread.WaitSite` per edge of an order cycle."""
+    names = _names(cycle)
+    return [
+        WaitSite(
+            thread=edge.thread,
+            holds=names[edge.held],
+            waits_for=names[edge.taken],
+            site=edge.site,
+            stack=edge.formatted_stack(),
+        )
+        for edge in cycle
+    ]
+
+
+def scenario(cycle: Sequence[Edge]) -> str:
+    """The "possible unsafe locking scenario": one column per edge's thread.
+
+    Each thread first takes the lock it held, then asks for the next one; run side by
+    side, every thread blocks.
+    """
+    names = _names(cycle)
+    heads = [f"Thread {chr(ord('A') + i)} ({e.thread})" for i, e in enumerate(cycle)]
+    width = max(
+        24, *(len(f"acquire({names[e.taken]})") + 4 for e in cycle), *(len(h) + 2 for h in heads)
+    )
+
+    def row(i: int, text: str) -> str:
+        return (" " * (width * i) + text).rstrip()
+
+    lines = ["Possible unsafe locking scenario:", ""]
+    lines.append("".join(h.ljust(width) for h in heads).rstrip())
+    lines.append("".join(("-" * (width - 2)).ljust(width) for _ in heads).rstrip())
+    for i, edge in enumerate(cycle):
+        lines.append(row(i, f"acquire({names[edge.held]})"))
+    for i, edge in enumerate(cycle):
+        lines.append(row(i, f"acquire({names[edge.taken]})  <- blocks"))
+    lines.append("")
+    lines.append("*** DEADLOCK ***")
+    return "\n".join(lines)
+
+
+def inversion_message(cycle: Sequence[Edge]) -> str:
+    """The whole lock-order report but its edge lines (the error appends those)."""
+    names = _names(cycle)
+    first = cycle[0]
+    head = (
+        f"lock-order inversion: {first.thread} acquires {names[first.taken]} while "
+        f"holding {names[first.held]}, but the opposite order was seen before "
+        f"({len(cycle)} locks in the cycle); threads running these paths at the same "
+        "time can deadlock. Acquire the locks in one order everywhere."
+    )
+    stacks = []
+    for edge in cycle:
+        stacks.append(
+            f"{edge.thread} acquired {names[edge.taken]} while holding {names[edge.held]}:"
+        )
+        stacks.extend(f"  {line}" for line in "\n".join(edge.formatted_stack()).splitlines())
+    return "\n".join([head, "", scenario(cycle), "", *stacks, "", "Edges:"])

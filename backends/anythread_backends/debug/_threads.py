@@ -1,0 +1,95 @@
+"""The debug Thread and Timer: the inner backend's, with joins in the wait-for graph.
+
+``Thread`` and ``Timer`` are subclasses of the inner backend's classes whose untimed
+``join()`` is recorded in the wait-for graph (joining a thread that waits, directly or
+not, for a lock the caller holds is a :class:`~anythread.DeadlockError`), and whose
+threads warn if they end while holding locks.  ``isinstance(x, Thread)`` is true of
+every thread of the inner backend (the main thread, dummy threads), as it is of
+``threading.Thread`` on the standard library.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from anythread.protocols import Backend
+from anythread_backends.debug._locks import owner_of
+from anythread_backends.debug._tracker import DebugWarning, Tracker
+
+__all__ = ["thread_classes"]
+
+
+def thread_classes(tracker: Tracker, inner: Backend) -> tuple[type[Any], type[Any]]:
+    """Return the ``(Thread, Timer)`` classes of a debug backend over ``inner``."""
+    base: type[Any] = inner.Thread
+    timer_base: type[Any] = inner.Timer
+    base_meta: type[Any] = type(base)
+
+    class ThreadType(base_meta):  # type: ignore[misc]
+        """Makes the debug ``Thread`` stand for every thread of the inner backend."""
+
+        def __instancecheck__(cls, obj: object) -> bool:
+            if cls is Thread:
+                return isinstance(obj, base)
+            return bool(super().__instancecheck__(obj))
+
+        def __subclasscheck__(cls, sub: type) -> bool:
+            if cls is Thread:
+                return issubclass(sub, base)
+            return bool(super().__subclasscheck__(sub))
+
+    # Typed as Any: the mixin's methods call the inner Thread's, which mypy cannot see.
+    mixin_base: Any = object
+
+    class Joins(mixin_base):  # type: ignore[misc]
+        _debug_tracker = tracker
+        run: Any  # the inner Thread's (or the user's); wrapped per instance by start()
+
+        def start(self) -> None:
+            if "_debug_run" not in vars(self):
+                run: Any = self.run
+                self._debug_run = run
+                self.run = _checked_run(tracker, run)
+            super().start()
+
+        def join(self, timeout: float | None = None) -> None:
+            waits = timeout is None and self.ident not in (None, tracker.get_ident())
+            if waits and self.is_alive():
+                state = tracker.state()
+                tracker.block(state, self, owner_of)
+                try:
+                    super().join()
+                finally:
+                    tracker.unblock(state)
+                return
+            super().join(timeout)
+
+    class Thread(Joins, base, metaclass=ThreadType):  # type: ignore[misc]
+        __doc__ = base.__doc__
+
+    class Timer(Joins, timer_base, metaclass=ThreadType):  # type: ignore[misc]
+        __doc__ = timer_base.__doc__
+
+    Thread.__module__ = Timer.__module__ = "anythread"
+    return Thread, Timer
+
+
+def _checked_run(tracker: Tracker, run: Any) -> Any:
+    def run_checked() -> None:
+        try:
+            run()
+        finally:
+            held = tracker.state().held
+            if held:
+                names = ", ".join(lock.describe() for lock in held)
+                warnings.warn(
+                    DebugWarning(
+                        f"{tracker.state().name} ends while holding {names}: they stay "
+                        "locked and any thread waiting for them waits forever; release "
+                        "them before the thread ends"
+                    ),
+                    stacklevel=2,
+                )
+
+    return run_checked

@@ -1,0 +1,361 @@
+"""The tracker: per-thread held locks, the wait-for graph and the lock-order graph.
+
+One :class:`Tracker` per debug backend.  What each thread holds lives in a
+:class:`ThreadState` reached through the inner backend's ``local`` (so it is per thread
+of *that* backend, green or not, and forgotten when the thread ends); a lock knows its
+owner's state.  Nothing global is touched while a thread holds no lock and its acquire
+succeeds at once.
+
+* **Wait-for graph** (real deadlocks).  Before a thread blocks in an untimed acquire or
+  join, it records what it waits for under the tracker's lock and follows the chain
+  "lock → owner → what the owner waits for → ..."; if the chain comes back to it, the
+  wait would never end, so it raises :class:`~anythread.DeadlockError` instead.  The
+  last thread to close a cycle is the one that raises; the others keep waiting (and
+  are released when it backs off, if it then releases its locks).
+* **Order graph** (potential deadlocks).  A blocking untimed acquire made while holding
+  other locks adds the edges "held → acquired" (:mod:`._graph`).  A known edge costs a
+  dictionary lookup; a new one is checked for a cycle, with its stack captured.  A cycle
+  is reported according to the mode (``raise``, ``warn`` once per cycle, ``log``),
+  unless all its edges were seen under one common gate lock.
+
+This module must not wait on anything but the inner backend's locks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+import warnings
+import weakref
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from anythread.errors import DeadlockError, LockOrderError, WaitSite
+from anythread.protocols import Backend
+from anythread_backends.debug._graph import Edge, Node, OrderGraph
+from anythread_backends.debug._report import (
+    caller_frame,
+    frame_site,
+    inversion_message,
+    inversion_sites,
+)
+
+__all__ = ["MODES", "ORDERS", "DebugWarning", "LockOrderWarning", "ThreadState", "Tracker"]
+
+#: The values of ``ANYTHREAD_DEBUG_MODE``.
+MODES = ("raise", "warn", "log")
+#: The values of ``ANYTHREAD_DEBUG_ORDER``.
+ORDERS = ("instance", "site")
+
+logger = logging.getLogger("anythread.debug")
+
+
+class DebugWarning(RuntimeWarning):
+    """Legal but suspicious use of a lock, seen by the debug backend."""
+
+
+class LockOrderWarning(DebugWarning):
+    """A lock-order inversion, reported in ``warn`` mode (``.error`` has the details)."""
+
+    def __init__(self, error: LockOrderError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class TrackedLock(Protocol):
+    """What the tracker reads of a debug Lock or RLock."""
+
+    _owner: ThreadState | None
+    _node: Node | None
+
+    def describe(self) -> str: ...
+    def class_key(self) -> object: ...
+
+
+class ThreadState:
+    """What one thread holds (in acquisition order) and who it is."""
+
+    __slots__ = ("__weakref__", "held", "ident", "thread")
+
+    def __init__(self, ident: int, thread: Any) -> None:
+        self.ident = ident
+        self.thread = thread
+        self.held: list[Any] = []
+
+    @property
+    def name(self) -> str:
+        """The thread's name (read now: a thread may be renamed)."""
+        return str(getattr(self.thread, "name", f"thread {self.ident}"))
+
+
+class Tracker:
+    """The debug state of one debug backend (see the module docstring).
+
+    :param inner: the wrapped backend.
+    :param mode: what to do about a lock-order inversion: ``raise``, ``warn`` or ``log``.
+    :param order: ``instance`` (each lock is its own class) or ``site`` (locks created
+        at one line are one class).
+    """
+
+    def __init__(self, inner: Backend, mode: str, order: str) -> None:
+        self.inner = inner
+        self.mode = mode
+        self.by_site = order == "site"
+        self.local = inner.local()
+        self._lock = inner.Lock()
+        self.get_ident = inner.get_ident
+        self._current_thread = inner.current_thread
+        #: Threads blocked (or about to block) in an untimed acquire or join:
+        #: ident -> (state, what it waits for, where).
+        self._waiting: dict[int, tuple[ThreadState, object, str]] = {}
+        self.graph = OrderGraph()
+        #: Nodes of locks that were garbage-collected, forgotten at the next change.
+        self.dead: list[Node] = []
+        self._classes: dict[object, Node] = {}
+        self._nestable: set[Node] = set()
+        self._reported: set[frozenset[tuple[Node, Node]]] = set()
+        if hasattr(os, "register_at_fork"):
+            # The tracker's lock may be held by a thread that does not exist in the child;
+            # a weak reference, so that a dropped backend is not kept alive by the hook.
+            ref = weakref.WeakMethod(self._after_fork_in_child)
+            os.register_at_fork(after_in_child=lambda: _call_if_alive(ref))
+
+    def _after_fork_in_child(self) -> None:
+        self._lock = self.inner.Lock()
+        self._waiting.clear()
+
+    # ------------------------------------------------------------------ threads
+
+    def state(self) -> ThreadState:
+        """Return the calling thread's state, creating it on first use."""
+        try:
+            state: ThreadState = self.local.state
+        except AttributeError:
+            state = ThreadState(self.get_ident(), self._current_thread())
+            self.local.state = state
+        return state
+
+    def held(self) -> list[Any]:
+        """The locks the calling thread holds, oldest first (a copy)."""
+        return list(self.state().held)
+
+    # ------------------------------------------------------------------ nodes
+
+    def node(self, lock: TrackedLock) -> Node:
+        """Return the order-graph node of ``lock`` (its class in ``site`` mode)."""
+        node = lock._node
+        if node is None:
+            if self.by_site:
+                key = lock.class_key()
+                with self._lock:
+                    node = self._classes.get(key)
+                    if node is None:
+                        node = self._classes[key] = Node(lock.describe())
+            else:
+                node = Node(lock.describe())
+            lock._node = node
+        return node
+
+    def declare_nested(self, lock: TrackedLock) -> None:
+        """Allow locks of ``lock``'s class to nest inside one another (``site`` mode)."""
+        node = self.node(lock)
+        with self._lock:
+            self._nestable.add(node)
+
+    # ------------------------------------------------------------------ order graph
+
+    def check_order(self, state: ThreadState, lock: TrackedLock) -> None:
+        """Record that ``state``'s thread asks for ``lock`` while holding its held list.
+
+        Called before a blocking, untimed acquire blocks.
+
+        :raises LockOrderError: in ``raise`` mode, if an edge closes an ungated cycle.
+        """
+        node = lock._node or self.node(lock)
+        for held in state.held:
+            held_node = held._node or self.node(held)
+            if held_node is node:
+                if held is not lock and self.by_site and node not in self._nestable:
+                    self._new_edge(state, held_node, node)
+                continue
+            edge = held_node.out.get(node) or held_node.side.get(node)
+            if edge is None:
+                self._new_edge(state, held_node, node)
+            elif edge.gates:
+                self._narrow(state, edge)
+
+    def _gates(self, state: ThreadState, *ends: Node) -> frozenset[Node]:
+        nodes = {h._node or self.node(h) for h in state.held}
+        return frozenset(nodes.difference(ends))
+
+    def _new_edge(self, state: ThreadState, held: Node, taken: Node) -> None:
+        frame = caller_frame()
+        gates = self._gates(state, held, taken)
+        error: LockOrderError | None = None
+        with self._lock:
+            self._forget_dead()
+            if taken in held.out or taken in held.side:
+                return
+            edge = Edge(
+                held,
+                taken,
+                state.name,
+                frame_site(frame),
+                traceback.StackSummary.extract(traceback.walk_stack(frame), lookup_lines=False)
+                if frame is not None
+                else None,
+                gates,
+            )
+            if held is taken:
+                cycle: list[Edge] | None = [edge]
+            else:
+                cycle = self.graph.insert(edge)
+            if cycle is None:
+                return
+            held.side[taken] = edge
+            if _common_gate(cycle):
+                self.graph.gated[(held, taken)] = edge
+                return
+            error = self._error_once(cycle)
+        if error is not None:
+            self._report(error)
+
+    def _narrow(self, state: ThreadState, edge: Edge) -> None:
+        gates = edge.gates & self._gates(state, edge.held, edge.taken)
+        if gates == edge.gates:
+            return
+        errors: list[LockOrderError] = []
+        with self._lock:
+            edge.gates = gates
+            for key, gated in list(self.graph.gated.items()):
+                back = self.graph.path(gated.taken, gated.held)
+                cycle = [gated, *back] if back is not None else None
+                if cycle is None or not _common_gate(cycle):
+                    del self.graph.gated[key]
+                    if cycle is not None:
+                        error = self._error_once(cycle)
+                        if error is not None:
+                            errors.append(error)
+        for error in errors:
+            self._report(error)
+
+    def _error_once(self, cycle: list[Edge]) -> LockOrderError | None:
+        key = frozenset((e.held, e.taken) for e in cycle)
+        if self.mode != "raise":
+            if key in self._reported:
+                return None
+            self._reported.add(key)
+        else:
+            # In raise mode the refused edge is not remembered: the next attempt raises too.
+            cycle[0].held.side.pop(cycle[0].taken, None)
+        return _order_error(cycle)
+
+    def _report(self, error: LockOrderError) -> None:
+        if self.mode == "raise":
+            raise error
+        if self.mode == "warn":
+            warnings.warn(LockOrderWarning(error), stacklevel=5)
+        else:
+            logger.warning("%s", error)
+
+    def _forget_dead(self) -> None:
+        if self.dead:
+            dead, self.dead = self.dead, []
+            self.graph.remove(dead)
+
+    # ------------------------------------------------------------------ wait-for graph
+
+    def block(
+        self, state: ThreadState, target: object, owner_of: Callable[[object], ThreadState | None]
+    ) -> None:
+        """Record that ``state``'s thread is about to block, untimed, on ``target``.
+
+        ``owner_of(obj)`` gives the thread that must act for a wait on ``obj`` to end (a
+        lock's owner, a joined thread's state); call :meth:`unblock` once the wait ends.
+
+        :raises DeadlockError: if the wait would close a cycle (nothing is recorded).
+        """
+        site = frame_site(caller_frame())
+        with self._lock:
+            chain: list[tuple[ThreadState, object, str]] = [(state, target, site)]
+            seen = {state.ident}
+            obj = target
+            while True:
+                owner = owner_of(obj)
+                if owner is None:
+                    break
+                if owner.ident == state.ident:
+                    raise _deadlock(chain)
+                entry = self._waiting.get(owner.ident)
+                if entry is None or owner.ident in seen:
+                    break
+                seen.add(owner.ident)
+                chain.append(entry)
+                obj = entry[1]
+            self._waiting[state.ident] = (state, target, site)
+
+    def unblock(self, state: ThreadState) -> None:
+        """The wait recorded by :meth:`block` is over."""
+        with self._lock:
+            self._waiting.pop(state.ident, None)
+
+    def blocked(self) -> list[str]:
+        """The names of the threads blocked right now in an untimed acquire or join."""
+        with self._lock:
+            return [state.name for state, _, _ in self._waiting.values()]
+
+    def state_of_thread(self, ident: int | None) -> ThreadState | None:
+        """The state of a *blocked* thread, by identifier (None if it is not blocked)."""
+        if ident is None:
+            return None
+        entry = self._waiting.get(ident)
+        return entry[0] if entry is not None else None
+
+
+def _call_if_alive(ref: weakref.WeakMethod[Callable[[], None]]) -> None:
+    method = ref()
+    if method is not None:
+        method()
+
+
+def _common_gate(cycle: list[Edge]) -> bool:
+    common = set(cycle[0].gates)
+    for edge in cycle[1:]:
+        common &= edge.gates
+    return bool(common)
+
+
+def _order_error(cycle: list[Edge]) -> LockOrderError:
+    return LockOrderError(inversion_message(cycle), inversion_sites(cycle))
+
+
+def _describe(obj: object) -> str:
+    describe = getattr(obj, "describe", None)
+    if callable(describe):
+        return str(describe())
+    return f"thread {getattr(obj, 'name', obj)!s}"
+
+
+def _deadlock(chain: list[tuple[ThreadState, object, str]]) -> DeadlockError:
+    sites = []
+    for i, (state, obj, site) in enumerate(chain):
+        # Each thread holds what the previous one waits for (or is the joined thread).
+        previous = chain[i - 1][1]
+        holds = _describe(previous)
+        if not hasattr(previous, "describe"):
+            holds = f"nothing {chain[i - 1][0].name} waits for, but is joined by it,"
+        sites.append(WaitSite(thread=state.name, holds=holds, waits_for=_describe(obj), site=site))
+    me = chain[0][0].name
+    if len(chain) == 1:
+        first = (
+            f"deadlock: {me} waits for {_describe(chain[0][1])}, which it holds itself, "
+            "so it would wait forever (a Lock is not reentrant: use an RLock, or release "
+            "it first)"
+        )
+    else:
+        first = (
+            f"deadlock: {me} would wait forever: each of these {len(chain)} threads waits "
+            "for the next one (the others go on waiting)"
+        )
+    return DeadlockError(first, sites)

@@ -1,0 +1,65 @@
+"""Helpers shared by the debug backend's tests (test_debug_*.py)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from anythread_backends.debug import DebugBackend, make_backend
+
+BOUND = 10.0
+
+
+@pytest.fixture(params=["stdlib", "pure"])
+def debug(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DebugBackend]:
+    """A fresh debug backend (its own graphs) over stdlib, then over pure, mode raise."""
+    for name in ("ANYTHREAD_DEBUG_MODE", "ANYTHREAD_DEBUG_ORDER", "ANYTHREAD_DEBUG_WRAPS"):
+        monkeypatch.delenv(name, raising=False)
+    return make_backend(request.param)
+
+
+def fresh(debug: DebugBackend, **options: str) -> DebugBackend:
+    """Another debug backend over the same inner backend, with ``options``."""
+    return DebugBackend(debug.inner, debug.name, **options)
+
+
+class Worker:
+    """A thread of ``backend`` running ``fn``; :meth:`outcome` gives its result or error."""
+
+    def __init__(self, backend: Any, fn: Callable[[], Any], name: str) -> None:
+        self._result: list[Any] = []
+        self._error: list[BaseException] = []
+
+        def body() -> None:
+            try:
+                self._result.append(fn())
+            except BaseException as exc:
+                self._error.append(exc)
+
+        self.thread = backend.Thread(target=body, name=name)
+        self.thread.start()
+
+    def outcome(self) -> Any:
+        self.thread.join(BOUND)
+        assert not self.thread.is_alive(), f"{self.thread.name} did not finish in {BOUND}s"
+        if self._error:
+            return self._error[0]
+        return self._result[0] if self._result else None
+
+
+def run(backend: Any, fn: Callable[[], Any], name: str = "worker") -> Any:
+    """Run ``fn`` in a thread of ``backend`` to the end; return its result or exception."""
+    return Worker(backend, fn, name).outcome()
+
+
+def wait_until(predicate: Callable[[], bool], what: str) -> None:
+    """Poll ``predicate`` until it is true, at most :data:`BOUND` seconds."""
+    deadline = time.monotonic() + BOUND
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.001)

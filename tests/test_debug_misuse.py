@@ -1,0 +1,129 @@
+"""The debug backend: misuse errors (stdlib's types, clearer words) and warnings."""
+
+from __future__ import annotations
+
+import pytest
+from debug_support import BOUND, Worker, debug, run, wait_until
+
+import anythread
+from anythread_backends.debug import DebugBackend, DebugWarning, make_backend
+
+__all__ = ["debug"]
+
+
+class TestErrors:
+    def test_releasing_an_unheld_lock(self, debug: DebugBackend) -> None:
+        lock = debug.Lock()
+        with pytest.raises(RuntimeError, match=r"release unlocked lock: Lock@.*is not locked"):
+            lock.release()
+
+    def test_an_rlock_released_by_a_non_owner(self, debug: DebugBackend) -> None:
+        rlock = debug.RLock()
+        with rlock:
+            error = run(debug, rlock.release, name="intruder")
+        assert isinstance(error, RuntimeError)
+        assert "cannot release un-acquired lock" in str(error)
+        assert "owned by MainThread" in str(error)
+        with pytest.raises(RuntimeError, match="cannot release un-acquired lock"):
+            rlock.release()
+
+    @pytest.mark.parametrize("kind", ["Lock", "RLock"])
+    def test_condition_without_its_lock(self, debug: DebugBackend, kind: str) -> None:
+        cond = debug.Condition(getattr(debug, kind)())
+        with pytest.raises(RuntimeError, match="cannot wait on un-acquired lock"):
+            cond.wait(0.01)
+        with pytest.raises(RuntimeError, match="cannot notify on un-acquired lock"):
+            cond.notify()
+
+    def test_condition_over_a_lock_another_thread_holds(self, debug: DebugBackend) -> None:
+        lock = debug.Lock()
+        cond = debug.Condition(lock)
+        taken, done = debug.Event(), debug.Event()
+
+        def holder() -> None:
+            with lock:
+                taken.set()
+                done.wait(BOUND)
+
+        worker = Worker(debug, holder, name="holder")
+        assert taken.wait(BOUND)
+        try:
+            with pytest.raises(RuntimeError, match="cannot notify on un-acquired lock"):
+                cond.notify()
+        finally:
+            done.set()
+        assert worker.outcome() is None
+
+    def test_bounded_semaphore_released_too_often(self, debug: DebugBackend) -> None:
+        sem = debug.BoundedSemaphore(1)
+        with sem:
+            pass
+        with pytest.raises(ValueError, match=r"released too many times: .* is bounded by"):
+            sem.release()
+        with pytest.raises(ValueError, match="n must be one or more"):
+            sem.release(0)
+        assert isinstance(sem, debug.Semaphore)
+
+
+class TestWarnings:
+    def test_a_lock_released_by_another_thread(self, debug: DebugBackend) -> None:
+        lock = debug.Lock()
+        with pytest.warns(DebugWarning, match="taker ends while holding"):
+            assert run(debug, lock.acquire, name="taker") is True
+        with pytest.warns(DebugWarning, match="acquired by taker and is released by MainThread"):
+            lock.release()
+        assert not lock.locked()
+        nest_ok = debug.Lock()
+        with nest_ok, lock:  # the released lock is no longer held by anyone
+            assert debug.held() == [nest_ok, lock]
+
+    def test_a_thread_that_ends_holding_a_lock(self, debug: DebugBackend) -> None:
+        lock = debug.Lock()
+        lock.name = "forgotten"
+        with pytest.warns(DebugWarning, match="worker ends while holding forgotten"):
+            assert run(debug, lock.acquire) is True
+        assert lock.locked()
+
+
+class TestConditionWaits:
+    def test_wait_drops_the_lock_from_the_held_list(self, debug: DebugBackend) -> None:
+        cond = debug.Condition()
+        seen: list[object] = []
+
+        def waiter() -> bool:
+            with cond:
+                seen.append(debug.held())
+                return cond.wait(BOUND)
+
+        worker = Worker(debug, waiter, name="waiter")
+        wait_until(lambda: bool(seen), "the waiter holds the condition's lock")
+        with cond:  # the waiter appended under the lock, so it is in wait() now
+            cond.notify()
+        assert worker.outcome() is True
+        assert len(seen[0]) == 1  # type: ignore[arg-type]
+        assert debug.held() == []
+
+
+class TestBackend:
+    def test_registered_with_and_without_an_inner_name(self) -> None:
+        rows = {row.name: row for row in anythread.list_backends()}
+        assert rows["debug"].available
+        backend = anythread.get_backend("debug:pure")
+        assert backend.name == "debug:pure"
+        assert isinstance(backend, DebugBackend)
+        assert backend.inner.name == "pure"
+
+    def test_wraps_from_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ANYTHREAD_DEBUG_WRAPS", "pure")
+        assert make_backend().inner.name == "pure"
+        monkeypatch.setenv("ANYTHREAD_DEBUG_WRAPS", "debug")
+        with pytest.raises(LookupError, match="the debug backend cannot wrap 'debug'"):
+            make_backend()
+
+    def test_objects_are_the_inner_backends_but_locks(self, debug: DebugBackend) -> None:
+        assert debug.Semaphore is debug.inner.Semaphore
+        assert issubclass(debug.BoundedSemaphore, debug.inner.BoundedSemaphore)
+        assert debug.Event is debug.inner.Event
+        assert isinstance(debug.main_thread(), debug.Thread)
+        assert issubclass(debug.Timer, debug.Thread)
+        assert "unlocked anythread.debug.Lock" in repr(debug.Lock())
