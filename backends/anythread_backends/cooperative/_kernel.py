@@ -1,0 +1,276 @@
+"""The greenlet kernel: the :class:`anythread.Kernel` of the ``cooperative`` backend.
+
+It owns the hubs (one per OS thread, created when that thread first blocks or starts a
+green thread), the clock (real, or virtual: time jumps to the next timer when every
+green thread of a hub is blocked), the schedule, and the green threads alive, by
+identifier, for hang reports.  Extras it declares: :class:`~anythread.protocols.KernelWaitSites`
+(wait records name where each object was created), :class:`~anythread.protocols.KernelExitHook`
+and :class:`~anythread.protocols.KernelNamedThreads` (a green thread's name is readable
+beneath the backend, for hang reports).
+"""
+
+from __future__ import annotations
+
+import _thread
+import atexit
+import os
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from inspect import currentframe
+from typing import Any
+
+import greenlet
+
+from anythread.errors import DeadlockError
+from anythread.protocols import NamedThread
+from anythread_backends.cooperative._hub import GreenLock, Hub, HubOwner, Task, mutex
+from anythread_backends.cooperative._schedule import Schedule
+
+__all__ = ["GreenKernel", "user_site"]
+
+_getcurrent = greenlet.getcurrent
+_os_ident = _thread.get_ident
+
+# Frames of anythread itself and of greenlet are not where the user's code is.
+_SKIP_DIRS = tuple(
+    os.path.dirname(os.path.dirname(os.path.abspath(path))) + os.sep for path in (__file__,)
+) + (os.path.dirname(os.path.abspath(sys.modules["anythread"].__file__ or "")) + os.sep,)
+
+
+def _is_ours(filename: str) -> bool:
+    return filename.startswith(_SKIP_DIRS)
+
+
+def user_site(frame: Any) -> str:
+    """Return ``file:line`` of the first frame, from ``frame`` outwards, that is not
+    anythread's own; ``""`` if there is none."""
+    while frame is not None and _is_ours(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+class _TaskHandle:
+    """The kernel's handle of a green thread: ``join()`` waits until its greenlet is over."""
+
+    def __init__(self, kernel: GreenKernel, task: Task) -> None:
+        self._kernel = kernel
+        self._task = task
+
+    def join(self, timeout: float | None = None) -> None:
+        task = self._task
+        kernel = self._kernel
+        deadline = None if timeout is None else kernel.monotonic() + timeout
+        # Its thread object is marked stopped just before its greenlet returns: at most a
+        # few scheduling steps remain.
+        while not task.dead:
+            if deadline is not None and kernel.monotonic() >= deadline:
+                return
+            if task.hub.os_ident == _os_ident():
+                kernel.sleep(0)
+            else:
+                time.sleep(0.0005)
+
+
+class GreenKernel:
+    """Green threads on greenlet, one hub per OS thread.
+
+    :param virtual: use the virtual clock (time jumps to the next timer when every
+        green thread is blocked).
+    :param schedule: which ready green thread runs next.
+    """
+
+    TIMEOUT_MAX: float = float(_thread.TIMEOUT_MAX)
+    #: wait records say where each object was created (KernelWaitSites)
+    record_wait_sites = True
+
+    def __init__(self, *, virtual: bool = False, schedule: Schedule | None = None) -> None:
+        self.virtual = virtual
+        self.schedule = schedule if schedule is not None else Schedule()
+        self.preemptive_points = self.schedule.preemptive_points
+        self._virtual_now = 0.0
+        self._local = threading.local()
+        self._hubs: frozenset[Hub] = frozenset()
+        self._idents = iter(range(1, sys.maxsize))
+        #: alive green threads by identifier
+        self.tasks: dict[int, Task] = {}
+        self._exit_callbacks: list[Callable[[], object]] = []
+        #: the backend built on this kernel (set by the package; names in reports)
+        self.backend: Any = None
+        self.main_os_ident = _os_ident()
+        if virtual:
+            self.monotonic = self._virtual_clock  # type: ignore[method-assign]
+
+    # ------------------------------------------------------------------ primitives
+
+    def allocate_lock(self) -> GreenLock:
+        return GreenLock(self)
+
+    def start_new_thread(
+        self,
+        function: Callable[..., object],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+    ) -> int:
+        keywords = {} if kwargs is None else kwargs
+        return self._spawn(lambda: function(*args, **keywords), None).ident  # type: ignore[no-any-return]
+
+    def start_named_thread(
+        self, function: Callable[[], object], thread: NamedThread
+    ) -> _TaskHandle:
+        return _TaskHandle(self, self._spawn(function, thread))
+
+    def _spawn(self, function: Callable[[], object], thread: NamedThread | None) -> Task:
+        hub = self.hub()
+        ident = next(self._idents)
+        frame = currentframe()
+        try:
+            started_at = user_site(frame)
+        finally:
+            del frame
+
+        def run() -> None:
+            try:
+                function()
+            except SystemExit:
+                pass
+            except BaseException:
+                # As _thread does for a function that raises: report, and end the thread.
+                traceback.print_exc()
+            finally:
+                self.tasks.pop(ident, None)
+
+        task = Task(run, hub, ident, started_at)
+        task.thread = thread
+        self.tasks[ident] = task
+        hub.spawn(task)
+        if self.preemptive_points:
+            self.scheduling_point()
+        return task
+
+    def get_ident(self) -> int:
+        glet = _getcurrent()
+        if type(glet) is Task:
+            return glet.ident  # type: ignore[no-any-return]
+        return _os_ident()
+
+    get_native_id = staticmethod(_thread.get_native_id)
+
+    def sleep(self, seconds: float) -> None:
+        """Suspend the calling green thread for ``seconds``; ``sleep(0)`` lets every
+        ready green thread run first.
+
+        :raises ValueError: if ``seconds`` is negative or NaN (as :func:`time.sleep`).
+        """
+        if seconds != seconds:
+            raise ValueError("Invalid value NaN (not a number)")
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        self.hub().sleep(seconds)
+
+    @staticmethod
+    def monotonic() -> float:
+        return time.monotonic()
+
+    def _virtual_clock(self) -> float:
+        return self._virtual_now
+
+    def advance_to(self, when: float) -> None:
+        """Move the virtual clock forward to ``when`` (never backwards)."""
+        if when > self._virtual_now:
+            self._virtual_now = when
+
+    # ------------------------------------------------------------------ hubs
+
+    def hub(self) -> Hub:
+        """Return the calling OS thread's hub, creating it on first use."""
+        try:
+            return self._local.owner.hub  # type: ignore[no-any-return]
+        except AttributeError:
+            pass
+        glet = _getcurrent()
+        if type(glet) is Task and glet.hub.os_ident != _os_ident():
+            raise RuntimeError(  # pragma: no cover - greenlet refuses this first
+                "a cooperative green thread cannot move to another OS thread"
+            )
+        hub = Hub(self)
+        self._local.owner = HubOwner(hub, self._hub_died)
+        # Copy on write: callers may hold the mutex; readers iterate a snapshot.
+        self._hubs = self._hubs | {hub}
+        return hub
+
+    def _hub_died(self, hub: Hub) -> None:
+        with mutex:
+            hub.alive = False
+            self._hubs = self._hubs - {hub}
+            for other in self._hubs:
+                if other.stuck:
+                    other.poke()
+
+    def nobody_can_wake(self, hub: Hub) -> bool:
+        """Whether no other OS thread using the backend could wake ``hub`` (mutex held)."""
+        return all(other is hub or other.stuck for other in self._hubs)
+
+    def recheck_stuck_hubs(self, hub: Hub) -> None:
+        """``hub`` is now stuck: every other stuck hub looks again (mutex held)."""
+        for other in self._hubs:
+            if other is not hub and other.stuck:
+                other.poke()
+
+    def scheduling_point(self) -> None:
+        """Let the schedule choose who runs next (random and pct schedules)."""
+        glet = _getcurrent()
+        hub = self.hub()
+        if glet is hub.greenlet:
+            return
+        hub.yield_now()
+
+    # ------------------------------------------------------------------ names and reports
+
+    def thread_name(self, ident: int) -> str:
+        """The name of thread ``ident``, as the backend knows it."""
+        task = self.tasks.get(ident)
+        thread = getattr(task, "thread", None)
+        if thread is not None:
+            return str(thread.name)
+        if self.backend is not None:
+            main = self.backend.main_thread()
+            if main is not None and main.ident == ident:
+                return str(main.name)
+        if task is not None:
+            return f"green thread {ident}"
+        return f"OS thread {ident}"
+
+    def deadlock_error(self, hub: Hub) -> DeadlockError:
+        from anythread_backends.cooperative._report import deadlock_error
+
+        return deadlock_error(self, hub)
+
+    def all_blocked(self) -> list[tuple[Any, Any]]:
+        """Every blocked greenlet of every hub, with its waiter."""
+        with mutex:
+            return [(glet, w) for hub in list(self._hubs) for glet, w in hub.blocked.items()]
+
+    # ------------------------------------------------------------------ exit
+
+    def register_exit_hook(self, callback: Callable[[], object]) -> None:
+        if not self._exit_callbacks:
+            atexit.register(self._run_exit_callbacks)
+        self._exit_callbacks.append(callback)
+
+    def _run_exit_callbacks(self) -> None:
+        while self._exit_callbacks:
+            callback = self._exit_callbacks.pop(0)
+            try:
+                callback()
+            except DeadlockError as exc:
+                # The program is over: say why its threads never ended, and do not hang.
+                print(f"anythread: at exit, {exc}", file=sys.stderr, flush=True)
+
+    def __repr__(self) -> str:
+        clock = "virtual" if self.virtual else "real"
+        return f"<anythread greenlet kernel: {clock} clock, schedule {self.schedule.line}>"
