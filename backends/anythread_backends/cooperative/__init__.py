@@ -14,7 +14,8 @@ Configuration, read when the backend is first loaded:
   ``cooperative:virtual`` (or ``cooperative:real``) chooses it inline.
 * ``ANYTHREAD_SCHEDULE``: ``fifo`` (default), ``random:SEED`` or ``pct:SEED:DEPTH``.
 
-It exports one object, :func:`load`, the registry's loader.
+It exports :func:`load`, the registry's loader, and :func:`make_backend`, which builds an
+independent backend with a given clock and schedule (for tests).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from anythread.semantics import SemanticsBackend, from_kernel
 from anythread_backends.cooperative._kernel import GreenKernel
 from anythread_backends.cooperative._schedule import parse_schedule
 
-__all__ = ["load"]
+__all__ = ["load", "make_backend"]
 
 #: The environment variable that chooses the clock (``real`` or ``virtual``).
 CLOCK_ENV = "ANYTHREAD_CLOCK"
@@ -46,29 +47,45 @@ _LACKING = {
 }
 
 
-def _clock_of(option: str | None) -> bool:
-    text = option if option is not None else os.environ.get(CLOCK_ENV, "real")
+def _clock_of(text: str) -> bool:
     clock = text.strip().lower() or "real"
     if clock not in ("real", "virtual"):
-        source = "backend option" if option is not None else CLOCK_ENV
-        raise ValueError(f"invalid {source} {text!r}: expected 'real' or 'virtual'")
+        raise ValueError(
+            f"invalid clock {text!r} ({CLOCK_ENV} or the cooperative:CLOCK option): "
+            "expected 'real' or 'virtual'"
+        )
     return clock == "virtual"
 
 
+def make_backend(
+    *, clock: str = "real", schedule: str = "fifo", name: str = "cooperative"
+) -> SemanticsBackend:
+    """Build an independent cooperative backend (its own kernel, hubs and world).
+
+    :param clock: ``"real"`` or ``"virtual"``.
+    :param schedule: a schedule line: ``fifo``, ``random:SEED`` or ``pct:SEED:DEPTH``.
+    :param name: the backend's name.
+    :raises ValueError: if the clock or the schedule is not one of those documented.
+    """
+    virtual = _clock_of(clock)
+    kernel = GreenKernel(virtual=virtual, schedule=parse_schedule(schedule))
+    capabilities = set(Capability) - _LACKING
+    if virtual:
+        # A timeout takes no real time, so neither the real clock nor a real-time signal
+        # can be seen during it.
+        capabilities -= {Capability.TRUE_TIMEOUTS, Capability.SIGNAL_INTERRUPTIBLE}
+    backend = from_kernel(kernel, name, capabilities=capabilities)
+    kernel.backend = backend
+    return backend
+
+
 def load(option: str | None = None) -> SemanticsBackend:
-    """Build the cooperative backend.
+    """Build the cooperative backend, configured by the environment.
 
     :param option: ``"virtual"`` or ``"real"`` (from ``cooperative:virtual``); without
         it, ``ANYTHREAD_CLOCK`` decides.
     :raises ValueError: if the clock or the schedule is not one of those documented.
     """
-    virtual = _clock_of(option)
-    schedule = parse_schedule(os.environ.get(SCHEDULE_ENV, "fifo"))
-    kernel = GreenKernel(virtual=virtual, schedule=schedule)
-    capabilities = set(Capability) - _LACKING
-    if virtual:
-        capabilities.discard(Capability.TRUE_TIMEOUTS)
-    name = "cooperative:virtual" if virtual and option is not None else "cooperative"
-    backend = from_kernel(kernel, name, capabilities=capabilities)
-    kernel.backend = backend
-    return backend
+    clock = option if option is not None else os.environ.get(CLOCK_ENV, "real")
+    name = "cooperative" if option is None else f"cooperative:{option}"
+    return make_backend(clock=clock, schedule=os.environ.get(SCHEDULE_ENV, "fifo"), name=name)

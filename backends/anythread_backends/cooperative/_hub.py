@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import greenlet
+import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
 
 __all__ = ["GreenLock", "Hub", "HubOwner", "Task", "Waiter", "mutex"]
 
@@ -95,7 +95,7 @@ class GreenLock:
                 return True
             if not blocking:
                 return False
-            hub = kernel.hub()
+            hub: Hub = kernel.hub()
             deadline = None if timeout < 0 else kernel.monotonic() + timeout
             waiter = Waiter(_getcurrent(), hub, self, deadline)
             self._waiters.append(waiter)

@@ -22,8 +22,9 @@ from collections.abc import Callable
 from inspect import currentframe
 from typing import Any
 
-import greenlet
+import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
 
+import anythread
 from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
 from anythread_backends.cooperative._hub import GreenLock, Hub, HubOwner, Task, mutex
@@ -34,10 +35,11 @@ __all__ = ["GreenKernel", "user_site"]
 _getcurrent = greenlet.getcurrent
 _os_ident = _thread.get_ident
 
-# Frames of anythread itself and of greenlet are not where the user's code is.
-_SKIP_DIRS = tuple(
-    os.path.dirname(os.path.dirname(os.path.abspath(path))) + os.sep for path in (__file__,)
-) + (os.path.dirname(os.path.abspath(sys.modules["anythread"].__file__ or "")) + os.sep,)
+# Frames of anythread (the core and the backends) are not where the user's code is.
+_SKIP_DIRS = (
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
+    os.path.dirname(os.path.abspath(anythread.__file__ or "")) + os.sep,
+)
 
 
 def _is_ours(filename: str) -> bool:
@@ -55,25 +57,15 @@ def user_site(frame: Any) -> str:
 
 
 class _TaskHandle:
-    """The kernel's handle of a green thread: ``join()`` waits until its greenlet is over."""
+    """The kernel's handle of a green thread: ``join()`` waits until its function is over
+    and the kernel has forgotten it."""
 
-    def __init__(self, kernel: GreenKernel, task: Task) -> None:
-        self._kernel = kernel
-        self._task = task
+    def __init__(self, done: GreenLock) -> None:
+        self._done = done
 
     def join(self, timeout: float | None = None) -> None:
-        task = self._task
-        kernel = self._kernel
-        deadline = None if timeout is None else kernel.monotonic() + timeout
-        # Its thread object is marked stopped just before its greenlet returns: at most a
-        # few scheduling steps remain.
-        while not task.dead:
-            if deadline is not None and kernel.monotonic() >= deadline:
-                return
-            if task.hub.os_ident == _os_ident():
-                kernel.sleep(0)
-            else:
-                time.sleep(0.0005)
+        if self._done.acquire(True, -1 if timeout is None else timeout):
+            self._done.release()
 
 
 class GreenKernel:
@@ -117,16 +109,18 @@ class GreenKernel:
         kwargs: dict[str, Any] | None = None,
     ) -> int:
         keywords = {} if kwargs is None else kwargs
-        return self._spawn(lambda: function(*args, **keywords), None).ident  # type: ignore[no-any-return]
+        return self._spawn(lambda: function(*args, **keywords), None).ident
 
     def start_named_thread(
         self, function: Callable[[], object], thread: NamedThread
     ) -> _TaskHandle:
-        return _TaskHandle(self, self._spawn(function, thread))
+        return _TaskHandle(self._spawn(function, thread).done)
 
     def _spawn(self, function: Callable[[], object], thread: NamedThread | None) -> Task:
         hub = self.hub()
         ident = next(self._idents)
+        done = GreenLock(self)
+        done.acquire()
         frame = currentframe()
         try:
             started_at = user_site(frame)
@@ -143,9 +137,11 @@ class GreenKernel:
                 traceback.print_exc()
             finally:
                 self.tasks.pop(ident, None)
+                done.release()
 
         task = Task(run, hub, ident, started_at)
         task.thread = thread
+        task.done = done
         self.tasks[ident] = task
         hub.spawn(task)
         if self.preemptive_points:
@@ -155,7 +151,7 @@ class GreenKernel:
     def get_ident(self) -> int:
         glet = _getcurrent()
         if type(glet) is Task:
-            return glet.ident  # type: ignore[no-any-return]
+            return glet.ident
         return _os_ident()
 
     get_native_id = staticmethod(_thread.get_native_id)
@@ -189,9 +185,11 @@ class GreenKernel:
     def hub(self) -> Hub:
         """Return the calling OS thread's hub, creating it on first use."""
         try:
-            return self._local.owner.hub  # type: ignore[no-any-return]
+            hub: Hub = self._local.owner.hub
         except AttributeError:
             pass
+        else:
+            return hub
         glet = _getcurrent()
         if type(glet) is Task and glet.hub.os_ident != _os_ident():
             raise RuntimeError(  # pragma: no cover - greenlet refuses this first
@@ -250,10 +248,12 @@ class GreenKernel:
 
         return deadlock_error(self, hub)
 
-    def all_blocked(self) -> list[tuple[Any, Any]]:
-        """Every blocked greenlet of every hub, with its waiter."""
+    def all_blocked(self, hub: Hub) -> list[tuple[Any, Any]]:
+        """Every blocked greenlet of ``hub`` and of every other live hub, with its waiter."""
         with mutex:
-            return [(glet, w) for hub in list(self._hubs) for glet, w in hub.blocked.items()]
+            # ``hub`` first: at interpreter exit its thread-local owner may be gone already.
+            hubs = [hub, *(other for other in self._hubs if other is not hub)]
+            return [(glet, w) for h in hubs for glet, w in h.blocked.items()]
 
     # ------------------------------------------------------------------ exit
 

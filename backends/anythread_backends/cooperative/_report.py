@@ -45,7 +45,7 @@ def _joined(frame: Any) -> Any:
     return None
 
 
-def _blocked_threads(kernel: Any) -> list[_Blocked]:
+def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
     from anythread_backends.cooperative._kernel import user_site
 
     records: dict[int, Any] = {}
@@ -54,10 +54,12 @@ def _blocked_threads(kernel: Any) -> list[_Blocked]:
         for record in backend.waits.snapshot():
             records[record.ident] = record
     result = []
-    for glet, waiter in kernel.all_blocked():
+    for glet, waiter in kernel.all_blocked(hub):
         ident = glet.ident if type(glet) is Task else waiter.hub.os_ident
         frame = glet.gr_frame
         site = user_site(frame)
+        if not site and type(glet) is not Task and frame is None:
+            site = "the end of the program (the exit rule)"
         holder = None
         record = records.get(ident)
         if waiter.lock is None:
@@ -95,7 +97,7 @@ def _cycle(blocked: list[_Blocked]) -> list[_Blocked]:
 
 def deadlock_error(kernel: Any, hub: Hub) -> DeadlockError:
     """Build the :class:`DeadlockError` for a run in which nothing can wake ``hub``."""
-    blocked = _blocked_threads(kernel)
+    blocked = _blocked_threads(kernel, hub)
     cycle = _cycle(blocked)
     lines = [
         "deadlock: every green thread is blocked, no timer is pending and no other OS "

@@ -14,14 +14,17 @@ choice is the seeded generator.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import deque
 from typing import Any
 
 __all__ = ["Schedule", "parse_schedule"]
 
-#: PCT draws its priority-change points among the first steps of a run.
-PCT_STEPS = 1000
+#: PCT draws its priority-change points among the first steps of a run, log-uniformly,
+#: since the length of the run is not known in advance: a short run (a unit test) and a
+#: long one both get change points among their steps.
+PCT_STEPS = 10_000
 
 
 class Schedule:
@@ -65,7 +68,9 @@ class PCTSchedule(Schedule):
     def __init__(self, line: str, seed: int, depth: int) -> None:
         super().__init__(line)
         self._rng = random.Random(seed)
-        self._changes = set(self._rng.sample(range(1, PCT_STEPS), depth - 1))
+        self._changes = {
+            round(math.exp(self._rng.uniform(0.0, math.log(PCT_STEPS)))) for _ in range(depth - 1)
+        }
         self._step = 0
         self._low = 0.0
 
