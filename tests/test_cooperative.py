@@ -8,6 +8,7 @@ interpreter, so no suspended greenlet outlives its test.
 from __future__ import annotations
 
 import textwrap
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -323,24 +324,90 @@ class TestSchedules:
 
 
 class TestOtherOSThreads:
-    def test_os_thread_setting_event_wakes_green_waiter(self) -> None:
-        import threading
+    """A real OS thread wakes a green thread race-free through its hub."""
 
+    @pytest.mark.parametrize("kind", ["lock", "event", "condition", "semaphore"])
+    def test_os_thread_wakes_green_waiter(self, kind: str) -> None:
+        b = make_backend()
+        lock = b.Lock()
+        lock.acquire()
+        event = b.Event()
+        cond = b.Condition()
+        sem = b.Semaphore(0)
+        flag: list[bool] = []
+
+        def wake() -> None:
+            if kind == "lock":
+                lock.release()
+            elif kind == "event":
+                event.set()
+            elif kind == "condition":
+                with cond:
+                    flag.append(True)
+                    cond.notify()
+            else:
+                sem.release()
+
+        def wait() -> bool:
+            if kind == "lock":
+                return lock.acquire(timeout=10)
+            if kind == "event":
+                return event.wait(timeout=10)
+            if kind == "condition":
+                with cond:
+                    return bool(cond.wait_for(lambda: flag, timeout=10))
+            return sem.acquire(timeout=10)
+
+        results: list[bool] = []
+        green = b.Thread(target=lambda: results.append(wait()))
+        green.start()
+        b.sleep(0)  # the green thread is now parked
+        os_thread = threading.Thread(target=wake)
+        os_thread.start()
+        green.join(timeout=10)
+        os_thread.join(timeout=10)
+        assert results == [True]
+
+    def test_busy_os_thread_is_not_a_deadlock(self) -> None:
         b = make_backend()
         event = b.Event()
-        go = threading.Event()
+        touched = threading.Event()
 
         def os_thread() -> None:
-            b.get_ident()
-            go.wait(5)
+            b.sleep(0)  # uses the backend: this OS thread gets a hub
+            touched.set()
+            time.sleep(0.1)  # busy elsewhere: it may still set the event
             event.set()
 
         helper = threading.Thread(target=os_thread)
         helper.start()
-        b.sleep(0)
-        go.set()
-        assert event.wait(timeout=5) is True
-        helper.join(5)
+        assert touched.wait(10)
+        assert event.wait() is True
+        helper.join(10)
+
+    def test_many_wakeups_from_os_thread_none_lost(self) -> None:
+        b = make_backend()
+        sem = b.Semaphore(0)
+        n = 500
+
+        def producer() -> None:
+            for _ in range(n):
+                sem.release()
+
+        got = [0]
+
+        def consumer() -> None:
+            for _ in range(n):
+                assert sem.acquire(timeout=10)
+                got[0] += 1
+
+        green = b.Thread(target=consumer)
+        green.start()
+        os_thread = threading.Thread(target=producer)
+        os_thread.start()
+        green.join(timeout=20)
+        os_thread.join(timeout=10)
+        assert got[0] == n
 
 
 class TestRegistry:
