@@ -214,6 +214,28 @@ class TestDeadlock:
         assert "'waiter' (started at <string>:7) is blocked at <string>:5" in result.stdout
         assert "waiting for Event created at <string>:3" in result.stdout
 
+    def test_lock_held_by_main_thread_is_named_as_holder(self) -> None:
+        result = _script(
+            """
+            import anythread as t
+            lock = t.Lock()
+            lock.acquire()
+            w = t.Thread(target=lock.acquire, name="taker")
+            w.start()
+            try:
+                w.join()
+            except t.DeadlockError as err:
+                print(err.threads)
+                print(err)
+            """
+        )
+        assert result.returncode == 0, result.stderr
+        assert "waiting for Lock created at <string>:3, held by 'MainThread'" in result.stdout
+        # taker waits for main's lock, main joins taker: a cycle of two.
+        assert "('MainThread', 'taker')" in result.stdout or "('taker', 'MainThread')" in (
+            result.stdout
+        )
+
     def test_waiting_with_timeout_is_not_a_deadlock(self) -> None:
         b = make_backend()
         assert b.Event().wait(0.01) is False

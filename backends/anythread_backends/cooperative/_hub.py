@@ -81,8 +81,8 @@ class GreenLock:
         self._kernel = kernel
         self._locked = False
         self._waiters: deque[Waiter] = deque()
-        #: the identifier of the thread that acquired the lock last (None: unlocked)
-        self.holder: int | None = None
+        #: the greenlet that acquired the lock last (None: unlocked)
+        self.holder: Any = None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         kernel = self._kernel
@@ -91,7 +91,7 @@ class GreenLock:
         with mutex:
             if not self._locked:
                 self._locked = True
-                self.holder = kernel.get_ident()
+                self.holder = _getcurrent()
                 return True
             if not blocking:
                 return False
@@ -110,7 +110,7 @@ class GreenLock:
             if waiters:
                 waiter = waiters.popleft()
                 waiter.granted = True
-                self.holder = waiter.glet.ident if type(waiter.glet) is Task else None
+                self.holder = waiter.glet
                 waiter.hub.wake(waiter)
             else:
                 self._locked = False

@@ -248,6 +248,10 @@ class GreenKernel:
 
         return deadlock_error(self, hub)
 
+    def hubs(self) -> frozenset[Hub]:
+        """The live hubs (one per OS thread that has used the backend)."""
+        return self._hubs
+
     def all_blocked(self, hub: Hub) -> list[tuple[Any, Any]]:
         """Every blocked greenlet of ``hub`` and of every other live hub, with its waiter."""
         with mutex:

@@ -45,6 +45,18 @@ def _joined(frame: Any) -> Any:
     return None
 
 
+def _ident_of(kernel: Any, glet: Any) -> int | None:
+    # A green thread's identifier, or the OS thread's for a root greenlet with a hub.
+    if glet is None:
+        return None
+    if type(glet) is Task:
+        return int(glet.ident)
+    for hub in kernel.hubs():
+        if hub.root is glet:
+            return int(hub.os_ident)
+    return None
+
+
 def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
     from anythread_backends.cooperative._kernel import user_site
 
@@ -67,7 +79,7 @@ def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
         elif record is not None:
             what = _describe(record)
             if record.kind in ("Lock", "RLock"):
-                holder = waiter.lock.holder
+                holder = _ident_of(kernel, waiter.lock.holder)
         else:
             joined = _joined(frame)
             if joined is not None:
