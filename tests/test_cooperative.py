@@ -462,3 +462,17 @@ class TestRegistry:
         lines = result.stdout.splitlines()
         assert lines[0] == "False", result.stderr
         assert "pip install 'anythread[cooperative]'" in lines[1]
+
+
+@pytest.mark.slow
+def test_green_pool_example_runs_ten_thousand_threads() -> None:
+    from helpers import ROOT
+
+    result = run_python(
+        (ROOT / "examples" / "green_pool.py").read_text(encoding="utf-8"),
+        env={"ANYTHREAD_CLOCK": "virtual"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "10000 fetches, at most 100 at once (pool 100)" in result.stdout
+    assert "backend clock: 1.00 s" in result.stdout
