@@ -337,7 +337,7 @@ class TestNamesAreConsistent:
             anythread.use("zzzz")
         assert "Did you mean" not in str(info.value)
 
-    @pytest.mark.parametrize("name", ["cooperative", "debug"])
+    @pytest.mark.parametrize("name", ["debug"])
     def test_a_planned_builtin_says_it_is_not_in_this_release(self, name: str) -> None:
         with pytest.raises(
             LookupError,
