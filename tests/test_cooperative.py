@@ -286,6 +286,21 @@ class TestVirtualClock:
         b.sleep(0)
         assert b.monotonic() == before
 
+    def test_timeouts_of_satisfied_waits_do_not_move_time(self) -> None:
+        b = make_backend(clock="virtual")
+        lock = b.Lock()
+        lock.acquire()
+        got: list[bool] = []
+        t = b.Thread(target=lambda: got.append(lock.acquire(timeout=1000)))
+        t.start()
+        b.sleep(0)
+        lock.release()  # granted long before its deadline: its timer is cancelled
+        t.join()
+        start = b.monotonic()
+        assert b.Event().wait(5) is False
+        assert got == [True]
+        assert b.monotonic() - start == 5
+
     def test_env_selects_virtual(self) -> None:
         result = _script(
             """

@@ -99,6 +99,9 @@ class GreenLock:
             deadline = None if timeout < 0 else kernel.monotonic() + timeout
             waiter = Waiter(_getcurrent(), hub, self, deadline)
             self._waiters.append(waiter)
+            # Registered with the hub in the same critical section: a release from
+            # another OS thread may grant the lock as soon as the mutex is free.
+            hub.register(waiter)
         return hub.block(waiter)
 
     def release(self) -> None:
@@ -166,18 +169,23 @@ class Hub:
 
     # ------------------------------------------------------------------ green side
 
-    def block(self, waiter: Waiter) -> bool:
-        """Suspend the calling greenlet until ``waiter`` is granted or times out.
-
-        Returns whether it was granted.  An exception thrown in while blocked (a
-        DeadlockError, KeyboardInterrupt) leaves the lock untouched and propagates.
-        """
+    def register(self, waiter: Waiter) -> None:
+        """Record that ``waiter``'s greenlet is about to block, with its timer (mutex
+        held; called by the greenlet's own OS thread)."""
         glet = waiter.glet
         if waiter.deadline is not None:
             waiter.timer = self.call_at(waiter.deadline, self._timed_out, waiter)
         self.blocked[glet] = waiter
         if type(glet) is Task:
             glet.waiter = waiter
+
+    def block(self, waiter: Waiter) -> bool:
+        """Suspend the calling greenlet, already :meth:`register`-ed, until ``waiter``
+        is granted or times out.
+
+        Returns whether it was granted.  An exception thrown in while blocked (a
+        DeadlockError, KeyboardInterrupt) leaves the lock untouched and propagates.
+        """
         try:
             self.greenlet.switch()
         except BaseException:
@@ -208,6 +216,8 @@ class Hub:
             self.greenlet.switch()
             return
         waiter = Waiter(glet, self, None, self.kernel.monotonic() + seconds)
+        with mutex:
+            self.register(waiter)
         self.block(waiter)
 
     def yield_now(self) -> None:
@@ -281,6 +291,7 @@ class Hub:
                     deadlocked = True
                 if deadlocked:
                     self.stuck = True
+                    kernel.recheck_stuck_hubs(self)
                 else:
                     self.sleeping = True
                     self.stuck = timeout < 0
@@ -318,4 +329,5 @@ class HubOwner:
 
     def __init__(self, hub: Hub, on_death: Callable[[Hub], None]) -> None:
         self.hub = hub
-        weakref.finalize(self, on_death, hub)
+        # Only when its thread ends, not at interpreter exit (the exit rule still runs).
+        weakref.finalize(self, on_death, hub).atexit = False
