@@ -49,8 +49,6 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
         self.started_at = started_at
         #: what the task is blocked on now (None while it runs or is ready)
         self.waiter: Waiter | None = None
-        #: PCT priority (higher runs first)
-        self.priority = 0.0
 
 
 class Waiter:
