@@ -266,6 +266,10 @@ class Hub:
             except BaseException as exc:  # a deadlock, or a signal while idle
                 with mutex:
                     self.stuck = False
+                    # The root may have been made ready just before the signal: it
+                    # resumes with the exception, not a second time later.
+                    if self.root in self.ready:
+                        self.ready.remove(self.root)
                 self.root.throw(exc)
                 continue
             glet.switch()
