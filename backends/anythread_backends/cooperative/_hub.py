@@ -68,31 +68,39 @@ class Waiter:
 class GreenLock:
     """The kernel's primitive lock: ``_thread.LockType``'s interface, for green threads.
 
-    Unlocked by any thread.  A release with waiters hands the lock to the oldest waiter
-    directly (it stays locked), so a woken waiter never finds it taken again; the holder
-    (the thread that acquired it last) is remembered for hang reports.
+    Unlocked by any thread.  Its state is a ``_thread`` lock, taken without blocking, so
+    the uncontended acquire needs no mutex.  A waiter queues under the mutex, and a
+    release takes the mutex too: with waiters it hands the lock to the oldest one
+    directly (it stays locked, so a woken waiter never finds it taken again), otherwise
+    it unlocks.  The holder (the greenlet that acquired it last) is kept for hang
+    reports.
     """
 
-    __slots__ = ("__weakref__", "_kernel", "_locked", "_waiters", "holder")
+    __slots__ = ("__weakref__", "_kernel", "_points", "_state", "_waiters", "holder")
 
     def __init__(self, kernel: Any) -> None:
         self._kernel = kernel
-        self._locked = False
+        #: whether each operation is a scheduling point (random and pct schedules)
+        self._points: bool = kernel.preemptive_points
+        self._state = _thread.allocate_lock()
         self._waiters: deque[Waiter] = deque()
         #: the greenlet that acquired the lock last (None: unlocked)
         self.holder: Any = None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if self._points:
+            self._kernel.scheduling_point()
+        if self._state.acquire(False):
+            self.holder = _getcurrent()
+            return True
+        if not blocking:
+            return False
         kernel = self._kernel
-        if kernel.preemptive_points:
-            kernel.scheduling_point()
         with mutex:
-            if not self._locked:
-                self._locked = True
+            # Again under the mutex: a release may have unlocked it meanwhile.
+            if self._state.acquire(False):
                 self.holder = _getcurrent()
                 return True
-            if not blocking:
-                return False
             hub: Hub = kernel.hub()
             deadline = None if timeout < 0 else kernel.monotonic() + timeout
             waiter = Waiter(_getcurrent(), hub, self, deadline)
@@ -103,9 +111,8 @@ class GreenLock:
         return hub.block(waiter)
 
     def release(self) -> None:
-        kernel = self._kernel
         with mutex:
-            if not self._locked:
+            if not self._state.locked():
                 raise RuntimeError("release unlocked lock")
             waiters = self._waiters
             if waiters:
@@ -114,13 +121,13 @@ class GreenLock:
                 self.holder = waiter.glet
                 waiter.hub.wake(waiter)
             else:
-                self._locked = False
                 self.holder = None
-        if kernel.preemptive_points:
-            kernel.scheduling_point()
+                self._state.release()
+        if self._points:
+            self._kernel.scheduling_point()
 
     def locked(self) -> bool:
-        return self._locked
+        return self._state.locked()
 
     def withdraw(self, waiter: Waiter) -> None:
         """Remove ``waiter`` (timed out or interrupted); called with the mutex held."""
@@ -136,7 +143,7 @@ class GreenLock:
         self.release()
 
     def __repr__(self) -> str:
-        state = "locked" if self._locked else "unlocked"
+        state = "locked" if self._state.locked() else "unlocked"
         return f"<{state} anythread cooperative kernel lock at {id(self):#x}>"
 
 
