@@ -491,3 +491,25 @@ def test_green_pool_example_runs_ten_thousand_threads() -> None:
     assert result.returncode == 0, result.stderr
     assert "10000 fetches, at most 100 at once (pool 100)" in result.stdout
     assert "backend clock: 1.00 s" in result.stdout
+
+
+@pytest.mark.slow
+def test_virtual_clock_variant_is_certified_skipping_true_timeouts(tmp_path: Any) -> None:
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "virtual.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "anythread", "certify", "cooperative:virtual", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    assert report["certified"] is True
+    outcomes = {clause["id"]: clause for clause in report["clauses"]}
+    assert outcomes["EVENT-WAIT-03"]["outcome"] == "skipped"
+    assert "true-timeouts" in outcomes["EVENT-WAIT-03"]["reason"]
