@@ -112,10 +112,16 @@ class TestGreenThreads:
         t.join(timeout=5)
         assert caught == [(ValueError, "bad")]
 
-    def test_sleep_rejects_negative(self) -> None:
+    def test_sleep_checks_its_argument_like_time_sleep(self) -> None:
         b = make_backend()
         with pytest.raises(ValueError, match="non-negative"):
             b.sleep(-1)
+        with pytest.raises(ValueError, match="NaN"):
+            b.sleep(float("nan"))
+        with pytest.raises(OverflowError, match="too large"):
+            b.sleep(float("inf"))
+        with pytest.raises(TypeError, match="'str' object cannot be interpreted"):
+            b.sleep("1")  # type: ignore[arg-type]
 
     def test_bad_configuration_is_refused(self) -> None:
         with pytest.raises(ValueError, match="expected 'real' or 'virtual'"):

@@ -39,14 +39,32 @@ mutex = _thread.allocate_lock()
 
 
 class Task(greenlet.greenlet):  # type: ignore[misc]
-    """One green thread: a greenlet with an identifier and the hub it belongs to."""
+    """One green thread: a greenlet with an identifier and the hub it belongs to.
 
-    def __init__(self, run: Callable[[], object], hub: Hub, ident: int, started_at: str) -> None:
+    :param run: what the green thread runs.
+    :param hub: the hub of the OS thread that started it (its parent greenlet).
+    :param ident: its identifier.
+    :param started_at: ``file:line`` of the code that started it.
+    :param thread: the backend's thread object, for its name (None for a plain
+        ``start_new_thread``).
+    :param done: a green lock, held until ``run`` is over.
+    """
+
+    def __init__(
+        self,
+        run: Callable[[], object],
+        hub: Hub,
+        ident: int,
+        started_at: str,
+        thread: Any,
+        done: GreenLock,
+    ) -> None:
         super().__init__(run, hub.greenlet)
         self.ident = ident
         self.hub = hub
-        #: ``file:line`` of the code that started the thread
         self.started_at = started_at
+        self.thread = thread
+        self.done = done
         #: what the task is blocked on now (None while it runs or is ready)
         self.waiter: Waiter | None = None
 

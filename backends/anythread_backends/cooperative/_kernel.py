@@ -93,13 +93,13 @@ class GreenKernel:
         self._exit_callbacks: list[Callable[[], object]] = []
         #: the backend built on this kernel (set by the package; names in reports)
         self.backend: Any = None
-        self.main_os_ident = _os_ident()
         if virtual:
             self.monotonic = self._virtual_clock  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ primitives
 
     def allocate_lock(self) -> GreenLock:
+        """Return a new unlocked green lock."""
         return GreenLock(self)
 
     def start_new_thread(
@@ -108,12 +108,16 @@ class GreenKernel:
         args: tuple[Any, ...],
         kwargs: dict[str, Any] | None = None,
     ) -> int:
+        """Start a green thread running ``function(*args, **kwargs)`` in the calling OS
+        thread's hub; return its identifier.  It runs when the caller next blocks."""
         keywords = {} if kwargs is None else kwargs
         return self._spawn(lambda: function(*args, **keywords), None).ident
 
     def start_named_thread(
         self, function: Callable[[], object], thread: NamedThread
     ) -> _TaskHandle:
+        """Start a green thread running ``function()``, known as ``thread`` in hang
+        reports; its handle's ``join()`` returns once the kernel has forgotten it."""
         return _TaskHandle(self._spawn(function, thread).done)
 
     def _spawn(self, function: Callable[[], object], thread: NamedThread | None) -> Task:
@@ -139,9 +143,7 @@ class GreenKernel:
                 self.tasks.pop(ident, None)
                 done.release()
 
-        task = Task(run, hub, ident, started_at)
-        task.thread = thread
-        task.done = done
+        task = Task(run, hub, ident, started_at, thread, done)
         self.tasks[ident] = task
         hub.spawn(task)
         if self.preemptive_points:
@@ -149,6 +151,8 @@ class GreenKernel:
         return task
 
     def get_ident(self) -> int:
+        """Return the calling green thread's identifier (an OS thread's main greenlet
+        has its OS thread's identifier)."""
         glet = _getcurrent()
         if type(glet) is Task:
             return glet.ident
@@ -161,15 +165,24 @@ class GreenKernel:
         ready green thread run first.
 
         :raises ValueError: if ``seconds`` is negative or NaN (as :func:`time.sleep`).
+        :raises OverflowError: if ``seconds`` exceeds ``TIMEOUT_MAX``.
+        :raises TypeError: if ``seconds`` is not a number.
         """
+        if not isinstance(seconds, (int, float)):
+            raise TypeError(
+                f"'{type(seconds).__name__}' object cannot be interpreted as an integer"
+            )
         if seconds != seconds:
             raise ValueError("Invalid value NaN (not a number)")
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
+        if seconds > self.TIMEOUT_MAX:
+            raise OverflowError("sleep length is too large (over TIMEOUT_MAX)")
         self.hub().sleep(seconds)
 
     @staticmethod
     def monotonic() -> float:
+        """Return the kernel's clock: :func:`time.monotonic`, or the virtual clock."""
         return time.monotonic()
 
     def _virtual_clock(self) -> float:
