@@ -14,6 +14,7 @@ from helpers import run_python
 import anythread
 from anythread import selection
 from anythread.protocols import API_NAMES
+from anythread.registry import Registry
 
 pytestmark = pytest.mark.usefixtures("fresh_facade")
 
@@ -339,11 +340,16 @@ class TestNamesAreConsistent:
             anythread.use("zzzz")
         assert "Did you mean" not in str(info.value)
 
-    @pytest.mark.parametrize("name", ["cooperative"])
-    def test_a_planned_builtin_says_it_is_not_in_this_release(self, name: str) -> None:
+    @pytest.mark.parametrize("name", ["stdlib", "cooperative", "debug"])
+    def test_an_undeclared_builtin_says_to_reinstall(
+        self, name: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # An installation whose entry points are missing (a source tree on sys.path).
+        monkeypatch.setattr(selection, "registry", Registry([], entry_points=False))
         with pytest.raises(
             LookupError,
-            match=rf"Backend '{name}' \(named by anythread\.use\(\)\) is not available in "
-            r"this release of anythread: it is one of anythread's own backends, planned",
+            match=rf"Backend '{name}' \(named by anythread\.use\(\)\) is one of anythread's "
+            r"own backends, but this installation of anythread does not declare it .*"
+            r"pip install --force-reinstall anythread",
         ):
             anythread.use(name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from anythread import BackendSpec, hookimpl
 
-__all__ = ["BuiltinPlugin", "debug", "pure", "stdlib"]
+__all__ = ["BuiltinPlugin", "cooperative", "debug", "pure", "stdlib"]
 
 
 class BuiltinPlugin:
@@ -39,6 +39,16 @@ pure = BuiltinPlugin(
         "pure",
         "anythread_backends.pure:backend",
         description="every object written in Python over _thread locks (the semantics layer)",
+    )
+)
+
+cooperative = BuiltinPlugin(
+    BackendSpec(
+        "cooperative",
+        "anythread_backends.cooperative:load",
+        description="green threads on greenlet: a hub per OS thread, deadlocks raised, "
+        "virtual clock and seeded schedules",
+        requires=("greenlet",),
     )
 )
 

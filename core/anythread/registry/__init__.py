@@ -194,10 +194,12 @@ class Registry:
         rows = self.listing()
         available = sorted({row.name for row in rows if row.available})
         origin = f" (named by {source})" if source else ""
-        if judged.planned(name):
+        if judged.missing_builtin(name):
             first = (
-                f"Backend {name!r}{origin} is not available in this release of anythread: "
-                "it is one of anythread's own backends, planned for a later release."
+                f"Backend {name!r}{origin} is one of anythread's own backends, but this "
+                "installation of anythread does not declare it (its entry points are "
+                "missing, as when the source tree is used without installing it): "
+                "reinstall anythread, for example with pip install --force-reinstall anythread."
             )
         else:
             first = f"No such backend: {name!r}{origin}."

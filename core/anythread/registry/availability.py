@@ -17,8 +17,9 @@ from anythread.registry.discovery import Claim, Found
 
 __all__ = ["BUILTIN_NAMES", "OWN_DISTRIBUTION", "Availability", "Refusal"]
 
-#: The names of anythread's own backends: reserved, whether or not this release ships
-#: them (a name without a claim from anythread itself is planned for a later release).
+#: The names of anythread's own backends: reserved for anythread's own plugins (a name
+#: without a claim from anythread itself means that this installation lost its entry
+#: points).
 BUILTIN_NAMES: tuple[str, ...] = ("stdlib", "pure", "cooperative", "debug")
 #: The distribution whose plugins may claim :data:`BUILTIN_NAMES`.
 OWN_DISTRIBUTION = "anythread"
@@ -75,8 +76,8 @@ class Availability:
         """Return the accepted claims on ``name`` (empty if none)."""
         return self._claims.get(name, ())
 
-    def planned(self, name: str) -> bool:
-        """Whether ``name`` is a built-in name that this release does not ship."""
+    def missing_builtin(self, name: str) -> bool:
+        """Whether ``name`` is a built-in name that this installation does not declare."""
         return name in BUILTIN_NAMES and name not in self._claims
 
     def reason(self, name: str) -> str | None:

@@ -1,0 +1,91 @@
+"""The ``cooperative`` backend: green threads on greenlet, scheduled by a hub per OS thread.
+
+Every anythread thread is a greenlet; a blocking call (a contended acquire, a wait, a
+join, a sleep) switches to another green thread instead of blocking the process.  It is
+the semantics layer (:func:`anythread.from_kernel`) on the greenlet kernel of
+:mod:`~anythread_backends.cooperative._kernel`.  When nothing can run any more, the
+blocked call raises :class:`anythread.DeadlockError`, which names every thread, what it
+waits on, who holds it, and the schedule line that replays the run.
+
+Configuration, read when the backend is first loaded:
+
+* ``ANYTHREAD_CLOCK``: ``real`` (default) or ``virtual`` (time stands still while a green
+  thread can run and jumps to the next timer when all are blocked).  The backend name
+  ``cooperative:virtual`` (or ``cooperative:real``) chooses it inline.
+* ``ANYTHREAD_SCHEDULE``: ``fifo`` (default), ``random:SEED`` or ``pct:SEED:DEPTH``.
+
+It exports :func:`load`, the registry's loader, and :func:`make_backend`, which builds an
+independent backend with a given clock and schedule (for tests).
+"""
+
+from __future__ import annotations
+
+import os
+
+from anythread.protocols import Capability
+from anythread.semantics import SemanticsBackend, from_kernel
+from anythread_backends.cooperative._kernel import GreenKernel
+from anythread_backends.cooperative._schedule import parse_schedule
+
+__all__ = ["load", "make_backend"]
+
+#: The environment variable that chooses the clock (``real`` or ``virtual``).
+CLOCK_ENV = "ANYTHREAD_CLOCK"
+#: The environment variable that chooses the schedule.
+SCHEDULE_ENV = "ANYTHREAD_SCHEDULE"
+
+# Why each capability is left out:
+# PREEMPTIVE: a green thread runs until it blocks.  NATIVE_IDS: green threads share
+# their OS thread's native id.  STACK_SIZE: greenlets copy their stacks, there is no
+# size to set.  FORK: the hubs of other OS threads do not survive a fork; not yet
+# handled.  TRUE_TIMEOUTS: only with the real clock.
+_LACKING = {
+    Capability.PREEMPTIVE,
+    Capability.NATIVE_IDS,
+    Capability.STACK_SIZE,
+    Capability.FORK,
+}
+
+
+def _clock_of(text: str) -> bool:
+    clock = text.strip().lower() or "real"
+    if clock not in ("real", "virtual"):
+        raise ValueError(
+            f"invalid clock {text!r} ({CLOCK_ENV} or the cooperative:CLOCK option): "
+            "expected 'real' or 'virtual'"
+        )
+    return clock == "virtual"
+
+
+def make_backend(
+    *, clock: str = "real", schedule: str = "fifo", name: str = "cooperative"
+) -> SemanticsBackend:
+    """Build an independent cooperative backend (its own kernel, hubs and world).
+
+    :param clock: ``"real"`` or ``"virtual"``.
+    :param schedule: a schedule line: ``fifo``, ``random:SEED`` or ``pct:SEED:DEPTH``.
+    :param name: the backend's name.
+    :raises ValueError: if the clock or the schedule is not one of those documented.
+    """
+    virtual = _clock_of(clock)
+    kernel = GreenKernel(virtual=virtual, schedule=parse_schedule(schedule))
+    capabilities = set(Capability) - _LACKING
+    if virtual:
+        # A timeout takes no real time, so neither the real clock nor a real-time signal
+        # can be seen during it.
+        capabilities -= {Capability.TRUE_TIMEOUTS, Capability.SIGNAL_INTERRUPTIBLE}
+    backend = from_kernel(kernel, name, capabilities=capabilities)
+    kernel.backend = backend
+    return backend
+
+
+def load(option: str | None = None) -> SemanticsBackend:
+    """Build the cooperative backend, configured by the environment.
+
+    :param option: ``"virtual"`` or ``"real"`` (from ``cooperative:virtual``); without
+        it, ``ANYTHREAD_CLOCK`` decides.
+    :raises ValueError: if the clock or the schedule is not one of those documented.
+    """
+    clock = option if option is not None else os.environ.get(CLOCK_ENV, "real")
+    name = "cooperative" if option is None else f"cooperative:{option}"
+    return make_backend(clock=clock, schedule=os.environ.get(SCHEDULE_ENV, "fifo"), name=name)

@@ -1,0 +1,360 @@
+"""The greenlet kernel of the ``cooperative`` backend: green locks, hubs, timers, clocks.
+
+Every anythread thread of this backend is a greenlet (a :class:`Task`).  Each OS thread
+that uses the backend gets a :class:`Hub`, created lazily: a greenlet, child of that OS
+thread's root greenlet, which runs the ready green threads one at a time and keeps a heap
+of timers.  A green thread that blocks (a contended acquire, a sleep) switches to its
+hub; the hub picks the next ready green thread (FIFO, or as a :mod:`schedule
+<anythread_backends.cooperative._schedule>` says), or fires the next timer, or waits for
+a wakeup from another OS thread.  When none of these can come, the run is deadlocked:
+the hub throws :class:`anythread.DeadlockError` into the blocked call of its OS thread's
+root greenlet (the program's main thread, for the main OS thread) instead of hanging.
+
+Green locks may be released from any OS thread: their state is guarded by one process-wide
+``_thread`` lock, and a waiter of another hub is handed to that hub's ready queue and the
+hub woken, race-free.  A greenlet never moves between OS threads.
+
+This module knows nothing of the semantics layer; the report of a deadlock is written by
+:mod:`~anythread_backends.cooperative._report` from what the hubs record here.
+"""
+
+from __future__ import annotations
+
+import _thread
+import heapq
+import itertools
+import weakref
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
+
+__all__ = ["GreenLock", "Hub", "HubOwner", "Task", "Waiter", "mutex"]
+
+_getcurrent = greenlet.getcurrent
+# One process-wide mutex guards the state of every green lock, ready queue and hub: a
+# green lock may be released by any OS thread.  Nothing blocks while holding it.
+mutex = _thread.allocate_lock()
+
+
+class Task(greenlet.greenlet):  # type: ignore[misc]
+    """One green thread: a greenlet with an identifier and the hub it belongs to.
+
+    :param run: what the green thread runs.
+    :param hub: the hub of the OS thread that started it (its parent greenlet).
+    :param ident: its identifier.
+    :param started_at: ``file:line`` of the code that started it.
+    :param thread: the backend's thread object, for its name (None for a plain
+        ``start_new_thread``).
+    :param done: a green lock, held until ``run`` is over.
+    """
+
+    def __init__(
+        self,
+        run: Callable[[], object],
+        hub: Hub,
+        ident: int,
+        started_at: str,
+        thread: Any,
+        done: GreenLock,
+    ) -> None:
+        super().__init__(run, hub.greenlet)
+        self.ident = ident
+        self.hub = hub
+        self.started_at = started_at
+        self.thread = thread
+        self.done = done
+        #: what the task is blocked on now (None while it runs or is ready)
+        self.waiter: Waiter | None = None
+
+
+class Waiter:
+    """A blocked green thread: on which green lock (None: a sleep), until when."""
+
+    __slots__ = ("deadline", "glet", "granted", "hub", "lock", "timer")
+
+    def __init__(self, glet: Any, hub: Hub, lock: GreenLock | None, deadline: float | None):
+        self.glet = glet
+        self.hub = hub
+        self.lock = lock
+        self.deadline = deadline
+        self.granted = False
+        self.timer: list[Any] | None = None
+
+
+class GreenLock:
+    """The kernel's primitive lock: ``_thread.LockType``'s interface, for green threads.
+
+    Unlocked by any thread.  Its state is a ``_thread`` lock, taken without blocking, so
+    the uncontended acquire needs no mutex.  A waiter queues under the mutex, and a
+    release takes the mutex too: with waiters it hands the lock to the oldest one
+    directly (it stays locked, so a woken waiter never finds it taken again), otherwise
+    it unlocks.  The holder (the greenlet that acquired it last) is kept for hang
+    reports.
+    """
+
+    __slots__ = ("__weakref__", "_kernel", "_points", "_state", "_waiters", "holder")
+
+    def __init__(self, kernel: Any) -> None:
+        self._kernel = kernel
+        #: whether each operation is a scheduling point (random and pct schedules)
+        self._points: bool = kernel.preemptive_points
+        self._state = _thread.allocate_lock()
+        self._waiters: deque[Waiter] = deque()
+        #: the greenlet that acquired the lock last (None: unlocked)
+        self.holder: Any = None
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if self._points:
+            self._kernel.scheduling_point()
+        if self._state.acquire(False):
+            self.holder = _getcurrent()
+            return True
+        if not blocking:
+            return False
+        kernel = self._kernel
+        with mutex:
+            # Again under the mutex: a release may have unlocked it meanwhile.
+            if self._state.acquire(False):
+                self.holder = _getcurrent()
+                return True
+            hub: Hub = kernel.hub()
+            deadline = None if timeout < 0 else kernel.monotonic() + timeout
+            waiter = Waiter(_getcurrent(), hub, self, deadline)
+            self._waiters.append(waiter)
+            # Registered with the hub in the same critical section: a release from
+            # another OS thread may grant the lock as soon as the mutex is free.
+            hub.register(waiter)
+        return hub.block(waiter)
+
+    def release(self) -> None:
+        with mutex:
+            if not self._state.locked():
+                raise RuntimeError("release unlocked lock")
+            waiters = self._waiters
+            if waiters:
+                waiter = waiters.popleft()
+                waiter.granted = True
+                self.holder = waiter.glet
+                waiter.hub.wake(waiter)
+            else:
+                self.holder = None
+                self._state.release()
+        if self._points:
+            self._kernel.scheduling_point()
+
+    def locked(self) -> bool:
+        return self._state.locked()
+
+    def withdraw(self, waiter: Waiter) -> None:
+        """Remove ``waiter`` (timed out or interrupted); called with the mutex held."""
+        try:
+            self._waiters.remove(waiter)
+        except ValueError:
+            pass
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        state = "locked" if self._state.locked() else "unlocked"
+        return f"<{state} anythread cooperative kernel lock at {id(self):#x}>"
+
+
+class Hub:
+    """The scheduler of the green threads of one OS thread.
+
+    :ivar ready: green threads that can run, in the order the schedule sees them.
+    :ivar blocked: each blocked greenlet of this hub and its :class:`Waiter`.
+    """
+
+    def __init__(self, kernel: Any) -> None:
+        self.kernel = kernel
+        self.root = _getcurrent()
+        self.os_ident = _thread.get_ident()
+        self.greenlet = greenlet.greenlet(self._run, self.root)
+        self.ready: deque[Any] = deque()
+        self.blocked: dict[Any, Waiter] = {}
+        self.timers: list[list[Any]] = []
+        self._seq = itertools.count()
+        # Locked except while another OS thread is waking this hub up.
+        self._wake = _thread.allocate_lock()
+        self._wake.acquire()
+        #: True while the hub waits for a timer or for another OS thread
+        self.sleeping = False
+        #: True while it waits with nothing that could wake it but another OS thread
+        self.stuck = False
+        self.alive = True
+
+    # ------------------------------------------------------------------ green side
+
+    def register(self, waiter: Waiter) -> None:
+        """Record that ``waiter``'s greenlet is about to block, with its timer (mutex
+        held; called by the greenlet's own OS thread)."""
+        glet = waiter.glet
+        if waiter.deadline is not None:
+            waiter.timer = self.call_at(waiter.deadline, self._timed_out, waiter)
+        self.blocked[glet] = waiter
+        if type(glet) is Task:
+            glet.waiter = waiter
+
+    def block(self, waiter: Waiter) -> bool:
+        """Suspend the calling greenlet, already :meth:`register`-ed, until ``waiter``
+        is granted or times out.
+
+        Returns whether it was granted.  An exception thrown in while blocked (a
+        DeadlockError, KeyboardInterrupt) leaves the lock untouched and propagates.
+        """
+        try:
+            self.greenlet.switch()
+        except BaseException:
+            with mutex:
+                granted = waiter.granted
+                if not granted and waiter.lock is not None:
+                    waiter.lock.withdraw(waiter)
+                self._forget(waiter)
+            if granted and waiter.lock is not None:
+                waiter.lock.release()
+            raise
+        return waiter.granted
+
+    def _forget(self, waiter: Waiter) -> None:
+        self.blocked.pop(waiter.glet, None)
+        if type(waiter.glet) is Task:
+            waiter.glet.waiter = None
+        if waiter.timer is not None:
+            waiter.timer[2] = None  # cancelled
+            waiter.timer = None
+
+    def sleep(self, seconds: float) -> None:
+        """Suspend the calling greenlet for ``seconds`` (0: let the others run first)."""
+        glet = _getcurrent()
+        if seconds <= 0:
+            with mutex:
+                self.kernel.schedule.enqueue(self.ready, glet)
+            self.greenlet.switch()
+            return
+        waiter = Waiter(glet, self, None, self.kernel.monotonic() + seconds)
+        with mutex:
+            self.register(waiter)
+        self.block(waiter)
+
+    def yield_now(self) -> None:
+        """A scheduling point: let the schedule choose who runs next (maybe us)."""
+        self.sleep(0)
+
+    def spawn(self, task: Task) -> None:
+        with mutex:
+            self.kernel.schedule.enqueue(self.ready, task)
+
+    def call_at(self, deadline: float, callback: Callable[[Any], None], arg: Any) -> list[Any]:
+        entry = [deadline, next(self._seq), callback, arg]
+        heapq.heappush(self.timers, entry)
+        return entry
+
+    def _timed_out(self, waiter: Waiter) -> None:
+        # Called by the hub with the mutex held.
+        if waiter.lock is not None:
+            if waiter.granted:
+                return
+            waiter.lock.withdraw(waiter)
+        waiter.timer = None
+        self._make_ready(waiter)
+
+    def _make_ready(self, waiter: Waiter) -> None:
+        self.blocked.pop(waiter.glet, None)
+        if type(waiter.glet) is Task:
+            waiter.glet.waiter = None
+        self.kernel.schedule.enqueue(self.ready, waiter.glet)
+
+    def wake(self, waiter: Waiter) -> None:
+        """Make ``waiter``'s greenlet ready (mutex held; any OS thread may call it)."""
+        if waiter.timer is not None:
+            waiter.timer[2] = None
+            waiter.timer = None
+        self._make_ready(waiter)
+        if self.sleeping:
+            self.sleeping = False
+            self.stuck = False
+            self._wake.release()
+
+    # ------------------------------------------------------------------ hub side
+
+    def _run(self) -> None:
+        while True:
+            try:
+                glet = self._next()
+            except BaseException as exc:  # a deadlock, or a signal while idle
+                with mutex:
+                    self.stuck = False
+                    # The root may have been made ready just before the signal: it
+                    # resumes with the exception, not a second time later.
+                    if self.root in self.ready:
+                        self.ready.remove(self.root)
+                self.root.throw(exc)
+                continue
+            glet.switch()
+
+    def _next(self) -> Any:
+        kernel = self.kernel
+        clock = kernel.monotonic
+        while True:
+            with mutex:
+                self._fire_due(clock())
+                if self.ready:
+                    return kernel.schedule.pick(self.ready)
+                timeout = -1.0
+                deadlocked = False
+                if self.timers:
+                    if kernel.virtual:
+                        kernel.advance_to(self.timers[0][0])
+                        continue
+                    timeout = max(self.timers[0][0] - clock(), 0.0)
+                elif kernel.nobody_can_wake(self):
+                    deadlocked = True
+                if deadlocked:
+                    self.stuck = True
+                    kernel.recheck_stuck_hubs(self)
+                else:
+                    self.sleeping = True
+                    self.stuck = timeout < 0
+                    if self.stuck:
+                        kernel.recheck_stuck_hubs(self)
+            if deadlocked:
+                # Built outside the mutex: the report reads the wait records.
+                raise kernel.deadlock_error(self)
+            try:
+                self._wake.acquire(True, min(timeout, _thread.TIMEOUT_MAX))
+            finally:
+                with mutex:
+                    if self.sleeping:  # timed out (or interrupted), not woken
+                        self.sleeping = False
+                        self.stuck = False
+
+    def _fire_due(self, now: float) -> None:
+        timers = self.timers
+        while timers and (timers[0][2] is None or timers[0][0] <= now):
+            _, _, callback, arg = heapq.heappop(timers)
+            if callback is not None:
+                callback(arg)
+
+    def poke(self) -> None:
+        """Wake the hub if it sleeps, to look again (mutex held)."""
+        if self.sleeping:
+            self.sleeping = False
+            self.stuck = False
+            self._wake.release()
+
+
+class HubOwner:
+    """Kept in a ``threading.local``: when its OS thread ends, the local drops it and
+    ``on_death(hub)`` runs (other hubs then look again whether they are deadlocked)."""
+
+    def __init__(self, hub: Hub, on_death: Callable[[Hub], None]) -> None:
+        self.hub = hub
+        # Only when its thread ends, not at interpreter exit (the exit rule still runs).
+        weakref.finalize(self, on_death, hub).atexit = False

@@ -1,0 +1,293 @@
+"""The greenlet kernel: the :class:`anythread.Kernel` of the ``cooperative`` backend.
+
+It owns the hubs (one per OS thread, created when that thread first blocks or starts a
+green thread), the clock (real, or virtual: time jumps to the next timer when every
+green thread of a hub is blocked), the schedule, and the green threads alive, by
+identifier, for hang reports.  Extras it declares: :class:`~anythread.protocols.KernelWaitSites`
+(wait records name where each object was created), :class:`~anythread.protocols.KernelExitHook`
+and :class:`~anythread.protocols.KernelNamedThreads` (a green thread's name is readable
+beneath the backend, for hang reports).
+"""
+
+from __future__ import annotations
+
+import _thread
+import atexit
+import os
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from inspect import currentframe
+from typing import Any
+
+import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
+
+import anythread
+from anythread.errors import DeadlockError
+from anythread.protocols import NamedThread
+from anythread_backends.cooperative._hub import GreenLock, Hub, HubOwner, Task, mutex
+from anythread_backends.cooperative._schedule import Schedule
+
+__all__ = ["GreenKernel", "user_site"]
+
+_getcurrent = greenlet.getcurrent
+_os_ident = _thread.get_ident
+
+# Frames of anythread (the core and the backends) are not where the user's code is.
+_SKIP_DIRS = (
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
+    os.path.dirname(os.path.abspath(anythread.__file__ or "")) + os.sep,
+)
+
+
+def _is_ours(filename: str) -> bool:
+    return filename.startswith(_SKIP_DIRS)
+
+
+def user_site(frame: Any) -> str:
+    """Return ``file:line`` of the first frame, from ``frame`` outwards, that is not
+    anythread's own; ``""`` if there is none."""
+    while frame is not None and _is_ours(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+class _TaskHandle:
+    """The kernel's handle of a green thread: ``join()`` waits until its function is over
+    and the kernel has forgotten it."""
+
+    def __init__(self, done: GreenLock) -> None:
+        self._done = done
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._done.acquire(True, -1 if timeout is None else timeout):
+            self._done.release()
+
+
+class GreenKernel:
+    """Green threads on greenlet, one hub per OS thread.
+
+    :param virtual: use the virtual clock (time jumps to the next timer when every
+        green thread is blocked).
+    :param schedule: which ready green thread runs next.
+    """
+
+    TIMEOUT_MAX: float = float(_thread.TIMEOUT_MAX)
+    #: wait records say where each object was created (KernelWaitSites)
+    record_wait_sites = True
+
+    def __init__(self, *, virtual: bool = False, schedule: Schedule | None = None) -> None:
+        self.virtual = virtual
+        self.schedule = schedule if schedule is not None else Schedule()
+        self.preemptive_points = self.schedule.preemptive_points
+        self._virtual_now = 0.0
+        self._local = threading.local()
+        self._hubs: frozenset[Hub] = frozenset()
+        self._idents = iter(range(1, sys.maxsize))
+        #: alive green threads by identifier
+        self.tasks: dict[int, Task] = {}
+        self._exit_callbacks: list[Callable[[], object]] = []
+        #: the backend built on this kernel (set by the package; names in reports)
+        self.backend: Any = None
+        if virtual:
+            self.monotonic = self._virtual_clock  # type: ignore[method-assign]
+
+    # ------------------------------------------------------------------ primitives
+
+    def allocate_lock(self) -> GreenLock:
+        """Return a new unlocked green lock."""
+        return GreenLock(self)
+
+    def start_new_thread(
+        self,
+        function: Callable[..., object],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+    ) -> int:
+        """Start a green thread running ``function(*args, **kwargs)`` in the calling OS
+        thread's hub; return its identifier.  It runs when the caller next blocks."""
+        keywords = {} if kwargs is None else kwargs
+        return self._spawn(lambda: function(*args, **keywords), None).ident
+
+    def start_named_thread(
+        self, function: Callable[[], object], thread: NamedThread
+    ) -> _TaskHandle:
+        """Start a green thread running ``function()``, known as ``thread`` in hang
+        reports; its handle's ``join()`` returns once the kernel has forgotten it."""
+        return _TaskHandle(self._spawn(function, thread).done)
+
+    def _spawn(self, function: Callable[[], object], thread: NamedThread | None) -> Task:
+        hub = self.hub()
+        ident = next(self._idents)
+        done = GreenLock(self)
+        done.acquire()
+        frame = currentframe()
+        try:
+            started_at = user_site(frame)
+        finally:
+            del frame
+
+        def run() -> None:
+            try:
+                function()
+            except SystemExit:
+                pass
+            except BaseException:
+                # As _thread does for a function that raises: report, and end the thread.
+                traceback.print_exc()
+            finally:
+                self.tasks.pop(ident, None)
+                done.release()
+
+        task = Task(run, hub, ident, started_at, thread, done)
+        self.tasks[ident] = task
+        hub.spawn(task)
+        if self.preemptive_points:
+            self.scheduling_point()
+        return task
+
+    def get_ident(self) -> int:
+        """Return the calling green thread's identifier (an OS thread's main greenlet
+        has its OS thread's identifier)."""
+        glet = _getcurrent()
+        if type(glet) is Task:
+            return glet.ident
+        return _os_ident()
+
+    get_native_id = staticmethod(_thread.get_native_id)
+
+    def sleep(self, seconds: float) -> None:
+        """Suspend the calling green thread for ``seconds``; ``sleep(0)`` lets every
+        ready green thread run first.
+
+        :raises ValueError: if ``seconds`` is negative or NaN (as :func:`time.sleep`).
+        :raises OverflowError: if ``seconds`` exceeds ``TIMEOUT_MAX``.
+        :raises TypeError: if ``seconds`` is not a number.
+        """
+        if not isinstance(seconds, (int, float)):
+            raise TypeError(
+                f"'{type(seconds).__name__}' object cannot be interpreted as an integer"
+            )
+        if seconds != seconds:
+            raise ValueError("Invalid value NaN (not a number)")
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        if seconds > self.TIMEOUT_MAX:
+            raise OverflowError("sleep length is too large (over TIMEOUT_MAX)")
+        self.hub().sleep(seconds)
+
+    @staticmethod
+    def monotonic() -> float:
+        """Return the kernel's clock: :func:`time.monotonic`, or the virtual clock."""
+        return time.monotonic()
+
+    def _virtual_clock(self) -> float:
+        return self._virtual_now
+
+    def advance_to(self, when: float) -> None:
+        """Move the virtual clock forward to ``when`` (never backwards)."""
+        if when > self._virtual_now:
+            self._virtual_now = when
+
+    # ------------------------------------------------------------------ hubs
+
+    def hub(self) -> Hub:
+        """Return the calling OS thread's hub, creating it on first use."""
+        try:
+            hub: Hub = self._local.owner.hub
+        except AttributeError:
+            pass
+        else:
+            return hub
+        glet = _getcurrent()
+        if type(glet) is Task and glet.hub.os_ident != _os_ident():
+            raise RuntimeError(  # pragma: no cover - greenlet refuses this first
+                "a cooperative green thread cannot move to another OS thread"
+            )
+        hub = Hub(self)
+        self._local.owner = HubOwner(hub, self._hub_died)
+        # Copy on write: callers may hold the mutex; readers iterate a snapshot.
+        self._hubs = self._hubs | {hub}
+        return hub
+
+    def _hub_died(self, hub: Hub) -> None:
+        with mutex:
+            hub.alive = False
+            self._hubs = self._hubs - {hub}
+            for other in self._hubs:
+                if other.stuck:
+                    other.poke()
+
+    def nobody_can_wake(self, hub: Hub) -> bool:
+        """Whether no other OS thread using the backend could wake ``hub`` (mutex held)."""
+        return all(other is hub or other.stuck for other in self._hubs)
+
+    def recheck_stuck_hubs(self, hub: Hub) -> None:
+        """``hub`` is now stuck: every other stuck hub looks again (mutex held)."""
+        for other in self._hubs:
+            if other is not hub and other.stuck:
+                other.poke()
+
+    def scheduling_point(self) -> None:
+        """Let the schedule choose who runs next (random and pct schedules)."""
+        glet = _getcurrent()
+        hub = self.hub()
+        if glet is hub.greenlet:
+            return
+        hub.yield_now()
+
+    # ------------------------------------------------------------------ names and reports
+
+    def thread_name(self, ident: int) -> str:
+        """The name of thread ``ident``, as the backend knows it."""
+        task = self.tasks.get(ident)
+        thread = getattr(task, "thread", None)
+        if thread is not None:
+            return str(thread.name)
+        if self.backend is not None:
+            main = self.backend.main_thread()
+            if main is not None and main.ident == ident:
+                return str(main.name)
+        if task is not None:
+            return f"green thread {ident}"
+        return f"OS thread {ident}"
+
+    def deadlock_error(self, hub: Hub) -> DeadlockError:
+        from anythread_backends.cooperative._report import deadlock_error
+
+        return deadlock_error(self, hub)
+
+    def hubs(self) -> frozenset[Hub]:
+        """The live hubs (one per OS thread that has used the backend)."""
+        return self._hubs
+
+    def all_blocked(self, hub: Hub) -> list[tuple[Any, Any]]:
+        """Every blocked greenlet of ``hub`` and of every other live hub, with its waiter."""
+        with mutex:
+            # ``hub`` first: at interpreter exit its thread-local owner may be gone already.
+            hubs = [hub, *(other for other in self._hubs if other is not hub)]
+            return [(glet, w) for h in hubs for glet, w in h.blocked.items()]
+
+    # ------------------------------------------------------------------ exit
+
+    def register_exit_hook(self, callback: Callable[[], object]) -> None:
+        if not self._exit_callbacks:
+            atexit.register(self._run_exit_callbacks)
+        self._exit_callbacks.append(callback)
+
+    def _run_exit_callbacks(self) -> None:
+        while self._exit_callbacks:
+            callback = self._exit_callbacks.pop(0)
+            try:
+                callback()
+            except DeadlockError as exc:
+                # The program is over: say why its threads never ended, and do not hang.
+                print(f"anythread: at exit, {exc}", file=sys.stderr, flush=True)
+
+    def __repr__(self) -> str:
+        clock = "virtual" if self.virtual else "real"
+        return f"<anythread greenlet kernel: {clock} clock, schedule {self.schedule.line}>"

@@ -1,0 +1,139 @@
+"""The hang report: what :class:`anythread.DeadlockError` says when nothing can run.
+
+For every blocked green thread: its name, where it was started, where it is blocked (the
+first frame of the user's code in its suspended stack), what it waits on (the kind and
+creation site from the world's wait records, or the thread it joins), and who holds it
+(for a Lock or an RLock, the thread that acquired it).  Threads that wait on a held lock
+or on a thread they join form a wait-for graph; a cycle in it is the ``cycle`` of the
+error.  The last line is the schedule that replays the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from anythread.errors import DeadlockError, WaitSite
+from anythread_backends.cooperative._hub import Hub, Task
+
+__all__ = ["deadlock_error"]
+
+
+@dataclass
+class _Blocked:
+    ident: int
+    name: str
+    started_at: str
+    site: str
+    waits_for: str
+    holder: int | None
+
+
+def _describe(record: Any) -> str:
+    where = f" created at {record.site}" if record.site else f" at {id(record.obj):#x}"
+    return f"{record.kind}{where}"
+
+
+def _joined(frame: Any) -> Any:
+    # A join() blocks on a kernel lock of its own, not recorded: find the thread joined.
+    while frame is not None:
+        if frame.f_code.co_name in ("join", "_wait_done"):
+            target = frame.f_locals.get("self")
+            if target is not None and hasattr(target, "ident") and hasattr(target, "name"):
+                return target
+        frame = frame.f_back
+    return None
+
+
+def _ident_of(kernel: Any, glet: Any) -> int | None:
+    # A green thread's identifier, or the OS thread's for a root greenlet with a hub.
+    if glet is None:
+        return None
+    if type(glet) is Task:
+        return int(glet.ident)
+    for hub in kernel.hubs():
+        if hub.root is glet:
+            return int(hub.os_ident)
+    return None
+
+
+def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
+    from anythread_backends.cooperative._kernel import user_site
+
+    records: dict[int, Any] = {}
+    backend = kernel.backend
+    if backend is not None:
+        for record in backend.waits.snapshot():
+            records[record.ident] = record
+    result = []
+    for glet, waiter in kernel.all_blocked(hub):
+        ident = glet.ident if type(glet) is Task else waiter.hub.os_ident
+        frame = glet.gr_frame
+        site = user_site(frame)
+        if not site and type(glet) is not Task and frame is None:
+            site = "the end of the program (the exit rule)"
+        holder = None
+        record = records.get(ident)
+        if waiter.lock is None:
+            what = "a sleep"
+        elif record is not None:
+            what = _describe(record)
+            if record.kind in ("Lock", "RLock"):
+                holder = _ident_of(kernel, waiter.lock.holder)
+        else:
+            joined = _joined(frame)
+            if joined is not None:
+                what = f"the end of thread {joined.name!r} (join)"
+                holder = joined.ident
+            else:
+                what = "a kernel lock"
+        started = glet.started_at if type(glet) is Task else "the start of its OS thread"
+        result.append(_Blocked(ident, kernel.thread_name(ident), started, site, what, holder))
+    return result
+
+
+def _cycle(blocked: list[_Blocked]) -> list[_Blocked]:
+    by_ident = {b.ident: b for b in blocked}
+    for start in blocked:
+        path: list[_Blocked] = []
+        seen: dict[int, int] = {}
+        node: _Blocked | None = start
+        while node is not None and node.ident not in seen:
+            seen[node.ident] = len(path)
+            path.append(node)
+            node = by_ident.get(node.holder) if node.holder is not None else None
+        if node is not None:
+            return path[seen[node.ident] :]
+    return []
+
+
+def deadlock_error(kernel: Any, hub: Hub) -> DeadlockError:
+    """Build the :class:`DeadlockError` for a run in which nothing can wake ``hub``."""
+    blocked = _blocked_threads(kernel, hub)
+    cycle = _cycle(blocked)
+    lines = [
+        "deadlock: every green thread is blocked, no timer is pending and no other OS "
+        "thread can wake one (this run would hang forever):"
+    ]
+    for b in blocked:
+        line = (
+            f"  thread {b.name!r} (started at {b.started_at or '?'}) is blocked at "
+            f"{b.site or '?'} waiting for {b.waits_for}"
+        )
+        if b.holder is not None and b.holder != b.ident:
+            line += f", held by {kernel.thread_name(b.holder)!r}"
+        lines.append(line)
+    edges = []
+    for index, b in enumerate(cycle):
+        previous = cycle[index - 1]
+        edges.append(WaitSite(b.name, previous.waits_for, b.waits_for, b.site))
+    if edges:
+        lines.append("cycle (each thread holds what the one before it waits for):")
+    replay = f"replay: ANYTHREAD_SCHEDULE={kernel.schedule.line}"
+    if kernel.virtual:
+        replay += " ANYTHREAD_CLOCK=virtual"
+    message = "\n".join(lines)
+    error = DeadlockError(message, edges)
+    # The replay line comes last, after the cycle.
+    error.args = (f"{error.args[0]}\n{replay}",)
+    return error
