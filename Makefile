@@ -23,6 +23,10 @@ demo: venv
 		echo; echo "== ANYTHREAD_BACKEND=$$backend python examples/demo.py"; \
 		ANYTHREAD_BACKEND=$$backend $(BIN)/python examples/demo.py || exit 1; \
 	done
+	@echo; echo "== ANYTHREAD_BACKEND=cooperative python examples/green_pool.py"
+	ANYTHREAD_BACKEND=cooperative $(BIN)/python examples/green_pool.py
+	@echo; echo "== ANYTHREAD_BACKEND=debug python examples/latent_inversion.py"
+	ANYTHREAD_BACKEND=debug $(BIN)/python examples/latent_inversion.py
 
 # Every test: lint and types, the project's tests, the contract suite certifying every
 # available backend, the docs build, then the quick suite on the other Pythons.
@@ -34,9 +38,11 @@ test-full: venv
 test-quick: venv
 	$(BIN)/python -m pytest tests -n $(XDIST) -m "not slow"
 
-# debug also certifies over pure (debug:pure), as debug wraps any backend.
+# Every available backend, plus the variants that matter: debug over pure and over
+# cooperative (debug wraps any backend) and cooperative on its virtual clock.
+VARIANTS := debug:pure debug:cooperative cooperative:virtual
 contract: venv
-	@for backend in $$($(BIN)/python -c "import anythread; names = [r.name for r in anythread.list_backends() if r.available]; print(' '.join(names + ['debug:pure'] * ('debug' in names and 'pure' in names)))"); do \
+	@for backend in $$($(BIN)/python -c "import anythread; names = [r.name for r in anythread.list_backends() if r.available]; print(' '.join(names + [v for v in '$(VARIANTS)'.split() if all(p in names for p in v.split(':') if p != 'virtual')]))"); do \
 		echo "== anythread certify $$backend"; \
 		$(BIN)/anythread certify $$backend -n $(XDIST) || exit 1; \
 	done
@@ -51,7 +57,10 @@ lint: venv
 	$(BIN)/mypy tests/typing_cases  # typing tests: types reach users (see its README)
 
 bench: venv
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_pure.py
+	$(BIN)/python benchmarks/bench_debug.py
+	$(BIN)/python benchmarks/bench_cooperative.py
 
 docs: venv
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html

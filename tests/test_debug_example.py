@@ -17,6 +17,10 @@ class TestLatentInversionExample:
         assert f"{backend}: found the latent deadlock" in result.stdout
         assert "acquire(accounts)  <- blocks" in result.stdout
         assert "latent_inversion.py" in result.stdout  # the edges' sites and stacks
+        # The stacks show the user's frames only: no thread machinery, no anythread.
+        assert "threading.py" not in result.stdout
+        assert "anythread_backends" not in result.stdout
+        assert "/anythread/" not in result.stdout
 
     def test_debug_wraps_from_the_environment(self) -> None:
         result = run_python(

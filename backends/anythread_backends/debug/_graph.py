@@ -18,11 +18,28 @@ every call.  This module imports nothing of the project.
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 __all__ = ["Edge", "Node", "OrderGraph"]
+
+# Frames a report leaves out: the machinery of threads and of anythread itself, which
+# every stack shares and no user can act on.
+_HIDDEN_FILES = frozenset({os.path.normcase(os.path.abspath(threading.__file__))})
+_HIDDEN_DIRS = tuple(
+    os.path.normcase(os.path.dirname(os.path.abspath(spec.origin))) + os.sep
+    for spec in map(importlib.util.find_spec, ("anythread", "anythread_backends"))
+    if spec is not None and spec.origin is not None
+)
+
+
+def _user_frame(filename: str) -> bool:
+    path = os.path.normcase(os.path.abspath(filename))
+    return path not in _HIDDEN_FILES and not path.startswith(_HIDDEN_DIRS)
 
 
 class Node:
@@ -58,7 +75,10 @@ class Edge:
         """The stack of the first recording, formatted (done only for a report)."""
         if self.stack is None:
             return ()
-        return tuple(line.rstrip("\n") for line in self.stack.format())
+        frames = traceback.StackSummary.from_list(
+            [frame for frame in self.stack if _user_frame(frame.filename)]
+        )
+        return tuple(line.rstrip("\n") for line in frames.format())
 
 
 class OrderGraph:
