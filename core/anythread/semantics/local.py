@@ -31,12 +31,23 @@ class LocalImpl:
     thread that holds a dictionary here ends.
     """
 
-    __slots__ = ("__weakref__", "args", "dicts", "kwargs")
+    __slots__ = ("__weakref__", "args", "class_dicts", "dicts", "kwargs", "mro")
 
-    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any], cls: type) -> None:
         self.dicts: dict[int, dict[str, Any]] = {}
         self.args = args
         self.kwargs = kwargs
+        self.see_class(cls)
+
+    def see_class(self, cls: type) -> None:
+        """Remember the namespaces of ``cls`` and its bases, in method resolution order.
+
+        ``__dict__`` of a class is a live read-only view, so later changes to a class show
+        through; only a new ``__mro__`` (an assigned ``__class__`` or ``__bases__``)
+        needs this again.
+        """
+        self.mro: tuple[type, ...] = cls.__mro__
+        self.class_dicts: tuple[Any, ...] = tuple(klass.__dict__ for klass in cls.__mro__)
 
     def forget_thread(self, ident: int, /) -> None:
         """Drop the values of thread ``ident``, which has ended (the world calls this)."""
@@ -126,7 +137,7 @@ def make_local(world: World) -> type[Any]:
             if (args or kwargs) and cls.__init__ is object.__init__:
                 raise TypeError("Initialization arguments are not supported")
             self = object.__new__(cls)
-            impl = LocalImpl(args, kwargs)
+            impl = LocalImpl(args, kwargs, cls)
             object_setattr(self, "_local__impl", impl)
             # The creating thread's dictionary exists before __init__ runs (Python calls
             # __init__ itself, right after __new__).
@@ -136,13 +147,23 @@ def make_local(world: World) -> type[Any]:
             return self
 
         def __getattribute__(self, name: str) -> Any:
-            values = thread_dict(self)
+            impl: LocalImpl = object_getattribute(self, "_local__impl")
+            try:
+                values = impl.dicts[get_ident()]
+            except KeyError:
+                values = thread_dict(self)
             if name == "__dict__":
                 return values
-            try:
-                return values[name]
-            except KeyError:
-                pass
+            if name in values:
+                # The fast route: a value that no class attribute of the same name can
+                # shadow (a data descriptor of the class comes before the value).
+                if impl.mro is not type(self).__mro__:
+                    impl.see_class(type(self))
+                for namespace in impl.class_dicts:
+                    if name in namespace:
+                        break
+                else:
+                    return values[name]
             return generic_getattr(self, name, values)
 
         def __setattr__(self, name: str, value: Any) -> None:

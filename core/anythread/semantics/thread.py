@@ -165,14 +165,12 @@ class Thread:
             self._ident = ident
             self._native_id = kernel.get_native_id()
             with world.lock:
-                stale = world.active.get(ident)
                 world.limbo.pop(id(self), None)
                 world.active[ident] = self
                 self._state = _STARTED
-            if stale is not None:
-                # The identifier was recycled: whatever held it (an alien thread seen as
-                # a dummy) has ended, and its thread-local values go with it.
-                world.thread_ended(ident)
+            # If the identifier was recycled, whatever held it (an alien thread, seen as a
+            # dummy or not) has ended, and its thread-local values go with it.
+            world.thread_ended(ident)
             self._signal_started()
             if world.trace is not None:
                 sys.settrace(world.trace)
