@@ -29,6 +29,7 @@ from anythread.semantics import SemanticsBackend, from_kernel
 from anythread.semantics.barrier import Barrier
 from anythread.semantics.condition import Condition
 from anythread.semantics.event import Event
+from anythread.semantics.local import local
 from anythread.semantics.locks import Lock, RLock
 from anythread.semantics.semaphore import BoundedSemaphore, Semaphore
 from anythread.semantics.waitqueue import (
@@ -547,6 +548,7 @@ class TestModuleLevelClasses:
             ("BoundedSemaphore", BoundedSemaphore, (2,)),
             ("Event", Event, ()),
             ("Barrier", Barrier, (2,)),
+            ("local", local, ()),
         ],
     )
     def test_per_world_class_derives_the_module_level_class(
@@ -634,6 +636,7 @@ class TestModuleLevelClasses:
             (BoundedSemaphore, ()),
             (Event, ()),
             (Barrier, (2,)),
+            (local, ()),
         ],
     )
     def test_module_level_class_alone_says_to_use_a_backend(

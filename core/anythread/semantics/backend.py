@@ -32,6 +32,7 @@ from anythread.protocols import (
     missing_attributes,
 )
 from anythread.semantics import barrier, condition, event, locks, semaphore, thread
+from anythread.semantics import local as local_module
 from anythread.semantics.hooks import ExceptHookArgs, make_hooks
 from anythread.semantics.local import make_local
 from anythread.semantics.thread import make_thread_classes
@@ -67,7 +68,7 @@ class SemanticsBackend:
     Barrier: type[barrier.Barrier]
     Thread: type[thread.Thread]
     Timer: type[thread.Timer]
-    local: type[Any]
+    local: type[local_module.local]
     current_thread: Callable[[], thread.Thread]
     main_thread: Callable[[], thread.Thread]
     active_count: Callable[[], int]
