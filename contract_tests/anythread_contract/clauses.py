@@ -991,6 +991,75 @@ CLAUSES: tuple[Clause, ...] = (
         "release() is called when the block is exited by an "
         "exception, and the exception propagates.",
     ),
+    # ---- added for mutation survivors (contract version 2)
+    # Sentences that the mutation run of the semantics layer (mutation/REPORT.md) showed
+    # the suite did not check; each is killed by a test in a test_*_edges.py module.
+    _c(
+        "MOD-ALIAS-WARN-01",
+        "16.2",
+        "Each deprecated camelCase alias (activeCount(), currentThread(), "
+        "Thread.getName(), setName(), isDaemon(), setDaemon(), Condition.notifyAll(), "
+        "Event.isSet()) warns with a DeprecationWarning that points at the caller's line, "
+        "as CPython 3.10 and later do.",
+        "cpython",
+    ),
+    _c(
+        "COND-WAIT-STALE-01",
+        "16.2.4",
+        "A thread whose wait() timed out is no longer waiting: "
+        "a later notify() wakes one of the threads that are waiting, not the one that "
+        "left.",
+    ),
+    _c(
+        "COND-WAIT-INTERRUPT-01",
+        "16.2.4",
+        "A wait() interrupted by an exception (a signal handler "
+        "that raises) re-acquires the lock and stops waiting: a later notify() wakes a "
+        "thread that is still waiting.",
+        "cpython",
+        requires=frozenset({Capability.SIGNAL_INTERRUPTIBLE}),
+    ),
+    _c(
+        "COND-WAIT-TIMEOUT-NOTIFY-01",
+        "16.2.4",
+        "A wait() whose timeout expired while another thread "
+        "held the lock, and that a notify() then chose, returns False normally once it "
+        "re-acquires the lock.",
+        "cpython",
+    ),
+    _c(
+        "COND-WAITFOR-DEADLINE-01",
+        "16.2.4",
+        "wait_for(predicate, timeout) gives up once timeout seconds "
+        "have passed since the call (one deadline for the whole call), and while no "
+        "thread notifies it sleeps instead of evaluating the predicate over and over.",
+    ),
+    _c(
+        "COND-NOTIFY-ONE-01",
+        "16.2.4",
+        "notify() without an argument wakes up exactly one of the "
+        "threads waiting, however many are waiting.",
+    ),
+    _c(
+        "COND-NOTIFY-NONPOSITIVE-01",
+        "16.2.4",
+        "notify(n) with n of zero or less wakes no thread "
+        "(CPython before 3.13 raises ValueError for a negative n).",
+        "cpython",
+    ),
+    _c(
+        "EVENT-WAIT-CLEARED-01",
+        "16.2.6",
+        "wait() returns True if the internal flag was set after "
+        "the wait started, even when clear() reset it before the waiting thread woke.",
+    ),
+    _c(
+        "EVENT-REPR-01",
+        "16.2.6",
+        "repr() of an Event ends with ': set>' or ': unset>' "
+        "after its internal flag, as CPython 3.11 and later show it.",
+        "cpython",
+    ),
 )
 
 #: The catalogue by clause id.
