@@ -318,14 +318,16 @@ class Mutant:
 class Equivalent:
     module: str
     function: str
-    operator: str
+    operators: list[str]
     line: str
     reason: str
     count: int | None = None
     matched: list[Mutant] = field(default_factory=list)
 
     def matches(self, m: Mutant) -> bool:
-        if m.module != self.module or not fnmatch.fnmatchcase(m.operator, self.operator):
+        if m.module != self.module:
+            return False
+        if not any(fnmatch.fnmatchcase(m.operator, op) for op in self.operators):
             return False
         if m.function != self.function and not m.function.endswith("." + self.function):
             return False
@@ -340,7 +342,7 @@ def load_equivalents() -> list[Equivalent]:
         Equivalent(
             module=e["module"],
             function=e["function"],
-            operator=e.get("operator", "*"),
+            operators=[e["operator"]] if isinstance(e["operator"], str) else e["operator"],
             line=e["line"],
             reason=e["reason"],
             count=e.get("count"),
@@ -512,9 +514,10 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
     for e in equivalents:
         if e.matched:
             out.append(
-                f"- **{e.module} `{e.function}`** {e.operator}, line `{md(e.line)}`: "
+                f"- **{e.module} `{e.function}`** {', '.join(e.operators)}, line `{md(e.line)}`: "
                 f"{len(e.matched)} mutant(s). {e.reason}"
             )
+            out += [f"  - {m.operator}: `{md(m.mutated)}`" for m in e.matched]
     if stale or wrong_count:
         out += ["", "## Entries of `equivalent.toml` to review", ""]
         out += [f"- matches no survivor now: {e.module} `{e.function}` `{e.line}`" for e in stale]

@@ -1054,6 +1054,36 @@ CLAUSES: tuple[Clause, ...] = (
         "the wait started, even when clear() reset it before the waiting thread woke.",
     ),
     _c(
+        "BARRIER-INIT-01",
+        "16.2.8",
+        "Barrier(parties) with parties less than 1 raises ValueError "
+        "(CPython 3.12.5 and 3.13 on; before, such a barrier was accepted and its wait() "
+        "never returned).",
+        "cpython",
+    ),
+    _c(
+        "BARRIER-ATTR-IDLE-01",
+        "16.2.8",
+        "n_waiting counts only threads waiting to pass: once "
+        "abort() or reset() has sent the waiting threads away it is 0, even before they "
+        "have left.",
+        "cpython",
+    ),
+    _c(
+        "BARRIER-REPR-01",
+        "16.2.8",
+        "repr() of a Barrier ends with ': waiters=N/PARTIES>', or "
+        "': broken>' once it is broken, as CPython 3.11 and later show it.",
+        "cpython",
+    ),
+    _c(
+        "EVENT-WAIT-RACE-01",
+        "16.2.6",
+        "wait() will always return True except if a timeout is "
+        "given and the operation times out, wherever a set() in another thread falls "
+        "during the call.",
+    ),
+    _c(
         "EVENT-REPR-01",
         "16.2.6",
         "repr() of an Event ends with ': set>' or ': unset>' "
