@@ -56,7 +56,9 @@ SEMANTICS = Path("core/anythread/semantics")
 WORK = ROOT / ".mutation"
 EQUIVALENTS = ROOT / "mutation" / "equivalent.toml"
 REPORT = ROOT / "mutation" / "REPORT.md"
-COPIED = ("core", "backends", "contract_tests", "pyproject.toml")
+COPIED = ("core", "backends", "contract_tests", "examples/custom_kernel", "pyproject.toml")
+# The import path of a worker copy: the packages, and the example kernel's plugin.
+IMPORTED = ("core", "backends", "contract_tests", "examples/custom_kernel")
 
 # The modules most likely to hide bugs first (the brief's order), then the rest.
 ORDER = (
@@ -90,6 +92,13 @@ ALL_TEST_MODULES = tuple(
     sorted(p.stem for p in (ROOT / "contract_tests/anythread_contract").glob("test_*.py"))
 )
 
+# The contract suite runs on pure; for ``locks`` also on the example ``counting`` kernel
+# (examples/custom_kernel, registered through ANYTHREAD_PLUGINS), because pure's kernel
+# declares that its locks check their arguments, so ``Lock()`` is the kernel's lock and
+# the semantics layer's own Lock wrapper is used only by kernels like that one.
+BACKENDS: dict[str, tuple[str, ...]] = {"locks": ("pure", "counting")}
+PLUGINS = "counting_plugin:plugin"
+
 PATIENCE = 3.0  # seconds a contract test waits for another thread before failing
 TEST_TIMEOUT = 30.0  # pytest-timeout of each contract test
 
@@ -98,9 +107,10 @@ def test_command(module: str) -> str:
     first = FIRST.get(module, ())
     order = [*first, *(m for m in ALL_TEST_MODULES if m not in first)]
     targets = " ".join(f"anythread_contract.{m}" for m in order)
+    backends = " ".join(f"--anythread-backend {b}" for b in BACKENDS.get(module, ("pure",)))
     return (
         f"{sys.executable} -m pytest -p no:cacheprovider -x -q --no-header -rN "
-        f"--anythread-backend pure --anythread-patience {PATIENCE:g} "
+        f"{backends} --anythread-patience {PATIENCE:g} "
         f"--anythread-timeout {TEST_TIMEOUT:g} --pyargs {targets}"
     )
 
@@ -200,6 +210,16 @@ def skip_annotation_mutants(module: str, session: Path) -> None:
         db.commit()
 
 
+def forget_survivors(module: str) -> None:
+    """Drop the results of the module's surviving mutants, so that they run again."""
+    session = session_path(module)
+    if not session.exists():
+        return
+    with contextlib.closing(sqlite3.connect(session)) as db:
+        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+        db.commit()
+
+
 # ----------------------------------------------------------------------------- workers
 
 
@@ -221,6 +241,7 @@ def workers(count: int) -> Iterator[list[str]]:
             copy.mkdir(parents=True)
             for name in COPIED:
                 source = ROOT / name
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
                 if source.is_dir():
                     shutil.copytree(
                         source, copy / name, ignore=shutil.ignore_patterns("__pycache__")
@@ -228,9 +249,8 @@ def workers(count: int) -> Iterator[list[str]]:
                 else:
                     shutil.copy2(source, copy / name)
             env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(
-                str(copy / d) for d in ("core", "backends", "contract_tests")
-            )
+            env["PYTHONPATH"] = os.pathsep.join(str(copy / d) for d in IMPORTED)
+            env["ANYTHREAD_PLUGINS"] = PLUGINS
             env["PYTHONDONTWRITEBYTECODE"] = "1"
             baseline(copy, env)
             port = free_port()
@@ -279,7 +299,7 @@ def baseline(copy: Path, env: dict[str, str]) -> None:
         sys.exit(f"worker copy {copy} is not imported first: {probe.stdout.strip()}")
     started = time.monotonic()
     result = subprocess.run(
-        test_command("baseline").split(), cwd=copy, env=env, capture_output=True, text=True
+        test_command("locks").split(), cwd=copy, env=env, capture_output=True, text=True
     )
     if result.returncode != 0:
         sys.exit(f"baseline failed in {copy}:\n{result.stdout}\n{result.stderr}")
@@ -588,6 +608,11 @@ def main() -> int:
     parser.add_argument(
         "--fresh", action="store_true", help="discard the sessions of the given modules"
     )
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="run the surviving mutants of the given modules again (after new tests)",
+    )
     args = parser.parse_args()
     everything = module_names()
     modules = args.modules or everything
@@ -601,6 +626,9 @@ def main() -> int:
         for module in modules:
             session_path(module).unlink(missing_ok=True)
             elapsed.pop(module, None)
+    if args.recheck:
+        for module in modules:
+            forget_survivors(module)
     if not args.report_only:
         with workers(args.workers) as urls:
             for module in modules:

@@ -7,7 +7,9 @@ Usage::
 ``MODULE`` is a semantics module (``event``), ``OPERATOR`` a cosmic-ray operator
 (``ReplaceTrueWithFalse``) and ``OCCURRENCE`` its index, as listed in
 ``.mutation/survivors.json``.  The default pytest arguments run the whole contract suite
-on ``pure``; pass e.g. ``--pyargs anythread_contract.test_event_edges`` to run less.  The
+on ``pure``; pass e.g. ``--anythread-backend pure --pyargs
+anythread_contract.test_event_edges`` to run less (the example ``counting`` backend is
+registered too, for ``--anythread-backend counting``).  The
 exit status is pytest's: non-zero means the mutant is killed.
 """
 
@@ -29,13 +31,14 @@ def main() -> int:
     module, operator, occurrence, *pytest_args = sys.argv[1:]
     with tempfile.TemporaryDirectory(prefix="anythread-mutant-") as scratch:
         copy = Path(scratch)
-        for name in ("core", "backends", "contract_tests"):
+        for name in ("core", "backends", "contract_tests", "examples/custom_kernel"):
             shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy2(ROOT / "pyproject.toml", copy / "pyproject.toml")
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         env["PYTHONPATH"] = os.pathsep.join(
-            str(copy / d) for d in ("core", "backends", "contract_tests")
+            str(copy / d) for d in ("core", "backends", "contract_tests", "examples/custom_kernel")
         )
+        env["ANYTHREAD_PLUGINS"] = "counting_plugin:plugin"
         target = f"core/anythread/semantics/{module}.py"
         before = (copy / target).read_text()
         subprocess.run(
@@ -65,7 +68,7 @@ def main() -> int:
             ],
             check=False,
         )
-        args = pytest_args or ["--pyargs", "anythread_contract"]
+        args = pytest_args or ["--anythread-backend", "pure", "--pyargs", "anythread_contract"]
         return subprocess.run(
             [
                 sys.executable,

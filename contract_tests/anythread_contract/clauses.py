@@ -1004,6 +1004,21 @@ CLAUSES: tuple[Clause, ...] = (
         "cpython",
     ),
     _c(
+        "LOCK-ACQ-ZERO-01",
+        "16.2.2",
+        "acquire(True, 0) (a timeout of zero) of a Lock or an RLock "
+        "held by another thread does not wait: it returns False at once.",
+        "cpython",
+    ),
+    _c(
+        "RLOCK-REPR-01",
+        "16.2.3",
+        "repr() of an RLock starts with '<locked' or '<unlocked' and "
+        "shows its recursion level as count=N (count=0 while unlocked, including while "
+        "its owner waits on a Condition).",
+        "cpython",
+    ),
+    _c(
         "COND-WAIT-STALE-01",
         "16.2.4",
         "A thread whose wait() timed out is no longer waiting: "

@@ -1,0 +1,154 @@
+"""Sections 16.2.2 and 16.2.3: Lock and RLock edge cases that the mutation run found
+unchecked.
+
+Each test here kills at least one mutant of the semantics layer that the rest of the
+suite let survive (see ``mutation/REPORT.md``); each checks a sentence of the spec or
+CPython's behaviour through the public API only, so it holds any backend to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from anythread_contract._support import LATE, LONG, elapsed, settle, spawn, wait_until
+
+clause = pytest.mark.clause
+
+
+class _MinusOne:
+    """A timeout of -1 that is not an int: CPython takes any object with __index__."""
+
+    def __index__(self) -> int:
+        return -1
+
+
+def _held_elsewhere(backend: Any, lock: Any) -> Any:
+    """Acquire ``lock`` in another thread, which keeps it until the returned Event is set."""
+    done = backend.Event()
+    holding: list[bool] = []
+
+    def hold() -> None:
+        with lock:
+            holding.append(True)
+            done.wait(30)
+
+    spawn(backend, hold)
+    wait_until(backend, lambda: holding, what="another thread to take the lock")
+    return done
+
+
+class TestLockEdges:
+    @clause("LOCK-ACQ-TIMEOUT-01", "RLOCK-ACQ-TIMEOUT-01")
+    def test_timeout_of_exactly_one_second_expires(self, backend: Any) -> None:
+        # A timeout of 1 (not only -1) is a bounded wait; both kinds wait side by side.
+        locks = [backend.Lock(), backend.RLock()]
+        releases = [_held_elsewhere(backend, lock) for lock in locks]
+        try:
+            with elapsed() as clock:
+                waiters = [spawn(backend, lock.acquire, True, 1) for lock in locks]
+                results = [waiter.join(1 + LATE) for waiter in waiters]
+            assert results == [False, False]
+            assert clock.seconds < 1 + LATE
+        finally:
+            for release in releases:
+                release.set()
+
+    @clause("LOCK-ARG-01", "RLOCK-ARG-01")
+    @pytest.mark.parametrize("kind", ["Lock", "RLock"])
+    def test_non_blocking_with_index_minus_one_does_not_wait(self, backend: Any, kind: str) -> None:
+        lock = getattr(backend, kind)()
+        release = _held_elsewhere(backend, lock)
+        try:
+            assert spawn(backend, lock.acquire, False, _MinusOne()).join() is False
+        finally:
+            release.set()
+
+    @clause("LOCK-ACQ-TIMEOUT-04")
+    @pytest.mark.parametrize("kind", ["Lock", "RLock"])
+    def test_index_minus_one_waits_without_bound(self, backend: Any, kind: str) -> None:
+        lock = getattr(backend, kind)()
+        release = _held_elsewhere(backend, lock)
+        started = backend.Event()
+
+        def take() -> bool:
+            started.set()
+            ok = bool(lock.acquire(True, _MinusOne()))
+            if ok:
+                lock.release()
+            return ok
+
+        waiter = spawn(backend, take)
+        assert started.wait(LONG)
+        settle(backend)
+        assert waiter.done is False, "acquire(timeout=-1) returned while the lock was held"
+        release.set()
+        assert waiter.join() is True
+
+    @clause("LOCK-ACQ-ZERO-01")
+    @pytest.mark.parametrize("kind", ["Lock", "RLock"])
+    def test_zero_timeout_does_not_wait(self, backend: Any, kind: str) -> None:
+        lock = getattr(backend, kind)()
+        release = _held_elsewhere(backend, lock)
+        try:
+            assert spawn(backend, lock.acquire, True, 0).join() is False
+            assert spawn(backend, lock.acquire, True, 0.0).join() is False
+        finally:
+            release.set()
+        # Once the other thread lets go, a zero timeout takes the free lock.
+        wait_until(backend, lambda: lock.acquire(True, 0), what="the lock to be free")
+        lock.release()
+
+    @clause("RLOCK-ARG-01")
+    @pytest.mark.parametrize("owner", [False, True])
+    @pytest.mark.parametrize(
+        ("blocking", "timeout"), [(False, 1), (False, 0), (True, -2), (True, -0.5)]
+    )
+    def test_bad_arguments_raise_owner_or_not(
+        self, backend: Any, owner: bool, blocking: bool, timeout: float
+    ) -> None:
+        lock = backend.RLock()
+        if owner:
+            lock.acquire()
+        with pytest.raises(ValueError, match=r"(?i)timeout"):
+            lock.acquire(blocking, timeout)
+        if owner:
+            lock.release()  # the failed call did not count as an acquire
+        assert spawn(backend, lock.acquire, False).join() is True
+
+    @clause("RLOCK-REL-01")
+    @pytest.mark.parametrize("timeout", [LONG, 0, 0.5])
+    def test_timed_acquire_counts_one_level(self, backend: Any, timeout: float) -> None:
+        lock = backend.RLock()
+        assert lock.acquire(True, timeout) is True
+        assert lock.acquire(True, timeout) is True
+        lock.release()
+        assert spawn(backend, lock.acquire, False).join() is False
+        lock.release()
+        assert spawn(backend, lock.acquire, False).join() is True
+
+    @clause("RLOCK-REPR-01")
+    def test_repr_shows_state_and_count(self, backend: Any) -> None:
+        lock = backend.RLock()
+        cond = backend.Condition(lock)
+        assert repr(lock).startswith("<unlocked "), repr(lock)
+        assert "count=0" in repr(lock), repr(lock)
+
+        def look_while_the_owner_waits() -> str:
+            # The owner waits on the condition: the lock is released completely.
+            wait_until(backend, lambda: repr(lock).startswith("<unlocked "), what="wait()")
+            seen = repr(lock)
+            with cond:
+                cond.notify()
+            return seen
+
+        with lock, lock:
+            assert repr(lock).startswith("<locked "), repr(lock)
+            assert "count=2" in repr(lock), repr(lock)
+            looker = spawn(backend, look_while_the_owner_waits)
+            assert cond.wait(LONG) is True
+            assert "count=2" in repr(lock), repr(lock)
+        assert "count=0" in looker.join()
+        assert repr(lock).startswith("<unlocked "), repr(lock)
+        assert "count=0" in repr(lock), repr(lock)
