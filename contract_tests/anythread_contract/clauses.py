@@ -1011,6 +1011,12 @@ CLAUSES: tuple[Clause, ...] = (
         "cpython",
     ),
     _c(
+        "LOCK-REPR-01",
+        "16.2.2",
+        "repr() of a Lock starts with '<locked' or '<unlocked' after its state, as CPython's does.",
+        "cpython",
+    ),
+    _c(
         "RLOCK-REPR-01",
         "16.2.3",
         "repr() of an RLock starts with '<locked' or '<unlocked' and "

@@ -128,6 +128,36 @@ class TestLockEdges:
         lock.release()
         assert spawn(backend, lock.acquire, False).join() is True
 
+    @clause("LOCK-ACQ-02", "RLOCK-ACQ-02")
+    def test_acquire_without_arguments_waits_past_a_second(self, backend: Any) -> None:
+        # The default is to block for as long as it takes (timeout -1), not for a while:
+        # both kinds wait side by side for longer than a second.
+        locks = [backend.Lock(), backend.RLock()]
+        releases = [_held_elsewhere(backend, lock) for lock in locks]
+        started = [backend.Event() for _ in locks]
+
+        def take(lock: Any, started: Any) -> bool:
+            started.set()
+            ok = bool(lock.acquire())
+            lock.release()
+            return ok
+
+        waiters = [spawn(backend, take, *pair) for pair in zip(locks, started, strict=True)]
+        assert all(event.wait(LONG) for event in started)
+        backend.sleep(1.2)  # not waiting for a thread: letting a wrong bound expire
+        assert [w.done for w in waiters] == [False, False], "acquire() gave up"
+        for release in releases:
+            release.set()
+        assert [w.join() for w in waiters] == [True, True]
+
+    @clause("LOCK-REPR-01")
+    def test_lock_repr_shows_state(self, backend: Any) -> None:
+        lock = backend.Lock()
+        assert repr(lock).startswith("<unlocked "), repr(lock)
+        with lock:
+            assert repr(lock).startswith("<locked "), repr(lock)
+        assert repr(lock).startswith("<unlocked "), repr(lock)
+
     @clause("RLOCK-REPR-01")
     def test_repr_shows_state_and_count(self, backend: Any) -> None:
         lock = backend.RLock()
