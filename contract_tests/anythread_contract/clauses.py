@@ -1004,6 +1004,23 @@ CLAUSES: tuple[Clause, ...] = (
         "cpython",
     ),
     _c(
+        "THREAD-INIT-02",
+        "16.2.1",
+        "A Thread whose subclass constructor did not call "
+        "Thread.__init__() cannot be used: start(), join() and setting daemon raise "
+        "RuntimeError, is_alive(), name, daemon and repr() raise AssertionError, each "
+        "saying that __init__() was not called.",
+        "cpython",
+    ),
+    _c(
+        "THREAD-REPR-01",
+        "16.2.1",
+        "repr() of a Thread is '<Thread(NAME, STATUS)>': STATUS is "
+        "initial, started or stopped, then ' daemon' for a daemon thread, then the "
+        "ident once it has started.",
+        "cpython",
+    ),
+    _c(
         "LOCK-ACQ-ZERO-01",
         "16.2.2",
         "acquire(True, 0) (a timeout of zero) of a Lock or an RLock "
