@@ -342,6 +342,7 @@ class Equivalent:
     line: str
     reason: str
     count: int | None = None
+    kind: str = "equivalent"  # or "unreachable": cannot be killed by this command
     matched: list[Mutant] = field(default_factory=list)
 
     def matches(self, m: Mutant) -> bool:
@@ -366,6 +367,7 @@ def load_equivalents() -> list[Equivalent]:
             line=e["line"],
             reason=e["reason"],
             count=e.get("count"),
+            kind=e.get("kind", "equivalent"),
         )
         for e in data.get("equivalent", [])
     ]
@@ -458,7 +460,17 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
     unexplained: list[Mutant] = []
     listed: list[Mutant] = []
     totals = dict.fromkeys(
-        ("generated", "annotation", "killed", "timeout", "survived", "equivalent", "pending"), 0
+        (
+            "generated",
+            "annotation",
+            "killed",
+            "timeout",
+            "survived",
+            "equivalent",
+            "unreachable",
+            "pending",
+        ),
+        0,
     )
     for module in modules:
         mutants = collect(module)
@@ -475,7 +487,7 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
                 match = next((e for e in equivalents if e.matches(m)), None)
                 if match is not None:
                     match.matched.append(m)
-                    count["equivalent"] += 1
+                    count[match.kind] += 1
                     listed.append(m)
                 else:
                     count["survived"] += 1
@@ -499,23 +511,26 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
         f"- Per-mutant command (module `condition` shown): `{short_command('condition')}`",
         "- Killed = a contract test failed; timeout = the command ran past its bound "
         "(the mutant hung a waiter); annotation = a mutation inside a never-evaluated "
-        "annotation, skipped; equivalent = survived and listed in `mutation/equivalent.toml`.",
+        "annotation, skipped; equivalent = survived and listed in `mutation/equivalent.toml` "
+        "as unable to change any observable behaviour; unreachable = survived and listed "
+        "there as observable only where this command cannot go (another Python version, "
+        "a subinterpreter), with the reason.",
         "",
         "| module | generated | annotation (skipped) | killed | timeout | survived "
-        "| equivalent | pending | run time |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| equivalent | unreachable | pending | run time |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for module, count in rows:
         took = f"{elapsed[module] / 60:.1f} min" if module in elapsed else "—"
         out.append(
             f"| {module} | {count['generated']} | {count['annotation']} | {count['killed']} "
             f"| {count['timeout']} | **{count['survived']}** | {count['equivalent']} "
-            f"| {count['pending']} | {took} |"
+            f"| {count['unreachable']} | {count['pending']} | {took} |"
         )
     out.append(
         f"| **total** | {totals['generated']} | {totals['annotation']} | {totals['killed']} "
         f"| {totals['timeout']} | **{totals['survived']}** | {totals['equivalent']} "
-        f"| {totals['pending']} | |"
+        f"| {totals['unreachable']} | {totals['pending']} | |"
     )
     out += ["", "## Surviving mutants not listed as equivalent", ""]
     if unexplained:
@@ -530,9 +545,14 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
         ]
     else:
         out.append("None.")
-    out += ["", "## Equivalent mutants (survivors matched by `mutation/equivalent.toml`)", ""]
-    for e in equivalents:
-        if e.matched:
+    for kind, title in (
+        ("equivalent", "Equivalent mutants"),
+        ("unreachable", "Mutants this command cannot reach"),
+    ):
+        out += ["", f"## {title} (survivors matched by `mutation/equivalent.toml`)", ""]
+        for e in equivalents:
+            if not e.matched or e.kind != kind:
+                continue
             out.append(
                 f"- **{e.module} `{e.function}`** {', '.join(e.operators)}, line `{md(e.line)}`: "
                 f"{len(e.matched)} mutant(s). {e.reason}"

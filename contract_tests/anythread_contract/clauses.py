@@ -1021,6 +1021,25 @@ CLAUSES: tuple[Clause, ...] = (
         "cpython",
     ),
     _c(
+        "THREAD-FORK-01",
+        "16.2.1",
+        "After os.fork(), the child's only alive thread is the one "
+        "that forked: it is the main thread, enumerate() lists only it, the other "
+        "threads are stopped (join() returns at once), new threads can be started and "
+        "joined, and at exit the child waits for its non-daemon threads.",
+        "cpython",
+        requires=frozenset({Capability.FORK}),
+    ),
+    _c(
+        "THREAD-FORK-02",
+        "16.2.1",
+        "After os.fork() in a thread started outside the backend "
+        "(seen as a dummy thread), the child's current thread is its main thread, not a "
+        "daemon (CPython 3.11.8, 3.12.2 and later: gh-102512).",
+        "cpython",
+        requires=frozenset({Capability.FORK, Capability.ALIEN_THREADS}),
+    ),
+    _c(
         "LOCK-ACQ-ZERO-01",
         "16.2.2",
         "acquire(True, 0) (a timeout of zero) of a Lock or an RLock "

@@ -7,6 +7,7 @@ CPython's behaviour through the public API only, so it holds any backend to it.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -14,7 +15,14 @@ from typing import Any
 
 import pytest
 
-from anythread_contract._support import LONG, SHORT, in_alien_thread, spawn, wait_until
+from anythread_contract._support import (
+    LONG,
+    SHORT,
+    in_alien_thread,
+    run_script,
+    spawn,
+    wait_until,
+)
 
 clause = pytest.mark.clause
 
@@ -123,3 +131,108 @@ class TestThreadEdges:
                 dummy.join(SHORT)
 
         in_alien_thread(backend, lambda dummy, ident: probe(dummy))
+
+    @clause("THREAD-NAME-02")
+    def test_default_name_names_the_target(self, backend: Any) -> None:
+        def work() -> None:
+            pass
+
+        assert re.fullmatch(r"Thread-\d+ \(work\)", backend.Thread(target=work).name)
+        assert re.fullmatch(r"Thread-\d+", backend.Thread().name)
+
+
+_FORK_IN_MAIN = """
+import os, sys
+import anythread as threading
+release = threading.Event()
+other = threading.Thread(target=release.wait, args=(30,), name="other", daemon=True)
+other.start()
+pid = os.fork()
+if pid == 0:
+    me = threading.current_thread()
+    print("child", me is threading.main_thread(), [t is me for t in threading.enumerate()],
+          threading.active_count(), other.is_alive(), flush=True)
+    other.join(30)
+    def late():
+        threading.sleep(0.3)
+        print("late", flush=True)
+    threading.Thread(target=late).start()
+    sys.exit(0)
+_, status = os.waitpid(pid, 0)
+release.set()
+other.join(30)
+print("parent", os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+_FORK_IN_THREAD = """
+import os
+import anythread as threading
+main = threading.main_thread()
+result = {}
+def forker():
+    pid = os.fork()
+    if pid == 0:
+        me = threading.current_thread()
+        print("child", me.name, me is threading.main_thread(),
+              [t is me for t in threading.enumerate()], main.is_alive(), flush=True)
+        new = threading.Thread(target=print, args=("new",))
+        new.start()
+        new.join(30)
+        print("joined", new.is_alive(), threading.active_count(), flush=True)
+        os._exit(0)
+    result["status"] = os.waitpid(pid, 0)[1]
+forker_thread = threading.Thread(target=forker, name="forker")
+forker_thread.start()
+forker_thread.join(60)
+print("parent", os.waitstatus_to_exitcode(result["status"]), flush=True)
+"""
+
+_FORK_IN_ALIEN = """
+import os, time, _thread
+import anythread as threading
+result = {}
+def alien():
+    threading.current_thread()  # seen as a dummy thread before the fork
+    pid = os.fork()
+    if pid == 0:
+        me = threading.current_thread()
+        print("child", me is threading.main_thread(), me.daemon,
+              [t is me for t in threading.enumerate()], flush=True)
+        os._exit(0)
+    result["status"] = os.waitpid(pid, 0)[1]
+_thread.start_new_thread(alien, ())
+deadline = time.monotonic() + 60
+while "status" not in result and time.monotonic() < deadline:
+    time.sleep(0.01)
+print("parent", os.waitstatus_to_exitcode(result["status"]), flush=True)
+"""
+
+
+class TestFork:
+    @clause("THREAD-FORK-01")
+    def test_fork_in_the_main_thread(self, backend: Any, backend_name: str) -> None:
+        proc = run_script(backend_name, _FORK_IN_MAIN)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines() == ["child True [True] 1 False", "late", "parent 0"], (
+            proc.stdout
+        )
+
+    @clause("THREAD-FORK-01")
+    def test_fork_in_another_thread(self, backend: Any, backend_name: str) -> None:
+        proc = run_script(backend_name, _FORK_IN_THREAD)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines() == [
+            "child forker True [True] False",
+            "new",
+            "joined False 1",
+            "parent 0",
+        ], proc.stdout
+
+    @clause("THREAD-FORK-02")
+    def test_fork_in_an_alien_thread(self, backend: Any, backend_name: str) -> None:
+        proc = run_script(backend_name, _FORK_IN_ALIEN)
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.splitlines()
+        if lines[0] == "child True True [True]" and backend.Thread.__module__ == "threading":
+            pytest.skip("this CPython predates gh-102512: the child's main thread is a dummy")
+        assert lines == ["child True False [True]", "parent 0"], proc.stdout
