@@ -26,7 +26,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from anythread.protocols import Capability, KernelLock
 from anythread.semantics import from_kernel
@@ -147,3 +147,9 @@ def _capabilities() -> frozenset[Capability]:
 
 #: The backend object: ``_thread`` + :mod:`anythread.semantics`.
 backend = from_kernel(ThreadKernel(), "pure", capabilities=_capabilities())
+# Found by the mutation run (mutation/REPORT.md): local's fast path serves a value of the
+# thread's __dict__ before a data descriptor of the class.  Remove once local.py is fixed.
+cast(Any, backend).known_deviations = {
+    "MOD-LOCAL-ATTR-02": "local.__getattribute__ reads the thread's __dict__ before the "
+    "class's data descriptors",
+}

@@ -1061,6 +1061,32 @@ CLAUSES: tuple[Clause, ...] = (
         "cpython",
     ),
     _c(
+        "MOD-LOCAL-ATTR-01",
+        "16.2",
+        "Attributes of a local follow Python's usual rules, with the "
+        "calling thread's values as the instance dictionary: a property (data "
+        "descriptor) of the class takes precedence over a value, a value hides a class "
+        "attribute or a method, and a missing attribute raises AttributeError, on "
+        "reading as on deleting.",
+        "cpython",
+    ),
+    _c(
+        "MOD-LOCAL-ATTR-02",
+        "16.2",
+        "A value stored in a local's __dict__ under the name of a "
+        "property (a data descriptor) of its class does not hide the property: reading "
+        "the attribute calls the property, as for any Python object.",
+        "cpython",
+    ),
+    _c(
+        "MOD-LOCAL-DICT-01",
+        "16.2",
+        "The __dict__ of a local is the calling thread's own "
+        "dictionary of values; it cannot be assigned or deleted (AttributeError, "
+        "read-only).",
+        "cpython",
+    ),
+    _c(
         "COND-WAIT-STALE-01",
         "16.2.4",
         "A thread whose wait() timed out is no longer waiting: "

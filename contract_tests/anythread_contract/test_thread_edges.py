@@ -104,7 +104,7 @@ class TestThreadEdges:
 
     @clause("THREAD-INIT-02")
     def test_subclass_that_skips_the_base_constructor(self, backend: Any) -> None:
-        class Forgetful(backend.Thread):  # type: ignore[misc,name-defined]
+        class Forgetful(backend.Thread):  # type: ignore[misc]
             def __init__(self) -> None:
                 pass
 
