@@ -1021,6 +1021,33 @@ CLAUSES: tuple[Clause, ...] = (
         "cpython",
     ),
     _c(
+        "THREAD-START-FAIL-01",
+        "16.2.1",
+        "If start() cannot create the thread (RuntimeError), the "
+        "thread is neither alive nor listed by enumerate(), and start() may be called "
+        "again.",
+        "cpython",
+        requires=frozenset({Capability.STACK_SIZE}),
+    ),
+    _c(
+        "MOD-LOCAL-RECYCLE-01",
+        "16.2",
+        "A thread never sees the local values of an earlier thread "
+        "that had the same identifier (thread identifiers may be recycled), even when "
+        "that thread was started outside the backend and seen as a dummy thread.",
+        "cpython",
+        requires=_ALIEN,
+    ),
+    _c(
+        "MOD-LOCAL-RECYCLE-02",
+        "16.2",
+        "A thread never sees the local values of an earlier thread "
+        "with the same identifier that was started outside the backend and never "
+        "called current_thread().",
+        "cpython",
+        requires=_ALIEN,
+    ),
+    _c(
         "THREAD-FORK-01",
         "16.2.1",
         "After os.fork(), the child's only alive thread is the one "

@@ -7,6 +7,7 @@ CPython's behaviour through the public API only, so it holds any backend to it.
 
 from __future__ import annotations
 
+import _thread
 import re
 import sys
 import time
@@ -139,6 +140,84 @@ class TestThreadEdges:
 
         assert re.fullmatch(r"Thread-\d+ \(work\)", backend.Thread(target=work).name)
         assert re.fullmatch(r"Thread-\d+", backend.Thread().name)
+
+
+_START_FAILS = """
+import anythread as threading
+threading.stack_size(2**45)  # no system can map stacks this large: start() fails
+thread = threading.Thread(target=print, args=("ran",))
+try:
+    thread.start()
+    print("started")
+except RuntimeError:
+    print("failed")
+threading.stack_size(0)
+print(thread in threading.enumerate(), thread.is_alive())
+thread.start()
+thread.join(30)
+"""
+
+
+class TestStartFailure:
+    @clause("THREAD-START-FAIL-01")
+    def test_failed_start_leaves_the_thread_unstarted(
+        self, backend: Any, backend_name: str
+    ) -> None:
+        proc = run_script(backend_name, _START_FAILS)
+        assert proc.returncode == 0, proc.stderr
+        if proc.stdout.startswith("started"):
+            pytest.skip("this system started a thread with a 32 TiB stack")
+        assert proc.stdout.splitlines() == ["failed", "False False", "ran"], proc.stdout
+
+
+def _alien_value_seen_by_a_recycled_thread(backend: Any, *, dummy: bool) -> bool | None:
+    """Whether a thread of the backend that got the identifier of an ended alien thread
+    sees the value that thread stored in a local; None if no identifier was recycled.
+
+    With ``dummy``, the alien thread called current_thread() (and so was seen as a dummy
+    thread) before storing the value.
+    """
+    data = backend.local()
+    stored = _thread.allocate_lock()
+    stored.acquire()
+    seen_by_alien: list[int] = []
+
+    def alien() -> None:
+        try:
+            if dummy:
+                backend.current_thread()
+            data.value = "alien"
+            seen_by_alien.append(backend.get_ident())
+        finally:
+            stored.release()
+
+    _thread.start_new_thread(alien, ())
+    assert stored.acquire(True, LONG)
+    for _ in range(200):
+        ident, seen = spawn(backend, lambda: (backend.get_ident(), hasattr(data, "value"))).join()
+        if ident == seen_by_alien[0]:
+            return bool(seen)
+    return None
+
+
+class TestRecycledIdentifiers:
+    # An alien thread stores a value and ends; the backend cannot tell when it ended,
+    # but once a thread it starts gets the same identifier (identifiers are recycled),
+    # that thread must start with no values.
+
+    @clause("MOD-LOCAL-RECYCLE-01")
+    def test_values_of_an_ended_dummy_thread(self, backend: Any) -> None:
+        seen = _alien_value_seen_by_a_recycled_thread(backend, dummy=True)
+        if seen is None:
+            pytest.skip("no thread reused the alien thread's identifier in 200 tries")
+        assert seen is False, "a recycled identifier inherited a local value"
+
+    @clause("MOD-LOCAL-RECYCLE-02")
+    def test_values_of_an_ended_alien_thread_never_seen(self, backend: Any) -> None:
+        seen = _alien_value_seen_by_a_recycled_thread(backend, dummy=False)
+        if seen is None:
+            pytest.skip("no thread reused the alien thread's identifier in 200 tries")
+        assert seen is False, "a recycled identifier inherited a local value"
 
 
 _FORK_IN_MAIN = """
