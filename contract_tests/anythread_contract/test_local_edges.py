@@ -97,6 +97,35 @@ class TestLocalAttributes:
         del data.nope
         assert not hasattr(data, "nope")
 
+    @clause("MOD-LOCAL-ATTR-01")
+    def test_class_attribute_that_equals_everything(self, backend: Any) -> None:
+        # Looking up an attribute must not compare the class's value with anything.
+        class Anything:
+            def __eq__(self, other: object) -> bool:
+                return True
+
+            def __ne__(self, other: object) -> bool:
+                return False
+
+            def __lt__(self, other: object) -> bool:
+                return True
+
+            __hash__ = object.__hash__
+
+        anything = Anything()
+
+        class Data(backend.local):  # type: ignore[misc]
+            value: object = anything
+
+        data = Data()
+        assert data.value is anything
+        data.value = 1
+        assert data.value == 1
+        del data.value
+        assert data.value is anything
+        with pytest.raises(AttributeError):
+            del data.value
+
     @clause("MOD-LOCAL-DICT-01")
     def test_dict_is_the_threads_own_and_read_only(self, backend: Any) -> None:
         data = backend.local()
