@@ -115,9 +115,9 @@ class TestLocalAttributes:
         anything = Anything()
 
         class Data(backend.local):  # type: ignore[misc]
-            value: object = anything
+            value = anything
 
-        data = Data()
+        data: Any = Data()
         assert data.value is anything
         data.value = 1
         assert data.value == 1
