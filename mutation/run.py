@@ -350,7 +350,10 @@ class Equivalent:
             return False
         if not any(fnmatch.fnmatchcase(m.operator, op) for op in self.operators):
             return False
-        if m.function != self.function and not m.function.endswith("." + self.function):
+        if not (
+            fnmatch.fnmatchcase(m.function, self.function)
+            or m.function.endswith("." + self.function)
+        ):
             return False
         return re.search(self.line, m.original) is not None
 

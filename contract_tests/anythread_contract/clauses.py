@@ -1088,6 +1088,29 @@ CLAUSES: tuple[Clause, ...] = (
         "cpython",
     ),
     _c(
+        "MOD-EXCEPTHOOK-REPR-01",
+        "16.2",
+        "repr() of an ExceptHookArgs names its four fields in order: "
+        "ExceptHookArgs(exc_type=..., exc_value=..., exc_traceback=..., thread=...).",
+        "cpython",
+    ),
+    _c(
+        "MOD-EXCEPTHOOK-STDERR-01",
+        "16.2",
+        "The default excepthook writes to sys.stderr as it is when "
+        "the hook runs; if sys.stderr is None then, it writes to the stderr the thread "
+        "was created with.",
+        "cpython",
+    ),
+    _c(
+        "MOD-EXCEPTHOOK-FAIL-01",
+        "16.2",
+        "If excepthook itself raises, the error is reported on "
+        "stderr after an 'Exception in ...excepthook:' line, through sys.excepthook, "
+        "without the thread's exception as its context, and the thread still ends.",
+        "cpython",
+    ),
+    _c(
         "MOD-LOCAL-ATTR-01",
         "16.2",
         "Attributes of a local follow Python's usual rules, with the "
