@@ -144,18 +144,77 @@ class TestThreadEdges:
 
 _START_FAILS = """
 import anythread as threading
+def late():
+    threading.sleep(0.3)  # outlive the main thread
+    print("ran", flush=True)
 threading.stack_size(2**45)  # no system can map stacks this large: start() fails
-thread = threading.Thread(target=print, args=("ran",))
+thread = threading.Thread(target=late)
 try:
     thread.start()
-    print("started")
+    print("started", flush=True)
 except RuntimeError:
-    print("failed")
+    print("failed", flush=True)
 threading.stack_size(0)
-print(thread in threading.enumerate(), thread.is_alive())
-thread.start()
-thread.join(30)
+print(thread in threading.enumerate(), thread.is_alive(), flush=True)
+thread.start()  # not joined: the exit rule must wait for it
 """
+
+_EXIT_WAITS_FOR_A_RECYCLED_STACK = """
+import anythread as threading
+go = threading.Event()
+daemons = [threading.Thread(target=go.wait, args=(30,), daemon=True) for _ in range(3)]
+for daemon in daemons:
+    daemon.start()
+def first():
+    threading.sleep(0.1)
+    print("first", flush=True)
+threading.Thread(target=first).start()  # the first non-daemon thread arms the exit rule
+go.set()
+for daemon in daemons:
+    daemon.join(30)
+def late():
+    threading.sleep(0.3)
+    print("late", flush=True)
+threading.Thread(target=late).start()  # likely on the stack (and ident) of a daemon
+print("main done", flush=True)
+"""
+
+_EXIT_WAITS_FOR_EACH = """
+import anythread as threading
+never = threading.Event()
+threading.Thread(target=never.wait, args=(40,), daemon=True).start()
+def late(i):
+    threading.sleep(0.2 + i / 20)
+    print("late", i, flush=True)
+for i in range(6):
+    threading.Thread(target=late, args=(i,)).start()
+print("main done", flush=True)
+"""
+
+
+class TestExitRule:
+    @clause("THREAD-EXIT-01", "THREAD-EXIT-02")
+    def test_exit_waits_for_every_non_daemon_thread_and_no_daemon(
+        self, backend: Any, backend_name: str
+    ) -> None:
+        start = time.monotonic()
+        proc = run_script(backend_name, _EXIT_WAITS_FOR_EACH)
+        took = time.monotonic() - start
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines() == ["main done"] + [f"late {i}" for i in range(6)], (
+            proc.stdout
+        )
+        assert took < 30, f"the program took {took:.1f}s: it waited for a daemon thread"
+
+    @clause("THREAD-EXIT-01")
+    def test_exit_waits_for_threads_started_after_others_ended(
+        self, backend: Any, backend_name: str
+    ) -> None:
+        # Threads whose identifiers were recycled are waited for like any other (the
+        # exit rule must not tell threads apart by the order of their identifiers).
+        proc = run_script(backend_name, _EXIT_WAITS_FOR_A_RECYCLED_STACK)
+        assert proc.returncode == 0, proc.stderr
+        assert sorted(proc.stdout.splitlines()) == ["first", "late", "main done"], proc.stdout
 
 
 class TestStartFailure:
@@ -168,6 +227,7 @@ class TestStartFailure:
         if proc.stdout.startswith("started"):
             pytest.skip("this system started a thread with a 32 TiB stack")
         assert proc.stdout.splitlines() == ["failed", "False False", "ran"], proc.stdout
+        assert "Exception" not in proc.stderr, proc.stderr
 
 
 def _alien_value_seen_by_a_recycled_thread(backend: Any, *, dummy: bool) -> bool | None:
@@ -221,16 +281,32 @@ class TestRecycledIdentifiers:
 
 
 _FORK_IN_MAIN = """
-import os, sys
+import gc, os, sys, weakref
 import anythread as threading
+class Value:
+    pass
 release = threading.Event()
-other = threading.Thread(target=release.wait, args=(30,), name="other", daemon=True)
+data = threading.local()
+data.value = "main's"
+refs = []
+stored = threading.Event()
+def other_body():
+    value = Value()
+    refs.append(weakref.ref(value))
+    data.value = value
+    del value
+    stored.set()
+    release.wait(30)
+other = threading.Thread(target=other_body, name="other", daemon=True)
 other.start()
+stored.wait(30)
 pid = os.fork()
 if pid == 0:
     me = threading.current_thread()
+    gc.collect()  # the other thread is gone: so are its local values
     print("child", me is threading.main_thread(), [t is me for t in threading.enumerate()],
-          threading.active_count(), other.is_alive(), flush=True)
+          threading.active_count(), other.is_alive(), data.value, refs[0]() is None,
+          flush=True)
     other.join(30)
     def late():
         threading.sleep(0.3)
@@ -292,9 +368,11 @@ class TestFork:
     def test_fork_in_the_main_thread(self, backend: Any, backend_name: str) -> None:
         proc = run_script(backend_name, _FORK_IN_MAIN)
         assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.splitlines() == ["child True [True] 1 False", "late", "parent 0"], (
-            proc.stdout
-        )
+        assert proc.stdout.splitlines() == [
+            "child True [True] 1 False main's True",
+            "late",
+            "parent 0",
+        ], proc.stdout
 
     @clause("THREAD-FORK-01")
     def test_fork_in_another_thread(self, backend: Any, backend_name: str) -> None:
