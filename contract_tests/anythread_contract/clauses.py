@@ -1021,6 +1021,13 @@ CLAUSES: tuple[Clause, ...] = (
         "cpython",
     ),
     _c(
+        "THREAD-NAME-FIRST-01",
+        "16.2.1",
+        "In a program that has made no thread yet, the first default "
+        "name is 'Thread-1', and each later default name takes the next number.",
+        "cpython",
+    ),
+    _c(
         "THREAD-START-FAIL-01",
         "16.2.1",
         "If start() cannot create the thread (RuntimeError), the "

@@ -156,7 +156,9 @@ except RuntimeError:
     print("failed", flush=True)
 threading.stack_size(0)
 print(thread in threading.enumerate(), thread.is_alive(), flush=True)
-thread.start()  # not joined: the exit rule must wait for it
+thread.start()
+if JOIN:  # else the exit rule must wait for it
+    thread.join(30)
 """
 
 _EXIT_WAITS_FOR_A_RECYCLED_STACK = """
@@ -222,12 +224,22 @@ class TestStartFailure:
     def test_failed_start_leaves_the_thread_unstarted(
         self, backend: Any, backend_name: str
     ) -> None:
-        proc = run_script(backend_name, _START_FAILS)
+        proc = run_script(backend_name, _START_FAILS.replace("JOIN", "True"))
         assert proc.returncode == 0, proc.stderr
         if proc.stdout.startswith("started"):
             pytest.skip("this system started a thread with a 32 TiB stack")
         assert proc.stdout.splitlines() == ["failed", "False False", "ran"], proc.stdout
         assert "Exception" not in proc.stderr, proc.stderr
+
+    @clause("THREAD-EXIT-01")
+    def test_exit_waits_for_a_thread_whose_first_start_failed(
+        self, backend: Any, backend_name: str
+    ) -> None:
+        proc = run_script(backend_name, _START_FAILS.replace("JOIN", "False"))
+        assert proc.returncode == 0, proc.stderr
+        if proc.stdout.startswith("started"):
+            pytest.skip("this system started a thread with a 32 TiB stack")
+        assert proc.stdout.splitlines() == ["failed", "False False", "ran"], proc.stdout
 
 
 def _alien_value_seen_by_a_recycled_thread(backend: Any, *, dummy: bool) -> bool | None:
@@ -278,6 +290,22 @@ class TestRecycledIdentifiers:
         if seen is None:
             pytest.skip("no thread reused the alien thread's identifier in 200 tries")
         assert seen is False, "a recycled identifier inherited a local value"
+
+
+_FIRST_NAMES = """
+import anythread as threading
+def work():
+    pass
+print(threading.Thread().name, "|", threading.Thread(target=work).name)
+"""
+
+
+class TestFirstNames:
+    @clause("THREAD-NAME-FIRST-01")
+    def test_default_names_count_from_one(self, backend: Any, backend_name: str) -> None:
+        proc = run_script(backend_name, _FIRST_NAMES)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == "Thread-1 | Thread-2 (work)", proc.stdout
 
 
 _FORK_IN_MAIN = """
