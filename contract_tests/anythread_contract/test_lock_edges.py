@@ -8,6 +8,7 @@ CPython's behaviour through the public API only, so it holds any backend to it.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -42,15 +43,20 @@ def _held_elsewhere(backend: Any, lock: Any) -> Any:
 class TestLockEdges:
     @clause("LOCK-ACQ-TIMEOUT-01", "RLOCK-ACQ-TIMEOUT-01")
     def test_timeout_of_exactly_one_second_expires(self, backend: Any) -> None:
-        # A timeout of 1 (not only -1) is a bounded wait; both kinds wait side by side.
-        locks = [backend.Lock(), backend.RLock()]
+        # A timeout of 1 (not only -1) is a bounded wait, and so is a timeout of more
+        # than a second; all wait side by side.
+        locks = [backend.Lock(), backend.RLock(), backend.Lock(), backend.RLock()]
+        timeouts = [1, 1, 1.25, 1.25]
         releases = [_held_elsewhere(backend, lock) for lock in locks]
         try:
             with elapsed() as clock:
-                waiters = [spawn(backend, lock.acquire, True, 1) for lock in locks]
-                results = [waiter.join(1 + LATE) for waiter in waiters]
-            assert results == [False, False]
-            assert clock.seconds < 1 + LATE
+                waiters = [
+                    spawn(backend, lock.acquire, True, timeout)
+                    for lock, timeout in zip(locks, timeouts, strict=True)
+                ]
+                results = [waiter.join(1.25 + LATE) for waiter in waiters]
+            assert results == [False] * 4
+            assert clock.seconds < 1.25 + LATE
         finally:
             for release in releases:
                 release.set()
@@ -116,6 +122,17 @@ class TestLockEdges:
         if owner:
             lock.release()  # the failed call did not count as an acquire
         assert spawn(backend, lock.acquire, False).join() is True
+
+    @clause("LOCK-ARG-02", "RLOCK-ARG-01")
+    @pytest.mark.parametrize("kind", ["Lock", "RLock"])
+    def test_negative_timeout_message_is_the_running_pythons(self, backend: Any, kind: str) -> None:
+        expected = (
+            "timeout value must be a non-negative number"
+            if sys.version_info >= (3, 13)
+            else "timeout value must be positive"
+        )
+        with pytest.raises(ValueError, match=f"^{expected}$"):
+            getattr(backend, kind)().acquire(timeout=-2)
 
     @clause("RLOCK-REL-01")
     @pytest.mark.parametrize("timeout", [LONG, 0, 0.5])
