@@ -172,6 +172,7 @@ def ensure_session(module: str, config: Path, elapsed: dict[str, float]) -> Path
     if session.exists() and digest_file.exists() and digest_file.read_text() == digest:
         return session
     session.unlink(missing_ok=True)
+    history_path(module).unlink(missing_ok=True)
     elapsed.pop(module, None)
     cosmic_ray("init", str(config), str(session))
     skip_annotation_mutants(module, session)
@@ -215,14 +216,24 @@ def skip_annotation_mutants(module: str, session: Path) -> None:
         db.commit()
 
 
+def history_path(module: str) -> Path:
+    return WORK / "sessions" / f"{module}.rechecked.json"
+
+
 def forget_survivors(module: str) -> None:
-    """Drop the results of the module's surviving mutants, so that they run again."""
+    """Drop the results of the module's surviving mutants, so that they run again; keep
+    their ids, so that the report can say which of them the new tests killed."""
     session = session_path(module)
     if not session.exists():
         return
+    history = history_path(module)
+    seen = set(json.loads(history.read_text())) if history.exists() else set()
     with contextlib.closing(sqlite3.connect(session)) as db:
+        rows = db.execute("SELECT job_id FROM work_results WHERE test_outcome = 'SURVIVED'")
+        seen.update(job for (job,) in rows.fetchall())
         db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
         db.commit()
+    history.write_text(json.dumps(sorted(seen)))
 
 
 # ----------------------------------------------------------------------------- workers
@@ -324,6 +335,9 @@ def wait_listening(url: str, limit: float = 30.0) -> None:
 # ------------------------------------------------------------------------------ report
 
 
+_FAILURE_HEADER = re.compile(r"^_{3,} (\S.*?) _{3,}$", re.MULTILINE)
+
+
 @dataclass
 class Mutant:
     module: str
@@ -337,6 +351,15 @@ class Mutant:
     outcome: str  # killed / timeout / survived / skipped / pending / incompetent
     output: str = ""
     equivalent: dict[str, Any] | None = None
+    rechecked: bool = False
+
+    @property
+    def killer(self) -> str:
+        """The first failing test named in the output (or "timeout")."""
+        if self.outcome == "timeout":
+            return "timeout"
+        found = _FAILURE_HEADER.search(self.output)
+        return found.group(1) if found else "(see session)"
 
 
 @dataclass
@@ -417,6 +440,8 @@ def collect(module: str) -> list[Mutant]:
     from cosmic_ray.mutating import mutate_code
     from cosmic_ray.plugins import get_operator
 
+    history = history_path(module)
+    rechecked = set(json.loads(history.read_text())) if history.exists() else set()
     mutants = []
     with contextlib.closing(sqlite3.connect(session)) as db:
         rows = db.execute(
@@ -439,7 +464,7 @@ def collect(module: str) -> list[Mutant]:
             outcome = "incompetent"
         original = lines[row - 1].strip()
         mutated = ""
-        if outcome in ("survived", "pending"):
+        if outcome in ("survived", "pending") or job in rechecked:
             new = mutate_code(source, get_operator(operator)(), occurrence)
             if new is not None:
                 new_lines = new.splitlines()
@@ -456,6 +481,7 @@ def collect(module: str) -> list[Mutant]:
                 mutated=mutated,
                 outcome=outcome,
                 output=output or "",
+                rechecked=job in rechecked,
             )
         )
     return mutants
@@ -480,8 +506,10 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
         ),
         0,
     )
+    all_mutants: list[Mutant] = []
     for module in modules:
         mutants = collect(module)
+        all_mutants += mutants
         if not mutants:
             continue
         count = dict.fromkeys(totals, 0)
@@ -540,6 +568,27 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
         f"| {totals['timeout']} | **{totals['survived']}** | {totals['equivalent']} "
         f"| {totals['unreachable']} | {totals['pending']} | |"
     )
+    killed_later = [m for m in all_mutants if m.rechecked and m.outcome in ("killed", "timeout")]
+    out += [
+        "",
+        "## Survivors of the first run, killed by the sharper clause tests",
+        "",
+        "Mutants that survived the suite as it was, run again (`--recheck`) after the "
+        "clause tests of `test_*_edges.py` and `test_alias_warnings.py` were added; "
+        "the test named is the first that failed.",
+        "",
+    ]
+    if killed_later:
+        out += [
+            "| module | function | operator | mutated line | killed by |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        out += [
+            f"| {m.module} | `{m.function}` | {m.operator} | `{md(m.mutated)}` | `{md(m.killer)}` |"
+            for m in killed_later
+        ]
+    else:
+        out.append("None yet.")
     out += ["", "## Surviving mutants not listed as equivalent", ""]
     if unexplained:
         out += [
