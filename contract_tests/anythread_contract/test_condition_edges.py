@@ -167,3 +167,15 @@ print(results)
                 assert cond.wait_for(never, SHORT / 5) is False
         assert clock.seconds < 10 * SHORT / 5 + LATE, f"took {clock.seconds:.2f}s"
         assert calls <= 10 * 3, f"the predicate was evaluated {calls} times: polling"
+
+    @clause("COND-WAIT-07")
+    @pytest.mark.parametrize("timeout", [-0.5, -1e-9, -1, -2.5])
+    def test_negative_timeouts_do_not_block(self, backend: Any, timeout: float) -> None:
+        # Any negative timeout is one that has already expired, including those between
+        # -1 and 0, for every kind of wait.
+        cond = backend.Condition()
+        with cond:
+            assert cond.wait(timeout) is False
+            assert cond.wait_for(lambda: False, timeout) is False
+        assert backend.Event().wait(timeout) is False
+        assert backend.Semaphore(0).acquire(True, timeout) is False

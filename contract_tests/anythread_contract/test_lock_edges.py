@@ -109,7 +109,8 @@ class TestLockEdges:
     @clause("RLOCK-ARG-01")
     @pytest.mark.parametrize("owner", [False, True])
     @pytest.mark.parametrize(
-        ("blocking", "timeout"), [(False, 1), (False, 0), (True, -2), (True, -0.5)]
+        ("blocking", "timeout"),
+        [(False, 1), (False, 0), (True, -2), (True, -0.5), (True, float("nan"))],
     )
     def test_bad_arguments_raise_owner_or_not(
         self, backend: Any, owner: bool, blocking: bool, timeout: float
@@ -117,11 +118,28 @@ class TestLockEdges:
         lock = backend.RLock()
         if owner:
             lock.acquire()
-        with pytest.raises(ValueError, match=r"(?i)timeout"):
+        with pytest.raises(ValueError, match=r"(?i)timeout|nan"):
             lock.acquire(blocking, timeout)
         if owner:
             lock.release()  # the failed call did not count as an acquire
         assert spawn(backend, lock.acquire, False).join() is True
+
+    @clause("MOD-TIMEOUT-MAX-02")
+    def test_timeout_equal_to_the_maximum_is_allowed_everywhere(self, backend: Any) -> None:
+        top = backend.TIMEOUT_MAX
+        rlock = backend.RLock()
+        assert rlock.acquire(True, top) is True
+        assert rlock.acquire(True, top) is True  # the owner's check too
+        rlock.release()
+        rlock.release()
+        cond = backend.Condition()
+        event = backend.Event()
+        event.set()
+        assert event.wait(top) is True
+        with cond:
+            assert cond.wait_for(lambda: True, top) is True
+        sem = backend.Semaphore(1)
+        assert sem.acquire(True, top) is True
 
     @clause("LOCK-ARG-02", "RLOCK-ARG-01")
     @pytest.mark.parametrize("kind", ["Lock", "RLock"])
