@@ -31,7 +31,7 @@ def main() -> int:
     module, operator, occurrence, *pytest_args = sys.argv[1:]
     with tempfile.TemporaryDirectory(prefix="anythread-mutant-") as scratch:
         copy = Path(scratch)
-        for name in ("core", "backends", "contract_tests", "examples/custom_kernel"):
+        for name in ("core", "backends", "contract_tests", "examples/custom_kernel", "tests"):
             shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy2(ROOT / "pyproject.toml", copy / "pyproject.toml")
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
