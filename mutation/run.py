@@ -79,14 +79,16 @@ ORDER = (
 # so that ``-x`` stops a killed mutant early; every other contract module runs after
 # them, so no killer is missed.
 FIRST: dict[str, tuple[str, ...]] = {
-    "condition": ("test_condition", "test_semaphore", "test_event", "test_barrier"),
-    "semaphore": ("test_semaphore", "test_with"),
-    "event": ("test_event", "test_thread", "test_timer"),
-    "barrier": ("test_barrier",),
-    "locks": ("test_lock", "test_rlock", "test_with", "test_condition"),
-    "thread": ("test_thread", "test_timer", "test_module", "test_process_wide"),
-    "local": ("test_module",),
-    "hooks": ("test_process_wide", "test_subprocess", "test_thread"),
+    "condition": ("test_condition_edges", "test_condition", "test_semaphore", "test_event"),
+    "semaphore": ("test_semaphore_edges", "test_semaphore", "test_with"),
+    "event": ("test_event_edges", "test_event", "test_thread", "test_timer"),
+    "barrier": ("test_barrier_edges", "test_barrier"),
+    "locks": ("test_lock_edges", "test_lock", "test_rlock", "test_with", "test_condition"),
+    "thread": ("test_thread_edges", "test_alias_warnings", "test_thread", "test_timer"),
+    "local": ("test_local_edges", "test_module", "test_thread_edges"),
+    "hooks": ("test_hooks_edges", "test_process_wide", "test_subprocess", "test_thread"),
+    "world": ("test_thread_edges", "test_subprocess", "test_module"),
+    "_checks": ("test_lock_edges", "test_condition_edges", "test_lock", "test_condition"),
 }
 ALL_TEST_MODULES = tuple(
     sorted(p.stem for p in (ROOT / "contract_tests/anythread_contract").glob("test_*.py"))
