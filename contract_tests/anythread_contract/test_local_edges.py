@@ -89,6 +89,8 @@ class TestLocalAttributes:
     @clause("MOD-LOCAL-ATTR-01")
     def test_missing_attributes(self, backend: Any) -> None:
         data = backend.local()
+        data.Upper = data._under = 1  # names that sort before "__dict__" are plain names
+        assert (data.Upper, data._under) == (1, 1)
         with pytest.raises(AttributeError, match="has no attribute 'nope'"):
             _ = data.nope
         with pytest.raises(AttributeError, match="nope"):
@@ -116,6 +118,30 @@ class TestLocalAttributes:
 
         class Data(backend.local):  # type: ignore[misc]
             value = anything
+
+        class Managed:
+            """A data descriptor that, like `anything`, claims to equal everything."""
+
+            deleted = 0
+
+            def __get__(self, obj: object, owner: object = None) -> str:
+                return "managed"
+
+            def __set__(self, obj: object, value: object) -> None:
+                pass
+
+            def __delete__(self, obj: object) -> None:
+                Managed.deleted += 1
+
+            def __ne__(self, other: object) -> bool:
+                return False
+
+        class WithDescriptor(backend.local):  # type: ignore[misc]
+            managed = Managed()
+
+        described: Any = WithDescriptor()
+        del described.managed
+        assert Managed.deleted == 1
 
         data: Any = Data()
         assert data.value is anything
