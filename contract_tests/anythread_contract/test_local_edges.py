@@ -91,6 +91,8 @@ class TestLocalAttributes:
         data = backend.local()
         data.Upper = data._under = 1  # names that sort before "__dict__" are plain names
         assert (data.Upper, data._under) == (1, 1)
+        del data.Upper
+        assert not hasattr(data, "Upper")
         with pytest.raises(AttributeError, match="has no attribute 'nope'"):
             _ = data.nope
         with pytest.raises(AttributeError, match="nope"):
@@ -123,12 +125,13 @@ class TestLocalAttributes:
             """A data descriptor that, like `anything`, claims to equal everything."""
 
             deleted = 0
+            stored: list[object] = []
 
             def __get__(self, obj: object, owner: object = None) -> str:
                 return "managed"
 
             def __set__(self, obj: object, value: object) -> None:
-                pass
+                Managed.stored.append(value)
 
             def __delete__(self, obj: object) -> None:
                 Managed.deleted += 1
@@ -140,6 +143,8 @@ class TestLocalAttributes:
             managed = Managed()
 
         described: Any = WithDescriptor()
+        described.managed = "x"
+        assert (Managed.stored, described.managed) == (["x"], "managed")
         del described.managed
         assert Managed.deleted == 1
 
