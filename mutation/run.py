@@ -105,12 +105,6 @@ BACKENDS: dict[str, tuple[str, ...]] = {
     "world": ("pure", "counting"),
 }
 PLUGINS = "counting_plugin:plugin"
-# The counting example shares pure's semantics, so it fails the clause pure declares as a
-# known deviation (MOD-LOCAL-ATTR-02), without declaring it: leave that test out for it.
-DESELECT = (
-    "contract_tests/anythread_contract/test_local_edges.py::TestLocalAttributes::"
-    "test_value_in_dict_does_not_hide_a_property[counting]"
-)
 
 PATIENCE = 3.0  # seconds a contract test waits for another thread before failing
 TEST_TIMEOUT = 30.0  # pytest-timeout of each contract test
@@ -122,8 +116,6 @@ def test_command(module: str) -> str:
     targets = " ".join(f"anythread_contract.{m}" for m in order)
     names = BACKENDS.get(module, ("pure",))
     backends = " ".join(f"--anythread-backend {b}" for b in names)
-    if "counting" in names:
-        backends += f" --deselect {DESELECT}"
     return (
         f"{sys.executable} -m pytest -p no:cacheprovider -x -q --no-header -rN "
         f"{backends} --anythread-patience {PATIENCE:g} "

@@ -1074,6 +1074,14 @@ CLAUSES: tuple[Clause, ...] = (
         requires=frozenset({Capability.FORK, Capability.ALIEN_THREADS}),
     ),
     _c(
+        "LOCK-ARG-INDEX-01",
+        "16.2.2",
+        "The timeout of Lock.acquire() and RLock.acquire() may be "
+        "any object with __index__; one whose index is -1 means an unbounded wait (a "
+        "non-blocking call when blocking is false).",
+        "cpython",
+    ),
+    _c(
         "LOCK-ACQ-ZERO-01",
         "16.2.2",
         "acquire(True, 0) (a timeout of zero) of a Lock or an RLock "

@@ -61,7 +61,7 @@ class TestLockEdges:
             for release in releases:
                 release.set()
 
-    @clause("LOCK-ARG-01", "RLOCK-ARG-01")
+    @clause("LOCK-ARG-INDEX-01")
     @pytest.mark.parametrize("kind", ["Lock", "RLock"])
     def test_non_blocking_with_index_minus_one_does_not_wait(self, backend: Any, kind: str) -> None:
         lock = getattr(backend, kind)()
@@ -71,7 +71,7 @@ class TestLockEdges:
         finally:
             release.set()
 
-    @clause("LOCK-ACQ-TIMEOUT-04")
+    @clause("LOCK-ARG-INDEX-01")
     @pytest.mark.parametrize("kind", ["Lock", "RLock"])
     def test_index_minus_one_waits_without_bound(self, backend: Any, kind: str) -> None:
         lock = getattr(backend, kind)()
