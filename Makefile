@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 XDIST  ?= 2
 
-.PHONY: demo test test-full test-quick test-pythons contract lint docs bench clean venv
+.PHONY: demo test test-full test-quick test-pythons contract lint docs bench mutation clean venv
 
 venv: $(VENV)/.installed
 
@@ -61,6 +61,18 @@ bench: venv
 	$(BIN)/python benchmarks/bench_pure.py
 	$(BIN)/python benchmarks/bench_debug.py
 	$(BIN)/python benchmarks/bench_cooperative.py
+
+# Mutation testing of core/anythread/semantics/ against the contract suite on pure
+# (cosmic-ray, MUTATION_WORKERS in parallel, resumable); writes mutation/REPORT.md.
+# Long (see the report for how long): not part of `make test`.
+MUTATION_WORKERS ?= 2
+
+$(VENV)/.mutation-installed: pyproject.toml | venv
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
+	touch $@
+
+mutation: venv $(VENV)/.mutation-installed
+	$(BIN)/python mutation/run.py --workers $(MUTATION_WORKERS)
 
 docs: venv
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html

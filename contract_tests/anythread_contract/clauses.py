@@ -1119,6 +1119,253 @@ CLAUSES: tuple[Clause, ...] = (
         "release() is called when the block is exited by an "
         "exception, and the exception propagates.",
     ),
+    # ---- added for mutation survivors (contract version 2)
+    # Sentences that the mutation run of the semantics layer (mutation/REPORT.md) showed
+    # the suite did not check; each is killed by a test in a test_*_edges.py module.
+    _c(
+        "MOD-ALIAS-WARN-01",
+        "16.2",
+        "Each deprecated camelCase alias (activeCount(), currentThread(), "
+        "Thread.getName(), setName(), isDaemon(), setDaemon(), Condition.notifyAll(), "
+        "Event.isSet()) warns with a DeprecationWarning that points at the caller's line, "
+        "as CPython 3.10 and later do.",
+        "cpython",
+    ),
+    _c(
+        "THREAD-INIT-02",
+        "16.2.1",
+        "A Thread whose subclass constructor did not call "
+        "Thread.__init__() cannot be used: start(), join() and setting daemon raise "
+        "RuntimeError, is_alive(), name, daemon and repr() raise AssertionError, each "
+        "saying that __init__() was not called.",
+        "cpython",
+    ),
+    _c(
+        "THREAD-REPR-01",
+        "16.2.1",
+        "repr() of a Thread is '<Thread(NAME, STATUS)>': STATUS is "
+        "initial, started or stopped, then ' daemon' for a daemon thread, then the "
+        "ident once it has started.",
+        "cpython",
+    ),
+    _c(
+        "THREAD-NAME-FIRST-01",
+        "16.2.1",
+        "In a program that has made no thread yet, the first default "
+        "name is 'Thread-1', and each later default name takes the next number.",
+        "cpython",
+    ),
+    _c(
+        "THREAD-START-FAIL-01",
+        "16.2.1",
+        "If start() cannot create the thread (RuntimeError), the "
+        "thread is neither alive nor listed by enumerate(), and start() may be called "
+        "again.",
+        "cpython",
+        requires=frozenset({Capability.STACK_SIZE}),
+    ),
+    _c(
+        "MOD-LOCAL-RECYCLE-01",
+        "16.2",
+        "A thread never sees the local values of an earlier thread "
+        "that had the same identifier (thread identifiers may be recycled), even when "
+        "that thread was started outside the backend and seen as a dummy thread.",
+        "cpython",
+        requires=_ALIEN,
+    ),
+    _c(
+        "MOD-LOCAL-RECYCLE-02",
+        "16.2",
+        "A thread never sees the local values of an earlier thread "
+        "with the same identifier that was started outside the backend and never "
+        "called current_thread().",
+        "cpython",
+        requires=_ALIEN,
+    ),
+    _c(
+        "THREAD-FORK-01",
+        "16.2.1",
+        "After os.fork(), the child's only alive thread is the one "
+        "that forked: it is the main thread, enumerate() lists only it, the other "
+        "threads are stopped (join() returns at once), new threads can be started and "
+        "joined, and at exit the child waits for its non-daemon threads.",
+        "cpython",
+        requires=frozenset({Capability.FORK}),
+    ),
+    _c(
+        "THREAD-FORK-02",
+        "16.2.1",
+        "After os.fork() in a thread started outside the backend "
+        "(seen as a dummy thread), the child's current thread is its main thread, not a "
+        "daemon (CPython 3.11.8, 3.12.2 and later: gh-102512).",
+        "cpython",
+        requires=frozenset({Capability.FORK, Capability.ALIEN_THREADS}),
+    ),
+    _c(
+        "LOCK-ARG-INDEX-01",
+        "16.2.2",
+        "The timeout of Lock.acquire() and RLock.acquire() may be "
+        "any object with __index__; one whose index is -1 means an unbounded wait (a "
+        "non-blocking call when blocking is false).",
+        "cpython",
+    ),
+    _c(
+        "LOCK-ACQ-ZERO-01",
+        "16.2.2",
+        "acquire(True, 0) (a timeout of zero) of a Lock or an RLock "
+        "held by another thread does not wait: it returns False at once.",
+        "cpython",
+    ),
+    _c(
+        "LOCK-REPR-01",
+        "16.2.2",
+        "repr() of a Lock starts with '<locked' or '<unlocked' after its state, as CPython's does.",
+        "cpython",
+    ),
+    _c(
+        "RLOCK-REPR-01",
+        "16.2.3",
+        "repr() of an RLock starts with '<locked' or '<unlocked' and "
+        "shows its recursion level as count=N (count=0 while unlocked, including while "
+        "its owner waits on a Condition).",
+        "cpython",
+    ),
+    _c(
+        "MOD-EXCEPTHOOK-REPR-01",
+        "16.2",
+        "repr() of an ExceptHookArgs names its four fields in order: "
+        "ExceptHookArgs(exc_type=..., exc_value=..., exc_traceback=..., thread=...).",
+        "cpython",
+    ),
+    _c(
+        "MOD-EXCEPTHOOK-STDERR-01",
+        "16.2",
+        "The default excepthook writes to sys.stderr as it is when "
+        "the hook runs; if sys.stderr is None then, it writes to the stderr the thread "
+        "was created with.",
+        "cpython",
+    ),
+    _c(
+        "MOD-EXCEPTHOOK-FAIL-01",
+        "16.2",
+        "If excepthook itself raises, the error is reported on "
+        "stderr after an 'Exception in ...excepthook:' line, through sys.excepthook, "
+        "without the thread's exception as its context, and the thread still ends.",
+        "cpython",
+    ),
+    _c(
+        "MOD-LOCAL-ATTR-01",
+        "16.2",
+        "Attributes of a local follow Python's usual rules, with the "
+        "calling thread's values as the instance dictionary: a property (data "
+        "descriptor) of the class takes precedence over a value, a value hides a class "
+        "attribute or a method, and a missing attribute raises AttributeError, on "
+        "reading as on deleting.",
+        "cpython",
+    ),
+    _c(
+        "MOD-LOCAL-ATTR-02",
+        "16.2",
+        "A value stored in a local's __dict__ under the name of a "
+        "property (a data descriptor) of its class does not hide the property: reading "
+        "the attribute calls the property, as for any Python object.",
+        "cpython",
+    ),
+    _c(
+        "MOD-LOCAL-DICT-01",
+        "16.2",
+        "The __dict__ of a local is the calling thread's own "
+        "dictionary of values; it cannot be assigned or deleted (AttributeError, "
+        "read-only).",
+        "cpython",
+    ),
+    _c(
+        "COND-WAIT-STALE-01",
+        "16.2.4",
+        "A thread whose wait() timed out is no longer waiting: "
+        "a later notify() wakes one of the threads that are waiting, not the one that "
+        "left.",
+    ),
+    _c(
+        "COND-WAIT-INTERRUPT-01",
+        "16.2.4",
+        "A wait() interrupted by an exception (a signal handler "
+        "that raises) re-acquires the lock and stops waiting: a later notify() wakes a "
+        "thread that is still waiting.",
+        "cpython",
+        requires=frozenset({Capability.SIGNAL_INTERRUPTIBLE}),
+    ),
+    _c(
+        "COND-WAIT-TIMEOUT-NOTIFY-01",
+        "16.2.4",
+        "A wait() whose timeout expired while another thread "
+        "held the lock, and that a notify() then chose, returns False normally once it "
+        "re-acquires the lock.",
+        "cpython",
+    ),
+    _c(
+        "COND-WAITFOR-DEADLINE-01",
+        "16.2.4",
+        "wait_for(predicate, timeout) gives up once timeout seconds "
+        "have passed since the call (one deadline for the whole call), and while no "
+        "thread notifies it sleeps instead of evaluating the predicate over and over.",
+    ),
+    _c(
+        "COND-NOTIFY-ONE-01",
+        "16.2.4",
+        "notify() without an argument wakes up exactly one of the "
+        "threads waiting, however many are waiting.",
+    ),
+    _c(
+        "COND-NOTIFY-NONPOSITIVE-01",
+        "16.2.4",
+        "notify(n) with n of zero or less wakes no thread "
+        "(CPython before 3.13 raises ValueError for a negative n).",
+        "cpython",
+    ),
+    _c(
+        "EVENT-WAIT-CLEARED-01",
+        "16.2.6",
+        "wait() returns True if the internal flag was set after "
+        "the wait started, even when clear() reset it before the waiting thread woke.",
+    ),
+    _c(
+        "BARRIER-INIT-01",
+        "16.2.8",
+        "Barrier(parties) with parties less than 1 raises ValueError "
+        "(CPython 3.12.5 and 3.13 on; before, such a barrier was accepted and its wait() "
+        "never returned).",
+        "cpython",
+    ),
+    _c(
+        "BARRIER-ATTR-IDLE-01",
+        "16.2.8",
+        "n_waiting counts only threads waiting to pass: once "
+        "abort() or reset() has sent the waiting threads away it is 0, even before they "
+        "have left.",
+        "cpython",
+    ),
+    _c(
+        "BARRIER-REPR-01",
+        "16.2.8",
+        "repr() of a Barrier ends with ': waiters=N/PARTIES>', or "
+        "': broken>' once it is broken, as CPython 3.11 and later show it.",
+        "cpython",
+    ),
+    _c(
+        "EVENT-WAIT-RACE-01",
+        "16.2.6",
+        "wait() will always return True except if a timeout is "
+        "given and the operation times out, wherever a set() in another thread falls "
+        "during the call.",
+    ),
+    _c(
+        "EVENT-REPR-01",
+        "16.2.6",
+        "repr() of an Event ends with ': set>' or ': unset>' "
+        "after its internal flag, as CPython 3.11 and later show it.",
+        "cpython",
+    ),
 )
 
 #: The catalogue by clause id.

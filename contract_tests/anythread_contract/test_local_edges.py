@@ -1,0 +1,172 @@
+"""Section 16.2, ``local``: attribute rules that the mutation run found unchecked.
+
+A ``local`` object looks up and assigns attributes like any Python object (class
+attributes, methods, properties, ``__dict__``), except that the instance dictionary is
+the calling thread's own.  Each test here kills at least one mutant of the semantics
+layer that the rest of the suite let survive (see ``mutation/REPORT.md``), through the
+public API only, so it holds any backend to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from anythread_contract._support import spawn
+
+clause = pytest.mark.clause
+
+
+def _subclass(backend: Any) -> Any:
+    class Data(backend.local):  # type: ignore[misc]
+        shared = "class value"
+        log: list[str] = []
+
+        def method(self) -> str:
+            return "method"
+
+        @property
+        def managed(self) -> str:
+            return "property " + str(self.__dict__.get("_managed", "unset"))
+
+        @managed.setter
+        def managed(self, value: str) -> None:
+            self.__dict__["_managed"] = value
+            type(self).log.append(f"set {value}")
+
+        @managed.deleter
+        def managed(self) -> None:
+            del self.__dict__["_managed"]
+            type(self).log.append("deleted")
+
+        @property
+        def read_only(self) -> str:
+            return "read-only"
+
+    return Data
+
+
+class TestLocalAttributes:
+    @clause("MOD-LOCAL-ATTR-01")
+    def test_class_attributes_and_methods(self, backend: Any) -> None:
+        data = _subclass(backend)()
+        assert data.shared == "class value"
+        assert data.method() == "method"
+        data.shared = "mine"
+        data.method = "shadowed"  # a method is not a data descriptor: the value wins
+        assert (data.shared, data.method) == ("mine", "shadowed")
+        assert spawn(backend, lambda: (data.shared, data.method())).join() == (
+            "class value",
+            "method",
+        )
+        del data.shared
+        assert data.shared == "class value"
+
+    @clause("MOD-LOCAL-ATTR-01")
+    def test_properties_take_precedence(self, backend: Any) -> None:
+        cls = _subclass(backend)
+        data = cls()
+        assert data.managed == "property unset"
+        data.managed = "one"
+        assert data.managed == "property one"
+        assert cls.log == ["set one"]
+        assert spawn(backend, lambda: data.managed).join() == "property unset"
+        del data.managed
+        assert cls.log == ["set one", "deleted"]
+        assert data.managed == "property unset"
+        with pytest.raises(AttributeError):
+            data.read_only = "no"
+
+    @clause("MOD-LOCAL-ATTR-02")
+    def test_value_in_dict_does_not_hide_a_property(self, backend: Any) -> None:
+        data = _subclass(backend)()
+        data.__dict__["managed"] = "in the dict"
+        data.__dict__["read_only"] = "in the dict"
+        assert data.managed == "property unset"
+        assert data.read_only == "read-only"
+
+    @clause("MOD-LOCAL-ATTR-01")
+    def test_missing_attributes(self, backend: Any) -> None:
+        data = backend.local()
+        data.Upper = data._under = 1  # names that sort before "__dict__" are plain names
+        assert (data.Upper, data._under) == (1, 1)
+        del data.Upper
+        assert not hasattr(data, "Upper")
+        with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+            _ = data.nope
+        with pytest.raises(AttributeError, match="nope"):
+            del data.nope
+        data.nope = 1
+        del data.nope
+        assert not hasattr(data, "nope")
+
+    @clause("MOD-LOCAL-ATTR-01")
+    def test_class_attribute_that_equals_everything(self, backend: Any) -> None:
+        # Looking up an attribute must not compare the class's value with anything.
+        class Anything:
+            def __eq__(self, other: object) -> bool:
+                return True
+
+            def __ne__(self, other: object) -> bool:
+                return False
+
+            def __lt__(self, other: object) -> bool:
+                return True
+
+            __hash__ = object.__hash__
+
+        anything = Anything()
+
+        class Data(backend.local):  # type: ignore[misc]
+            value = anything
+
+        class Managed:
+            """A data descriptor that, like `anything`, claims to equal everything."""
+
+            deleted = 0
+            stored: list[object] = []
+
+            def __get__(self, obj: object, owner: object = None) -> str:
+                return "managed"
+
+            def __set__(self, obj: object, value: object) -> None:
+                Managed.stored.append(value)
+
+            def __delete__(self, obj: object) -> None:
+                Managed.deleted += 1
+
+            def __ne__(self, other: object) -> bool:
+                return False
+
+        class WithDescriptor(backend.local):  # type: ignore[misc]
+            managed = Managed()
+
+        described: Any = WithDescriptor()
+        described.managed = "x"
+        assert (Managed.stored, described.managed) == (["x"], "managed")
+        del described.managed
+        assert Managed.deleted == 1
+
+        data: Any = Data()
+        assert data.value is anything
+        data.value = 1
+        assert data.value == 1
+        del data.value
+        assert data.value is anything
+        with pytest.raises(AttributeError):
+            del data.value
+
+    @clause("MOD-LOCAL-DICT-01")
+    def test_dict_is_the_threads_own_and_read_only(self, backend: Any) -> None:
+        data = backend.local()
+        data.x = 1
+        assert data.__dict__ == {"x": 1}
+        data.__dict__["y"] = 2
+        assert data.y == 2
+        assert spawn(backend, lambda: dict(data.__dict__)).join() == {}
+        with pytest.raises(AttributeError, match="read-only"):
+            data.__dict__ = {}
+        with pytest.raises(AttributeError, match="read-only"):
+            del data.__dict__
+        assert data.__dict__ == {"x": 1, "y": 2}
