@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from anythread.protocols import Capability, KernelLock, NamedThread
 from anythread.semantics import from_kernel
@@ -184,11 +184,3 @@ def _capabilities() -> frozenset[Capability]:
 
 #: The backend object: ``_thread`` + :mod:`anythread.semantics`.
 backend = from_kernel(ThreadKernel(), "pure", capabilities=_capabilities())
-# Found by the mutation run (mutation/REPORT.md): local's fast path serves a value of the
-# thread's __dict__ before a data descriptor of the class.  Remove once local.py is fixed.
-cast(Any, backend).known_deviations = {
-    "MOD-LOCAL-ATTR-02": "local.__getattribute__ reads the thread's __dict__ before the "
-    "class's data descriptors",
-    "MOD-LOCAL-RECYCLE-02": "a started thread drops the local values of its identifier "
-    "only if a dummy thread held it (ThreadBase._bootstrap)",
-}

@@ -38,10 +38,6 @@ def make_backend(kernel: CountingKernel | None = None) -> Backend:
     backend = anythread.from_kernel(
         kernel or CountingKernel(), "counting", capabilities=CAPABILITIES
     )
-    # The semantics layer's local deviates here (see anythread's mutation/REPORT.md).
-    backend.known_deviations = {  # type: ignore[attr-defined]
-        "MOD-LOCAL-ATTR-02": "local reads the thread's __dict__ before data descriptors",
-    }
     return backend
 
 

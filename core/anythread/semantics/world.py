@@ -119,6 +119,11 @@ class World:
 
     def thread_ended(self, ident: int) -> None:
         """Tell every owner of data for thread ``ident`` to forget it."""
+        if ident not in self._owners:
+            # Nothing kept for it (the common case at a thread's start): no lock taken.
+            # No owner can register for ``ident`` meanwhile: only that thread itself
+            # does, and it is the caller or has ended.
+            return
         with self.lock:
             owners = self._owners.pop(ident, None)
         if owners is not None:
