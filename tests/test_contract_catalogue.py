@@ -37,6 +37,11 @@ class TestVersions:
             assert f"{area}-PROMPT-01" in added, area
         assert {"THREAD-JOIN-07", "MOD-TIMEOUT-ZERO-01", "BARRIER-TIMEOUT-03"} <= added
 
+    def test_version_one_is_frozen(self) -> None:
+        # Version 1 had exactly 150 clauses: a clause added later that forgets its
+        # ``since`` would silently join version 1.
+        assert sum(1 for clause in CLAUSES if clause.since == 1) == 150
+
     def test_version_one_ids_kept(self) -> None:
         # Ids are never reused nor renumbered: a sample of version 1's, with their areas.
         for cid in ("API-NAMES-01", "LOCK-ACQ-TIMEOUT-02", "COND-NOTIFY-03", "WITH-02"):

@@ -1130,6 +1130,7 @@ CLAUSES: tuple[Clause, ...] = (
         "Event.isSet()) warns with a DeprecationWarning that points at the caller's line, "
         "as CPython 3.10 and later do.",
         "cpython",
+        since=2,
     ),
     _c(
         "THREAD-INIT-02",
@@ -1139,6 +1140,7 @@ CLAUSES: tuple[Clause, ...] = (
         "RuntimeError, is_alive(), name, daemon and repr() raise AssertionError, each "
         "saying that __init__() was not called.",
         "cpython",
+        since=2,
     ),
     _c(
         "THREAD-REPR-01",
@@ -1147,6 +1149,7 @@ CLAUSES: tuple[Clause, ...] = (
         "initial, started or stopped, then ' daemon' for a daemon thread, then the "
         "ident once it has started.",
         "cpython",
+        since=2,
     ),
     _c(
         "THREAD-NAME-FIRST-01",
@@ -1154,6 +1157,7 @@ CLAUSES: tuple[Clause, ...] = (
         "In a program that has made no thread yet, the first default "
         "name is 'Thread-1', and each later default name takes the next number.",
         "cpython",
+        since=2,
     ),
     _c(
         "THREAD-START-FAIL-01",
@@ -1163,6 +1167,7 @@ CLAUSES: tuple[Clause, ...] = (
         "again.",
         "cpython",
         requires=frozenset({Capability.STACK_SIZE}),
+        since=2,
     ),
     _c(
         "MOD-LOCAL-RECYCLE-01",
@@ -1172,6 +1177,7 @@ CLAUSES: tuple[Clause, ...] = (
         "that thread was started outside the backend and seen as a dummy thread.",
         "cpython",
         requires=_ALIEN,
+        since=2,
     ),
     _c(
         "MOD-LOCAL-RECYCLE-02",
@@ -1181,6 +1187,7 @@ CLAUSES: tuple[Clause, ...] = (
         "called current_thread().",
         "cpython",
         requires=_ALIEN,
+        since=2,
     ),
     _c(
         "THREAD-FORK-01",
@@ -1191,6 +1198,7 @@ CLAUSES: tuple[Clause, ...] = (
         "joined, and at exit the child waits for its non-daemon threads.",
         "cpython",
         requires=frozenset({Capability.FORK}),
+        since=2,
     ),
     _c(
         "THREAD-FORK-02",
@@ -1200,6 +1208,7 @@ CLAUSES: tuple[Clause, ...] = (
         "daemon (CPython 3.11.8, 3.12.2 and later: gh-102512).",
         "cpython",
         requires=frozenset({Capability.FORK, Capability.ALIEN_THREADS}),
+        since=2,
     ),
     _c(
         "LOCK-ARG-INDEX-01",
@@ -1208,6 +1217,7 @@ CLAUSES: tuple[Clause, ...] = (
         "any object with __index__; one whose index is -1 means an unbounded wait (a "
         "non-blocking call when blocking is false).",
         "cpython",
+        since=2,
     ),
     _c(
         "LOCK-ACQ-ZERO-01",
@@ -1215,12 +1225,14 @@ CLAUSES: tuple[Clause, ...] = (
         "acquire(True, 0) (a timeout of zero) of a Lock or an RLock "
         "held by another thread does not wait: it returns False at once.",
         "cpython",
+        since=2,
     ),
     _c(
         "LOCK-REPR-01",
         "16.2.2",
         "repr() of a Lock starts with '<locked' or '<unlocked' after its state, as CPython's does.",
         "cpython",
+        since=2,
     ),
     _c(
         "RLOCK-REPR-01",
@@ -1229,6 +1241,7 @@ CLAUSES: tuple[Clause, ...] = (
         "shows its recursion level as count=N (count=0 while unlocked, including while "
         "its owner waits on a Condition).",
         "cpython",
+        since=2,
     ),
     _c(
         "MOD-EXCEPTHOOK-REPR-01",
@@ -1236,6 +1249,7 @@ CLAUSES: tuple[Clause, ...] = (
         "repr() of an ExceptHookArgs names its four fields in order: "
         "ExceptHookArgs(exc_type=..., exc_value=..., exc_traceback=..., thread=...).",
         "cpython",
+        since=2,
     ),
     _c(
         "MOD-EXCEPTHOOK-STDERR-01",
@@ -1244,6 +1258,7 @@ CLAUSES: tuple[Clause, ...] = (
         "the hook runs; if sys.stderr is None then, it writes to the stderr the thread "
         "was created with.",
         "cpython",
+        since=2,
     ),
     _c(
         "MOD-EXCEPTHOOK-FAIL-01",
@@ -1252,6 +1267,7 @@ CLAUSES: tuple[Clause, ...] = (
         "stderr after an 'Exception in ...excepthook:' line, through sys.excepthook, "
         "without the thread's exception as its context, and the thread still ends.",
         "cpython",
+        since=2,
     ),
     _c(
         "MOD-LOCAL-ATTR-01",
@@ -1262,6 +1278,7 @@ CLAUSES: tuple[Clause, ...] = (
         "attribute or a method, and a missing attribute raises AttributeError, on "
         "reading as on deleting.",
         "cpython",
+        since=2,
     ),
     _c(
         "MOD-LOCAL-ATTR-02",
@@ -1270,6 +1287,7 @@ CLAUSES: tuple[Clause, ...] = (
         "property (a data descriptor) of its class does not hide the property: reading "
         "the attribute calls the property, as for any Python object.",
         "cpython",
+        since=2,
     ),
     _c(
         "MOD-LOCAL-DICT-01",
@@ -1278,6 +1296,7 @@ CLAUSES: tuple[Clause, ...] = (
         "dictionary of values; it cannot be assigned or deleted (AttributeError, "
         "read-only).",
         "cpython",
+        since=2,
     ),
     _c(
         "COND-WAIT-STALE-01",
@@ -1285,6 +1304,7 @@ CLAUSES: tuple[Clause, ...] = (
         "A thread whose wait() timed out is no longer waiting: "
         "a later notify() wakes one of the threads that are waiting, not the one that "
         "left.",
+        since=2,
     ),
     _c(
         "COND-WAIT-INTERRUPT-01",
@@ -1294,6 +1314,7 @@ CLAUSES: tuple[Clause, ...] = (
         "thread that is still waiting.",
         "cpython",
         requires=frozenset({Capability.SIGNAL_INTERRUPTIBLE}),
+        since=2,
     ),
     _c(
         "COND-WAIT-TIMEOUT-NOTIFY-01",
@@ -1302,6 +1323,7 @@ CLAUSES: tuple[Clause, ...] = (
         "held the lock, and that a notify() then chose, returns False normally once it "
         "re-acquires the lock.",
         "cpython",
+        since=2,
     ),
     _c(
         "COND-WAITFOR-DEADLINE-01",
@@ -1309,12 +1331,14 @@ CLAUSES: tuple[Clause, ...] = (
         "wait_for(predicate, timeout) gives up once timeout seconds "
         "have passed since the call (one deadline for the whole call), and while no "
         "thread notifies it sleeps instead of evaluating the predicate over and over.",
+        since=2,
     ),
     _c(
         "COND-NOTIFY-ONE-01",
         "16.2.4",
         "notify() without an argument wakes up exactly one of the "
         "threads waiting, however many are waiting.",
+        since=2,
     ),
     _c(
         "COND-NOTIFY-NONPOSITIVE-01",
@@ -1322,12 +1346,14 @@ CLAUSES: tuple[Clause, ...] = (
         "notify(n) with n of zero or less wakes no thread "
         "(CPython before 3.13 raises ValueError for a negative n).",
         "cpython",
+        since=2,
     ),
     _c(
         "EVENT-WAIT-CLEARED-01",
         "16.2.6",
         "wait() returns True if the internal flag was set after "
         "the wait started, even when clear() reset it before the waiting thread woke.",
+        since=2,
     ),
     _c(
         "BARRIER-INIT-01",
@@ -1336,6 +1362,7 @@ CLAUSES: tuple[Clause, ...] = (
         "(CPython 3.12.5 and 3.13 on; before, such a barrier was accepted and its wait() "
         "never returned).",
         "cpython",
+        since=2,
     ),
     _c(
         "BARRIER-ATTR-IDLE-01",
@@ -1344,6 +1371,7 @@ CLAUSES: tuple[Clause, ...] = (
         "abort() or reset() has sent the waiting threads away it is 0, even before they "
         "have left.",
         "cpython",
+        since=2,
     ),
     _c(
         "BARRIER-REPR-01",
@@ -1351,6 +1379,7 @@ CLAUSES: tuple[Clause, ...] = (
         "repr() of a Barrier ends with ': waiters=N/PARTIES>', or "
         "': broken>' once it is broken, as CPython 3.11 and later show it.",
         "cpython",
+        since=2,
     ),
     _c(
         "EVENT-WAIT-RACE-01",
@@ -1358,6 +1387,7 @@ CLAUSES: tuple[Clause, ...] = (
         "wait() will always return True except if a timeout is "
         "given and the operation times out, wherever a set() in another thread falls "
         "during the call.",
+        since=2,
     ),
     _c(
         "EVENT-REPR-01",
@@ -1365,6 +1395,7 @@ CLAUSES: tuple[Clause, ...] = (
         "repr() of an Event ends with ': set>' or ': unset>' "
         "after its internal flag, as CPython 3.11 and later show it.",
         "cpython",
+        since=2,
     ),
 )
 
@@ -1378,8 +1409,10 @@ CHANGELOG: Mapping[int, str] = {
     "timeout=0 is a timeout everywhere; TIMEOUT_MAX is checked on every object that takes "
     "a timeout; never-early on every waiting object, with fractional timeouts; two "
     "local instances; hooks read when used; alien threads in active_count() and daemon "
-    "inheritance.  Existing clauses gained sharper tests (mid-operation states, two "
-    "instances at once).",
+    "inheritance; and the sentences the mutation run of the semantics layer showed "
+    "unchecked (notify counts, waiters that timed out, fork, the exit rule, local "
+    "attribute rules, reprs, the excepthook's stream, deprecation warnings).  Existing "
+    "clauses gained sharper tests (mid-operation states, two instances at once).",
 }
 
 BY_ID: Mapping[str, Clause] = {clause.id: clause for clause in CLAUSES}
