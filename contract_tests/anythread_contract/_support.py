@@ -33,6 +33,7 @@ __all__ = [
     "call_promptly",
     "elapsed",
     "in_alien_thread",
+    "needs_own_os_threads",
     "run_in_alien",
     "run_script",
     "settle",
@@ -290,3 +291,23 @@ def run_in_alien(backend: Any, function: Callable[[], Any]) -> Any:
     if "error" in result:
         raise result["error"]
     return result.get("value")
+
+
+def needs_own_os_threads(backend: Any) -> None:
+    """Skip the calling test unless each thread of ``backend`` is an OS thread of its own.
+
+    Tests that stop a thread at every step of a call with :func:`sys.setprofile` need
+    it: a profile function reaches only the OS thread that installed it, so on a backend
+    whose threads share OS threads (green threads) it would stop the others too.
+    """
+    import pytest
+
+    from anythread.protocols import Backend, Capability
+
+    if isinstance(backend, Backend) and Capability.PREEMPTIVE in backend.capabilities:
+        return
+    pytest.skip(
+        "this test stops a thread with sys.setprofile, which reaches every thread that "
+        "shares its OS thread: it needs a backend whose threads are OS threads "
+        f"(capability {Capability.PREEMPTIVE.value!r})"
+    )

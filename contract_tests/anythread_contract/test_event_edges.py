@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from anythread_contract._support import LONG, elapsed, settle, spawn, wait_until
+from anythread_contract._support import (
+    LONG,
+    elapsed,
+    needs_own_os_threads,
+    settle,
+    spawn,
+    wait_until,
+)
 
 clause = pytest.mark.clause
 
@@ -82,6 +89,7 @@ class TestEventEdges:
 
     @clause("EVENT-WAIT-RACE-01")
     def test_wait_returns_true_wherever_set_interleaves(self, backend: Any) -> None:
+        needs_own_os_threads(backend)
         for k in range(1, 16):
             result = _wait_with_set_stopped_at(backend, k)
             assert result is True, f"wait() returned {result!r} with set() at event {k}"

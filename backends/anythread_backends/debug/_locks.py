@@ -315,6 +315,16 @@ class RLock(_Tracked):
         self._count = saved[0]
         state.held.append(self)
 
+    def __repr__(self) -> str:
+        # As CPython's: the state, the owner and the recursion level (count=0 while
+        # unlocked, including while its owner waits on a Condition).
+        state = "locked" if self._inner.locked() else "unlocked"
+        owner = f" owner={self._owner.name!r}" if self._owner is not None else ""
+        return (
+            f"<{state} anythread.debug.RLock {self.describe()}{owner} "
+            f"count={self._count} at {id(self):#x}>"
+        )
+
 
 def owner_of(obj: object) -> ThreadState | None:
     """The thread that must act for a wait on ``obj`` to end, if it is known.

@@ -54,7 +54,12 @@ def thread_classes(tracker: Tracker, inner: Backend) -> tuple[type[Any], type[An
             super().start()
 
         def join(self, timeout: float | None = None) -> None:
-            waits = timeout is None and self.ident not in (None, tracker.get_ident())
+            try:
+                ident = self.ident
+            except AssertionError:  # Thread.__init__() not called: the inner join says so
+                super().join(timeout)
+                return
+            waits = timeout is None and ident not in (None, tracker.get_ident())
             if waits and self.is_alive():
                 state = tracker.state()
                 tracker.block(state, self, owner_of)
