@@ -86,6 +86,26 @@ class TestLocalAttributes:
         assert data.managed == "property unset"
         assert data.read_only == "read-only"
 
+    @clause("MOD-LOCAL-ATTR-02")
+    def test_property_of_a_class_given_later_comes_first(self, backend: Any) -> None:
+        # The lookup rules follow the object's class as it is now, even after a value
+        # of the same name was read through the old one.
+        class Plain(backend.local):  # type: ignore[misc]
+            pass
+
+        class Managed(backend.local):  # type: ignore[misc]
+            @property
+            def value(self) -> str:
+                return "property"
+
+        data = Plain()
+        data.value = "stored"
+        assert data.value == "stored"
+        data.__class__ = Managed
+        assert data.value == "property"
+        data.__class__ = Plain
+        assert data.value == "stored"
+
     @clause("MOD-LOCAL-ATTR-01")
     def test_missing_attributes(self, backend: Any) -> None:
         data = backend.local()
