@@ -102,7 +102,9 @@ class TestActive:
         clauses = {cid for row in data["results"] for cid in row["clauses"]}
         expected = {c.id for c in CLAUSES if c.id.startswith("EVENT-") or c.section == "16.2.7"}
         assert clauses == expected
-        assert {row["outcome"] for row in data["results"]} == {"passed"}
+        # Passed, or skipped for the running Python with a reason (EVENT-REPR-01 on 3.10).
+        assert {row["outcome"] for row in data["results"]} <= {"passed", "skipped"}
+        assert all(row["reason"] for row in data["results"] if row["outcome"] == "skipped")
         assert {row["backend"] for row in data["results"]} == {"stdlib"}
         assert data["backends"]["stdlib"]["distribution"] == "anythread"
         assert "deselected" in proc.stdout
