@@ -222,12 +222,24 @@ class TestExitRule:
         assert sorted(proc.stdout.splitlines()) == ["first", "late", "main done"], proc.stdout
 
 
+def _skip_if_threading_cannot_restart(backend: Any, stderr: str) -> None:
+    # CPython 3.13.0's own threading cannot start a thread again after a failed start
+    # (later releases can): a backend whose threads are threading's inherits that.
+    if (
+        issubclass(backend.Thread, threading.Thread)
+        and sys.version_info[:3] == (3, 13, 0)
+        and "thread already started" in stderr
+    ):
+        pytest.skip("CPython 3.13.0's threading cannot restart a thread after a failed start")
+
+
 class TestStartFailure:
     @clause("THREAD-START-FAIL-01")
     def test_failed_start_leaves_the_thread_unstarted(
         self, backend: Any, backend_name: str
     ) -> None:
         proc = run_script(backend_name, _START_FAILS.replace("JOIN", "True"))
+        _skip_if_threading_cannot_restart(backend, proc.stderr)
         assert proc.returncode == 0, proc.stderr
         if proc.stdout.startswith("started"):
             pytest.skip("this system started a thread with a 32 TiB stack")
@@ -241,6 +253,7 @@ class TestStartFailure:
         self, backend: Any, backend_name: str
     ) -> None:
         proc = run_script(backend_name, _START_FAILS.replace("JOIN", "False"))
+        _skip_if_threading_cannot_restart(backend, proc.stderr)
         assert proc.returncode == 0, proc.stderr
         if proc.stdout.startswith("started"):
             pytest.skip("this system started a thread with a 32 TiB stack")
