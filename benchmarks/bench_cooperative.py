@@ -16,14 +16,8 @@ This first landing sets no targets: the rows are measured and printed, not judge
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
-import statistics
 import sys
-import timeit
 from collections.abc import Callable
-from dataclasses import dataclass
 
 try:
     import gevent
@@ -32,17 +26,11 @@ try:
 except ImportError:  # pragma: no cover - said clearly below
     sys.exit("bench_cooperative.py needs gevent: pip install 'anythread[bench]'")
 
+from _sidebyside import Row, main
+
 from anythread_backends.cooperative import make_backend
 
 coop = make_backend()
-
-
-@dataclass
-class Row:
-    name: str
-    coop_stmt: Callable[[], object]
-    gevent_stmt: Callable[[], object]
-    number: int
 
 
 def _spawn_join_row(n: int) -> Row:
@@ -59,7 +47,7 @@ def _spawn_join_row(n: int) -> Row:
     def gevent_run() -> None:
         gevent.joinall([gevent.spawn(noop) for _ in range(n)])
 
-    return Row(f"start + join {n} green threads", coop_run, gevent_run, 1)
+    return Row(f"start + join {n} green threads", coop_run, gevent_run, ops=n)
 
 
 def _lock_row() -> Row:
@@ -78,7 +66,8 @@ def _lock_row() -> Row:
         "Lock acquire + release x1000 (vs gevent.lock.Semaphore(1))",
         make(coop.Lock()),
         make(gevent.lock.Semaphore(1)),
-        5,
+        number=5,
+        ops=1000,
     )
 
 
@@ -116,7 +105,7 @@ def _ping_pong_row(rounds: int) -> Row:
             pong.clear()
         g.join()
 
-    return Row(f"Event ping-pong, {rounds} round trips", coop_run, gevent_run, 1)
+    return Row(f"Event ping-pong, {rounds} round trips", coop_run, gevent_run, ops=rounds)
 
 
 def _yield_row(switches: int) -> Row:
@@ -138,7 +127,7 @@ def _yield_row(switches: int) -> Row:
 
         gevent.joinall([gevent.spawn(spin) for _ in range(2)])
 
-    return Row(f"sleep(0) x{switches} in 2 green threads", coop_run, gevent_run, 1)
+    return Row(f"sleep(0) x{switches} in 2 green threads", coop_run, gevent_run, ops=2 * switches)
 
 
 def _pool_row(n: int, size: int) -> Row:
@@ -164,57 +153,28 @@ def _pool_row(n: int, size: int) -> Row:
 
         gevent.joinall([gevent.spawn(job) for _ in range(n)])
 
-    return Row(f"{n} green threads through a BoundedSemaphore({size})", coop_run, gevent_run, 1)
+    return Row(f"{n} green threads through a BoundedSemaphore({size})", coop_run, gevent_run, ops=n)
 
 
-def _time(stmt: Callable[[], object], number: int, repeat: int) -> float:
-    return min(timeit.repeat(stmt, number=number, repeat=repeat)) / number
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds")
-    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    args = parser.parse_args(argv)
-    rounds, repeat = (3, 2) if args.quick else (7, 3)
-    rows = [
+def rows() -> list[Row]:
+    return [
         _spawn_join_row(1000),
         _lock_row(),
         _ping_pong_row(1000),
         _yield_row(1000),
         _pool_row(10_000, 100),
     ]
-    print(
-        f"cooperative vs gevent {gevent.__version__}, Python {platform.python_version()}, "
-        f"{rounds} rounds, median of per-round ratios (< 1.0: cooperative faster)"
-    )
-    results = []
-    for row in rows:
-        ratios, coop_times, gevent_times = [], [], []
-        for _ in range(rounds):
-            c = _time(row.coop_stmt, row.number, repeat)
-            g = _time(row.gevent_stmt, row.number, repeat)
-            coop_times.append(c)
-            gevent_times.append(g)
-            ratios.append(c / g)
-        ratio = statistics.median(ratios)
-        print(
-            f"  {row.name:<60} {min(coop_times) * 1e3:9.2f} ms "
-            f"{min(gevent_times) * 1e3:9.2f} ms  {ratio:5.2f}x"
-        )
-        results.append(
-            {
-                "row": row.name,
-                "cooperative_s": min(coop_times),
-                "gevent_s": min(gevent_times),
-                "ratio": ratio,
-            }
-        )
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump({"python": platform.python_version(), "rows": results}, out, indent=2)
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(
+        main(
+            __doc__ or "",
+            "cooperative",
+            "gevent",
+            rows,
+            quick=(3, 2),
+            full=(7, 3),
+            notes=[f"gevent {gevent.__version__}, not monkey-patched"],
+        )
+    )
