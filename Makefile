@@ -1,5 +1,5 @@
 # anythread's developer commands.  On a fresh clone:
-#   make demo   set up .venv and run the demo under every available backend
+#   make tour   set up .venv-tour (anythread and greenlet only) and run the tour
 #   make test   set up .venv and run every test (what CI runs)
 
 PYTHON ?= python3
@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 XDIST  ?= 2
 
-.PHONY: demo test test-full test-quick test-pythons contract lint docs bench mutation clean venv
+.PHONY: tour demo test test-full test-quick test-pythons contract lint docs bench mutation clean venv
 
 venv: $(VENV)/.installed
 
@@ -17,16 +17,21 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-demo: venv
-	$(BIN)/anythread backends
-	@for backend in $$($(BIN)/python -c "import anythread; print(' '.join(r.name for r in anythread.list_backends() if r.available))"); do \
-		echo; echo "== ANYTHREAD_BACKEND=$$backend python examples/demo.py"; \
-		ANYTHREAD_BACKEND=$$backend $(BIN)/python examples/demo.py || exit 1; \
-	done
-	@echo; echo "== ANYTHREAD_BACKEND=cooperative python examples/green_pool.py"
-	ANYTHREAD_BACKEND=cooperative $(BIN)/python examples/green_pool.py
-	@echo; echo "== ANYTHREAD_BACKEND=debug python examples/latent_inversion.py"
-	ANYTHREAD_BACKEND=debug $(BIN)/python examples/latent_inversion.py
+# The tour (examples/tour.py) needs only anythread and greenlet, not the dev toolchain:
+# its own venv, so that a fresh clone runs it in well under a minute.
+TOUR_VENV ?= .venv-tour
+
+tour: $(TOUR_VENV)/.installed
+	$(TOUR_VENV)/bin/python examples/tour.py
+
+$(TOUR_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(TOUR_VENV)
+	$(TOUR_VENV)/bin/python -m pip install --quiet -e '.[cooperative]'
+	touch $@
+
+# The former demo is part of the tour; every example runs in `make test`
+# (tests/test_examples.py).
+demo: tour
 
 # Every test: lint and types, the project's tests, the contract suite certifying every
 # available backend, the docs build, then the quick suite on the other Pythons.
@@ -78,4 +83,4 @@ docs: venv
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) .venv-py* docs/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOUR_VENV) .venv-py* docs/_build .pytest_cache .mypy_cache .ruff_cache
