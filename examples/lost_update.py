@@ -44,7 +44,9 @@ def run(threading: ModuleType | Any) -> tuple[int, list[str]]:
             balance = seen + amount
             trace.append(f"{who} writes {balance}")
 
-    threads = [threading.Thread(target=deposit, args=item, name=item[0]) for item in DEPOSITS.items()]
+    threads = [
+        threading.Thread(target=deposit, args=item, name=item[0]) for item in DEPOSITS.items()
+    ]
     for thread in threads:
         thread.start()
     opening.set()  # both deposits start together

@@ -36,7 +36,11 @@ STEP_TIMEOUT = 120
 
 
 def heading(number: int, title: str) -> None:
-    print(f"\n\033[1m== {number}. {title}\033[0m" if sys.stdout.isatty() else f"\n== {number}. {title}")
+    print(
+        f"\n\033[1m== {number}. {title}\033[0m"
+        if sys.stdout.isatty()
+        else f"\n== {number}. {title}"
+    )
 
 
 def available() -> set[str]:
@@ -216,7 +220,9 @@ def search_race(runs: int = 50) -> bool:
     print(f"  interleaving: {'; '.join(trace)}")
     replays = [lost_update.run(make_backend(schedule=line)) for _ in range(2)]
     same = all(replay == (balance, trace) for replay in replays)
-    print(f"replayed twice in this process: {'the same interleaving and balance' if same else 'DIFFERENT'}")
+    print(
+        f"replayed twice in this process: {'the same interleaving and balance' if same else 'DIFFERENT'}"
+    )
     result = run_example("lost_update.py", ANYTHREAD_BACKEND="cooperative", ANYTHREAD_SCHEDULE=line)
     again = result.returncode == 1 and "; ".join(trace) in result.stdout
     print(f"replayed from the command line: {'fails again, identically' if again else 'DIFFERENT'}")
@@ -253,7 +259,9 @@ def main() -> int:
 
     heading(4, "The debug backend reports a deadlock that did not happen in this run")
     result = run_example("latent_inversion.py", ANYTHREAD_BACKEND="debug")
-    results["debug report"] = result.returncode == 0 and "found the latent deadlock" in result.stdout
+    results["debug report"] = (
+        result.returncode == 0 and "found the latent deadlock" in result.stdout
+    )
 
     if "cooperative" in installed:
         heading(5, "A schedule search finds a race and replays it")
