@@ -220,9 +220,8 @@ def search_race(runs: int = 50) -> bool:
     print(f"  interleaving: {'; '.join(trace)}")
     replays = [lost_update.run(make_backend(schedule=line)) for _ in range(2)]
     same = all(replay == (balance, trace) for replay in replays)
-    print(
-        f"replayed twice in this process: {'the same interleaving and balance' if same else 'DIFFERENT'}"
-    )
+    verdict = "the same interleaving and balance" if same else "DIFFERENT"
+    print(f"replayed twice in this process: {verdict}")
     result = run_example("lost_update.py", ANYTHREAD_BACKEND="cooperative", ANYTHREAD_SCHEDULE=line)
     again = result.returncode == 1 and "; ".join(trace) in result.stdout
     print(f"replayed from the command line: {'fails again, identically' if again else 'DIFFERENT'}")
