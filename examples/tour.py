@@ -240,7 +240,7 @@ def main() -> int:
     results["backends"] = show_backends()
 
     heading(2, "One program, three backends: the same result, side by side")
-    names = [n for n in ("stdlib", "pure", "cooperative") if n in installed]
+    names: list[str] = [n for n in ("stdlib", "pure", "cooperative") if n in installed]
     results["same program"] = same_program(names)
 
     if "cooperative" in installed:
