@@ -63,9 +63,7 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/bench_pure.py
-	$(BIN)/python benchmarks/bench_debug.py
-	$(BIN)/python benchmarks/bench_cooperative.py
+	$(BIN)/python benchmarks/report.py  # every bench_*.py; writes docs/_generated/
 
 # Mutation testing of core/anythread/semantics/ against the contract suite on pure
 # (cosmic-ray, MUTATION_WORKERS in parallel, resumable); writes mutation/REPORT.md.
