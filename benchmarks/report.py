@@ -36,6 +36,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 HERE = Path(__file__).resolve().parent
+#: The multiplication sign of the ratios (U+00D7, as in "0.25" + TIMES).
+TIMES = "\u00d7"
 DEFAULT_OUT = HERE.parent / "docs" / "_generated"
 
 
@@ -125,13 +127,13 @@ def tables(report: dict[str, Any]) -> str:
             "     - target",
         ]
         for row in bench["rows"]:
-            target = "—" if row["target"] is None else f"≤ {row['target']:.2f}×"
+            target = "—" if row["target"] is None else f"≤ {row['target']:.2f}{TIMES}"
             verdict = "" if row["target"] is None else (" (met)" if row["pass"] else " (missed)")
             lines += [
                 f"   * - {row['operation']}",
                 f"     - {_ns(row[f'{subject}_ns_per_op'])}",
                 f"     - {_ns(row[f'{peer}_ns_per_op'])}",
-                f"     - {row['ratio']:.2f}×",
+                f"     - {row['ratio']:.2f}{TIMES}",
                 f"     - {target}{verdict}",
             ]
         parts.append("\n".join(lines) + "\n")
@@ -178,7 +180,7 @@ def chart(report: dict[str, Any]) -> str:
             )
             body.append(
                 f'<rect x="{left:.1f}" y="{y + 4:.0f}" width="{bar_w:.1f}" height="{ROW_H - 8}" '
-                f'class="{kind}"><title>{escape(row["operation"])}: {ratio:.2f}×</title></rect>'
+                f'class="{kind}"><title>{escape(name)}: {ratio:.2f}{TIMES}</title></rect>'
             )
             end = max(x0, x1)
             if row["target"] is not None:
@@ -189,20 +191,20 @@ def chart(report: dict[str, Any]) -> str:
                     'class="target"/>'
                 )
             body.append(
-                f'<text x="{end + 6:.1f}" y="{y + 15:.0f}" class="val">{ratio:.2f}×</text>'
+                f'<text x="{end + 6:.1f}" y="{y + 15:.0f}" class="val">{ratio:.2f}{TIMES}</text>'
             )
             y += ROW_H
     top, bottom = 10.0, y + 8
     axis = [
         f'<line x1="{_x(t):.1f}" x2="{_x(t):.1f}" y1="{top:.0f}" y2="{bottom:.0f}" '
         f'class="{"one" if t == 1.0 else "grid"}"/>'
-        f'<text x="{_x(t):.1f}" y="{bottom + 14:.0f}" class="tick">{t:g}×</text>'
+        f'<text x="{_x(t):.1f}" y="{bottom + 14:.0f}" class="tick">{t:g}{TIMES}</text>'
         for t in TICKS
     ]
     height = bottom + 62
     legend = (
         f'<text x="10" y="{height - 28:.0f}" class="note">ratio = subject time / peer time, '
-        "log scale: left of 1× the subject is faster, right slower; a red mark is the "
+        f"log scale: left of 1{TIMES} the subject is faster, right slower; a red mark is the "
         "row's target.</text>"
         f'<text x="10" y="{height - 12:.0f}" class="note">{escape(report["date"])}, '
         f"{escape(report['python'])}, {escape(report['machine'])}"
