@@ -15,8 +15,11 @@ usual), then writes, in ``docs/_generated/`` (``--out`` to choose another folder
   includes.
 
 A script that fails to run (gevent missing, say) is recorded with its error instead of
-rows.  The exit status is 1 when a script failed or a row missed its target, after the
-files are written.  The chart is written by hand: no plotting dependency.
+rows.  A script whose JSON is not rows of ratios (``_sidebyside.main``'s format) is
+recorded as it is and shown as a table of its figures, without a chart; ``--quick`` is
+passed only to scripts that have it.  The exit status is 1 when a script failed or a
+row missed its target, after the files are written.  The chart is written by hand: no
+plotting dependency.
 """
 
 from __future__ import annotations
@@ -59,19 +62,30 @@ def _machine() -> str:
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({model})"
 
 
+def _takes_quick(script: Path) -> bool:
+    """Whether a script has ``--quick`` (every script on ``_sidebyside.main`` has)."""
+    source = script.read_text(encoding="utf-8")
+    return "_sidebyside" in source or '"--quick"' in source
+
+
 def run_script(script: Path, quick: bool) -> dict[str, Any]:
     """Run one benchmark script with ``--json``; return its results, or its error."""
     entry: dict[str, Any] = {"script": script.name, "title": _title(script)}
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "rows.json"
         command = [sys.executable, str(script), "--json", str(out)]
-        if quick:
+        if quick and _takes_quick(script):
             command.append("--quick")
-        print(f"== python benchmarks/{script.name}{' --quick' if quick else ''}", flush=True)
+        print(f"== python benchmarks/{' '.join([script.name, *command[4:]])}", flush=True)
         proc = subprocess.run(command, cwd=HERE, stderr=subprocess.PIPE, text=True)
         entry["exit_status"] = proc.returncode
         if out.exists():
-            entry.update(json.loads(out.read_text(encoding="utf-8")))
+            data = json.loads(out.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and isinstance(data.get("rows"), list):
+                entry.update(data)  # _sidebyside.main's format: rows of ratios
+            else:
+                entry["data"] = data  # figures of another kind: shown as they are
+                entry["rows"] = []
         else:
             entry["error"] = proc.stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
             entry["rows"] = []
@@ -100,6 +114,15 @@ def _ns(value: float) -> str:
     return f"{value:.0f} ns"
 
 
+def _figures(data: dict[str, Any]) -> str:
+    """A table of the figures of a script that is not a side-by-side benchmark."""
+    lines = [".. list-table::", "   :header-rows: 1", "", "   * - figure", "     - value"]
+    for key, value in data.items():
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        lines += [f"   * - ``{key}``", f"     - {shown}"]
+    return "\n".join(lines) + "\n"
+
+
 def tables(report: dict[str, Any]) -> str:
     """A line saying when, where and how the figures were measured, then one rst
     list-table per script."""
@@ -111,6 +134,9 @@ def tables(report: dict[str, Any]) -> str:
     for bench in report["benchmarks"]:
         heading = f"``{bench['script']}``: {bench['title']}"
         parts.append(f"{heading}\n{'~' * len(heading)}\n")
+        if isinstance(bench.get("data"), dict):
+            parts.append(_figures(bench["data"]))
+            continue
         if not bench["rows"]:
             error = " ".join(bench.get("error", [])) or "no rows"
             parts.append(f"Not measured in this run: {error}\n")

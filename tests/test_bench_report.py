@@ -115,3 +115,43 @@ class TestCommittedFigures:
             assert (tmp_path / name).read_text(encoding="utf-8") == (GENERATED / name).read_text(
                 encoding="utf-8"
             ), f"docs/_generated/{name} is stale: run make bench (or report.py --from-json)"
+
+
+class TestRunScript:
+    """Scripts of any kind: side by side or not, with or without ``--quick``, broken."""
+
+    def test_a_script_with_figures_of_its_own_and_no_quick_option(self, tmp_path: Path) -> None:
+        script = tmp_path / "bench_rates.py"
+        script.write_text(
+            '"""How often something happens."""\n'
+            "import argparse, json\n"
+            "parser = argparse.ArgumentParser()\n"
+            "parser.add_argument('--json')\n"
+            "args = parser.parse_args()\n"  # --quick here would exit 2
+            "json.dump({'runs': 10, 'rate': 0.25}, open(args.json, 'w'))\n",
+            encoding="utf-8",
+        )
+        entry = report.run_script(script, quick=True)
+        assert entry["exit_status"] == 0
+        assert entry["title"] == "How often something happens"
+        assert entry["data"] == {"runs": 10, "rate": 0.25}
+        assert entry["rows"] == []
+        text = report.tables({**fake_report(), "benchmarks": [entry]})
+        assert "   * - ``rate``\n     - 0.25\n" in text
+        assert "<rect x=" not in report.chart({**fake_report(), "benchmarks": [entry]})
+
+    def test_a_script_that_fails_is_recorded_with_its_error(self, tmp_path: Path) -> None:
+        script = tmp_path / "bench_broken.py"
+        script.write_text("import sys\nsys.exit('needs gevent: pip install it')\n")
+        entry = report.run_script(script, quick=False)
+        assert entry["exit_status"] == 1
+        assert entry["error"] == ["needs gevent: pip install it"]
+        saved = str(self._saved(tmp_path, entry))
+        assert report.main(["--from-json", saved, "--out", str(tmp_path / "out")]) == 1
+        assert "bench_broken.py" in (tmp_path / "out" / "benchmarks_tables.inc").read_text()
+
+    @staticmethod
+    def _saved(tmp_path: Path, entry: dict[str, Any]) -> Path:
+        path = tmp_path / "saved.json"
+        path.write_text(json.dumps({**fake_report(), "benchmarks": [entry]}), encoding="utf-8")
+        return path
