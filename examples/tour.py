@@ -194,9 +194,12 @@ def search_race(runs: int = 50) -> bool:
     """Search seeded schedules for the lost update of ``examples/lost_update.py``, then
     replay the failing schedule: in this process twice, and from the command line.
 
-    The lead will switch this function to ``anythread.testing.explore`` when merging
-    (``explore(fn, runs=N, schedule=...)`` and ``explore(fn, replay=LINE)``); until then it
-    drives the cooperative backend's public ``make_backend(schedule=LINE)``.
+    The lead will switch this function to ``anythread.testing.explore`` when merging:
+    ``explore(body, runs=N, schedule="pct", depth=2)`` with ``body`` asserting
+    ``lost_update.run(anythread)[0] == lost_update.expected()``, the failing line from
+    the :class:`ExploreFailure` (``.schedule``), then ``explore(body, replay=line)``
+    twice and the command line.  Until then it drives the cooperative backend's public
+    ``make_backend(schedule=LINE)``, one independent backend per run.
     """
     from anythread_backends.cooperative import make_backend
 
