@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from helpers import ROOT
@@ -189,6 +190,32 @@ class TestTour:
         assert f"ANYTHREAD_SCHEDULE={line[1]} python examples/lost_update.py" in out
         assert "the same interleaving and balance" in out
         assert "fails again, identically" in out
+
+
+@pytest.mark.slow
+def test_make_tour_installs_only_anythread_and_greenlet(tmp_path: Path) -> None:
+    """The README's first command, as a newcomer runs it (in a venv of its own here)."""
+    venv = tmp_path / "venv-tour"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "tour", f"TOUR_VENV={venv}"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every step as expected" in result.stdout
+    listed = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    installed = {line.split("==")[0].lower() for line in listed.stdout.split()}
+    assert {"anythread", "greenlet"} <= installed
+    assert installed.isdisjoint({"pytest", "sphinx", "mypy", "ruff", "gevent"}), installed
 
 
 def test_tour_search_reports_failure_when_no_schedule_fails(
