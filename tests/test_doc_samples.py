@@ -29,7 +29,12 @@ and in Markdown ``<!-- anythread-sample: backend=cooperative -->``.  The setting
     skip unless these backends are installed (for a sample that takes one with
     ``anythread.get_backend``);
 ``stdout=TEXT``
-    the sample's output must contain ``TEXT``.
+    the sample's output must contain ``TEXT``;
+``status=N``
+    a sample that shows a failure (an uncaught error, a report): it must exit with
+    status ``N``, and it may write to stderr;
+``stderr=TEXT``
+    its stderr must contain ``TEXT``.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ import anythread
 PYTHON_LANGS = {"python", "py", "python3"}
 PYCON_LANGS = {"pycon"}
 SETTING = "anythread-sample:"
+SETTINGS = ("backend", "requires", "stdout", "status", "stderr")
 TIMEOUT = 60
 
 
@@ -83,11 +89,13 @@ def parse_settings(text: str, where: str) -> dict[str, str]:
     settings = {}
     for word in shlex.split(text):
         key, sep, value = word.partition("=")
-        if not sep or key not in {"backend", "requires", "stdout"}:
+        if not sep or key not in SETTINGS:
             raise ValueError(
-                f"{where}: unknown sample setting {word!r}: expected backend=, requires= "
-                "or stdout= (see tests/test_doc_samples.py)"
+                f"{where}: unknown sample setting {word!r}: expected one of "
+                f"{', '.join(k + '=' for k in SETTINGS)} (see tests/test_doc_samples.py)"
             )
+        if key == "status" and not value.isdigit():
+            raise ValueError(f"{where}: status={value!r} is not an exit status")
         settings[key] = value
     return settings
 
@@ -273,10 +281,14 @@ def test_sample_runs(sample: Sample, backend: str, tmp_path: Path) -> None:
         f"{sample.where} ({sample.lang}):\n{sample.code}\n"
         f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     )
-    assert result.returncode == 0, report
-    assert result.stderr == "", report
+    status = int(sample.settings.get("status", "0"))
+    assert result.returncode == status, report
+    if status == 0:
+        assert result.stderr == "", report
     if "stdout" in sample.settings:
         assert sample.settings["stdout"] in result.stdout, report
+    if "stderr" in sample.settings:
+        assert sample.settings["stderr"] in result.stderr, report
 
 
 @pytest.mark.parametrize("literal", BARE, ids=lambda b: f"{b.source}:{b.line}")
@@ -361,6 +373,16 @@ class TestCollector:
     def test_unknown_setting_is_an_error(self) -> None:
         with pytest.raises(ValueError, match="unknown sample setting 'backends=pure'"):
             parse_settings("backends=pure", "t.rst:1")
+        with pytest.raises(ValueError, match="status='one' is not an exit status"):
+            parse_settings("status=one", "t.rst:1")
+
+    def test_a_sample_that_shows_a_failure(self, tmp_path: Path) -> None:
+        settings = parse_settings('status=1 stderr="ZeroDivisionError"', "t.rst:1")
+        sample = Sample("t.rst", 1, "python", "1 / 0\n", settings)
+        test_sample_runs(sample, "", tmp_path)  # passes: the failure is the one shown
+        wrong = Sample("t.rst", 1, "python", "print('fine')\n", settings)
+        with pytest.raises(AssertionError, match=r"t\.rst:1"):
+            test_sample_runs(wrong, "", tmp_path)
 
     @pytest.mark.parametrize(
         "text",
