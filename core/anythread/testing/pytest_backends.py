@@ -1,0 +1,290 @@
+"""Run a project's own tests on every backend: ``pytest --anythread-backends=pure,debug``.
+
+A test written against ``import anythread as threading`` runs once per named backend,
+each run reported under its own id (``test_x[pure]``, ``test_x[debug]``), without
+rewriting the test.  The autouse fixture ``anythread_backend`` gives a test the name of
+its backend; the marker ``@pytest.mark.anythread_backends("pure", ...)`` keeps a test to
+those of the option's backends.  Without ``--anythread-backends`` the plugin does nothing
+(the fixture returns the backend the facade serves).
+
+The facade chooses one backend per process (a second one is a :class:`RuntimeError`),
+so the tests of each backend run in a child pytest process of their own, started with
+``ANYTHREAD_BACKEND`` set to that backend and the same arguments as the parent (so
+``-k``, ``-x``, ``-n``, ini options and plugins apply there).  The child runs only the
+tests of its backend and writes their reports to a file; the parent replays them as its
+own, so terminal output, exit status, ``--junitxml`` and ``-ra`` summarise every backend.
+Backends run one after another.  With pytest-xdist (``-n N``) the parent runs no workers
+itself: each child does, every worker of a child serving that child's backend.  Tests
+without a backend parameter run in the parent.  A backend that is not available is a
+skip, with the registry's reason, and no child is started for it.
+
+This module is registered through the ``pytest11`` entry point; it must not import a
+backend by name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+import anythread
+from anythread.registry import registry
+from anythread.selection import BACKEND_ENV
+
+__all__ = ["anythread_backend"]
+
+#: Set in a child pytest process: the path of its JSON brief (backend, ids, report file).
+CHILD_ENV = "_ANYTHREAD_PYTEST_CHILD"
+_PARAM = "anythread_backend"
+_MARKER = "anythread_backends"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("anythread")
+    group.addoption(
+        "--anythread-backends",
+        dest="anythread_backends",
+        default=None,
+        metavar="NAMES",
+        help="run every test once per backend of the comma-separated NAMES "
+        "(stdlib,pure,cooperative,debug,debug:pure, ...), each backend in a child "
+        "pytest process of its own; ids gain [NAME]",
+    )
+
+
+def _names(config: pytest.Config) -> list[str]:
+    raw: str | None = config.getoption("anythread_backends")
+    if not raw:
+        return []
+    names = list(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
+    known = {row.name for row in registry.listing()}
+    unknown = [n for n in names if n.partition(":")[0] not in known]
+    if unknown:
+        raise pytest.UsageError(
+            f"--anythread-backends: no such backend {unknown[0]!r}; installed backends: "
+            f"{', '.join(sorted(known)) or 'none'} (anythread backends lists them)"
+        )
+    return names
+
+
+def _child_brief() -> dict[str, Any] | None:
+    path = os.environ.get(CHILD_ENV)
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as brief:
+        data: dict[str, Any] = json.load(brief)
+    return data
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{_MARKER}(*names): with --anythread-backends, run this test only on those of "
+        "the option's backends that are named here",
+    )
+    names = _names(config)
+    if not names:
+        return
+    brief = _child_brief()
+    if brief is not None:
+        config.pluginmanager.register(_Child(config, brief), "anythread-backends-child")
+        return
+    # The parent only collects and replays: xdist, if asked for, runs in each child.
+    if getattr(config.option, "dist", "no") != "no":
+        config.option.dist = "no"
+        config.option.numprocesses = None
+    config.pluginmanager.register(_Parent(config), "anythread-backends-parent")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = _names(metafunc.config)
+    if not names:
+        return
+    marker = metafunc.definition.get_closest_marker(_MARKER)
+    if marker is not None:
+        names = [n for n in names if n in marker.args]
+    if names:
+        metafunc.parametrize(_PARAM, names, indirect=True, ids=names)
+
+
+def _unavailable(name: str) -> str | None:
+    """Return why backend ``name`` is unavailable, or None if it is available."""
+    base = name.partition(":")[0]
+    for row in registry.listing():
+        if row.name == base:
+            return None if row.available else (row.reason or "unavailable")
+    return "not installed"
+
+
+@pytest.fixture(autouse=True)
+def anythread_backend(request: pytest.FixtureRequest) -> str:
+    """The name of the backend this test runs on.
+
+    With ``--anythread-backends`` the test is parametrized over the backends and runs
+    in the child process of its backend; a backend that is not available skips it,
+    saying why.  Otherwise this is the backend the facade serves.
+    """
+    name: str | None = getattr(request, "param", None)
+    if name is None:
+        return anythread.current_backend().name
+    reason = _unavailable(name)
+    if reason is not None:
+        pytest.skip(f"anythread backend {name!r} is not available: {reason}")
+    if anythread.current_backend().name != name:  # pragma: no cover - the parent never runs it
+        pytest.fail(
+            f"the test of backend {name!r} ran in a process whose facade serves "
+            f"{anythread.current_backend().name!r}; run it with --anythread-backends"
+        )
+    return name
+
+
+def _backend_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    name = callspec.params.get(_PARAM)
+    return name if isinstance(name, str) else None
+
+
+class _Child:
+    """In a child: keep the tests of the brief, write their reports to its file."""
+
+    def __init__(self, config: pytest.Config, brief: dict[str, Any]) -> None:
+        self.config = config
+        self.ids = frozenset(brief["ids"])
+        self.reports = brief["reports"]
+        # An xdist worker of the child reports to the child's controller, not here.
+        self.writes = not hasattr(config, "workerinput")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        keep = [i for i in items if i.nodeid in self.ids]
+        drop = [i for i in items if i.nodeid not in self.ids]
+        if drop:
+            self.config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self.writes:
+            return
+        data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
+        # xdist's controller marks a worker's report with the worker (not data): the
+        # parent runs no workers, so the report must not claim one.
+        data.pop("node", None)
+        with open(self.reports, "a", encoding="utf-8") as out:
+            out.write(json.dumps(data, default=repr) + "\n")
+
+
+class _Parent:
+    """In the parent: run each backend's tests in a child, replay their reports."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            raise session.Interrupted(
+                f"{session.testsfailed} error{'s' if session.testsfailed != 1 else ''} "
+                "during collection"
+            )
+        if session.config.option.collectonly:
+            return True
+        groups: dict[str, list[pytest.Item]] = {}
+        local: list[pytest.Item] = []
+        for item in session.items:
+            name = _backend_of(item)
+            if name is None or _unavailable(name) is not None:
+                local.append(item)  # unavailable: the fixture skips it, saying why
+            else:
+                groups.setdefault(name, []).append(item)
+        self._run_here(session, local)
+        for name, items in groups.items():
+            if session.shouldfail or session.shouldstop:
+                break
+            self._run_in_child(session, name, items)
+        return True
+
+    def _run_here(self, session: pytest.Session, items: Sequence[pytest.Item]) -> None:
+        for i, item in enumerate(items):
+            nextitem = items[i + 1] if i + 1 < len(items) else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            if session.shouldfail or session.shouldstop:
+                return
+
+    def _run_in_child(self, session: pytest.Session, name: str, items: list[pytest.Item]) -> None:
+        with tempfile.TemporaryDirectory(prefix="anythread-pytest-") as tmp:
+            brief = os.path.join(tmp, "brief.json")
+            reports = os.path.join(tmp, "reports.jsonl")
+            with open(brief, "w", encoding="utf-8") as out:
+                json.dump({"ids": [i.nodeid for i in items], "reports": reports}, out)
+            env = {**os.environ, BACKEND_ENV: name, CHILD_ENV: brief}
+            params = self.config.invocation_params
+            command = [
+                sys.executable,
+                "-m",
+                "pytest",
+                *params.args,
+                "-o",
+                f"cache_dir={os.path.join(tmp, 'cache')}",
+            ]
+            done = subprocess.run(
+                command,
+                cwd=params.dir,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                check=False,
+            )
+            got = self._read(reports)
+        for item in items:
+            self._replay(item, got.get(item.nodeid), name, done)
+            if session.shouldfail or session.shouldstop:
+                return
+
+    def _read(self, path: str) -> dict[str, list[pytest.TestReport]]:
+        got: dict[str, list[pytest.TestReport]] = {}
+        if not os.path.exists(path):
+            return got
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                report = self.config.hook.pytest_report_from_serializable(
+                    config=self.config, data=json.loads(line)
+                )
+                got.setdefault(report.nodeid, []).append(report)
+        return got
+
+    def _replay(
+        self,
+        item: pytest.Item,
+        reports: list[pytest.TestReport] | None,
+        name: str,
+        done: subprocess.CompletedProcess[str],
+    ) -> None:
+        hook = item.ihook
+        hook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        if not reports:
+            tail = "\n".join(done.stdout.splitlines()[-40:])
+            reports = [
+                pytest.TestReport(
+                    item.nodeid,
+                    item.location,
+                    keywords={},
+                    outcome="failed",
+                    longrepr=f"the child pytest of backend {name!r} (exit status "
+                    f"{done.returncode}) did not report this test; its output "
+                    f"ended with:\n{tail}",
+                    when="call",
+                )
+            ]
+        for report in reports:
+            hook.pytest_runtest_logreport(report=report)
+        hook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
