@@ -391,8 +391,8 @@ class TestDebugFindsDeadlocks:
         )
         done = run(
             "-b", "debug", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-            "test_locks.py", cwd=tmp_path,
+            "-W", "error", "test_locks.py", cwd=tmp_path,
         )  # fmt: skip
         assert done.returncode == 1, done.stdout + done.stderr
-        assert "1 failed, 1 passed" in done.stdout
+        assert "1 failed, 1 passed in" in done.stdout  # and no warning
         assert "DeadlockError" in done.stdout
