@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -396,3 +397,108 @@ class TestDebugFindsDeadlocks:
         assert done.returncode == 1, done.stdout + done.stderr
         assert "1 failed, 1 passed in" in done.stdout  # and no warning
         assert "DeadlockError" in done.stdout
+
+
+class TestShimObject:
+    """The shim's own behaviour, in this process (not installed in sys.modules)."""
+
+    def test_exit_rule_runs_callbacks_last_first_then_refuses(self) -> None:
+        from anythread._run import ThreadingShim
+
+        shim = ThreadingShim(anythread.get_backend("pure"), "pure")
+        calls: list[object] = []
+        shim._register_atexit(calls.append, "first")
+        shim._register_atexit(lambda **kw: calls.append(kw), key="second")
+        shim._shutdown()
+        assert calls == [{"key": "second"}, "first"]
+        with pytest.raises(RuntimeError, match="can't register atexit after shutdown"):
+            shim._register_atexit(calls.append, "late")
+
+    def test_exit_rule_joins_non_daemon_threads(self) -> None:
+        from anythread._run import ThreadingShim
+
+        backend = anythread.get_backend("pure")
+        shim = ThreadingShim(backend, "pure")
+        release = backend.Event()
+        finished = []
+        worker = backend.Thread(target=lambda: finished.append(release.wait(30)))
+        worker.start()
+        shim._register_atexit(release.set)  # runs before the join, or the join would wait
+        shim._shutdown()
+        assert finished == [True]
+        assert not worker.is_alive()
+
+    def test_missing_name_names_the_backend(self) -> None:
+        from anythread._run import ThreadingShim
+
+        shim = ThreadingShim(anythread.get_backend("pure"), "pure")
+        with pytest.raises(AttributeError, match=r"no attribute '_active'.*backend 'pure'"):
+            shim._active  # noqa: B018
+        assert shim.__all__ == [
+            n for n in anythread.protocols.API_NAMES if n not in ("sleep", "monotonic")
+        ]
+
+    def test_fork_reinit_subclass_only_where_needed(self) -> None:
+        from anythread._run import ThreadingShim
+
+        debug = anythread.get_backend("debug")
+        shim = ThreadingShim(debug, "debug")
+        assert shim.RLock is not debug.RLock
+        assert issubclass(shim.RLock, debug.RLock)
+        assert (shim.RLock.__name__, shim.RLock.__module__) == ("RLock", debug.RLock.__module__)
+        assert shim.RLock.acquire is debug.RLock.acquire  # nothing else overridden
+        pure = anythread.get_backend("pure")
+        assert ThreadingShim(pure, "pure").Lock is pure.Lock  # the kernel's lock has it
+
+    @pytest.mark.parametrize("backend", ["pure", "debug"])
+    @pytest.mark.parametrize("kind", ["Lock", "RLock"])
+    @pytest.mark.parametrize("holder", ["this thread", "a finished thread"])
+    def test_fork_reinit_leaves_the_lock_free(self, backend: str, kind: str, holder: str) -> None:
+        from anythread._run import ThreadingShim
+
+        api = anythread.get_backend(backend)
+        lock = getattr(ThreadingShim(api, backend), kind)()
+        if holder == "this thread":
+            lock.acquire()
+            lock.acquire(blocking=kind == "RLock")  # twice for an RLock
+        else:
+            taker = api.Thread(target=lock.acquire)
+            # debug says so when a thread ends holding a lock
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                taker.start()
+                taker.join(30)
+            assert not taker.is_alive()
+        lock._at_fork_reinit()
+        assert lock.acquire(blocking=False), "the lock is still taken"
+        lock.release()
+        if kind == "RLock":
+            with pytest.raises(RuntimeError, match=r"un-?acquired lock"):
+                lock.release()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_after_concurrent_futures_under_debug(tmp_path: Path) -> None:
+    # concurrent.futures registers its lock's _at_fork_reinit with os.register_at_fork;
+    # the child runs it (the shim's, on debug's lock) and must go on normally.
+    write(
+        tmp_path,
+        "forks.py",
+        """
+        import concurrent.futures, os, sys, threading
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            assert pool.submit(abs, -1).result(timeout=30) == 1
+        pid = os.fork()
+        if pid == 0:
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                ok = pool.submit(abs, -2).result(timeout=30) == 2
+            print("child", ok, flush=True)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        print("parent", os.waitstatus_to_exitcode(status), flush=True)
+        """,
+    )
+    done = run("-b", "debug", "forks.py", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "child True\nparent 0\n"
+    assert "Traceback" not in done.stderr

@@ -22,8 +22,8 @@ implemented with public means: ``_register_atexit`` (:mod:`concurrent.futures`),
 ``_shutdown`` (:mod:`multiprocessing`'s children) and ``_HAVE_THREAD_NATIVE_ID`` (False).
 ``Lock()`` and ``RLock()`` objects offer ``_at_fork_reinit`` (:mod:`concurrent.futures`
 and :mod:`logging` register it with :func:`os.register_at_fork`): where the backend's own
-do not, the shim's ``Lock``/``RLock`` is a subclass adding only that method (it runs the
-constructor again, giving the lock a new lock's state).  Any other name is an
+do not, the shim's ``Lock``/``RLock`` is a subclass adding only that method (it releases
+what the forking thread holds, and gives a lock another thread held a new lock's state).  Any other name is an
 :class:`AttributeError` that names the backend.
 
 This module must not import a backend by name; it gets the backend from the registry.
@@ -52,9 +52,21 @@ _FORK_REINIT = ("Lock", "RLock")
 
 
 def _fork_reinit(lock: Any) -> None:
-    """Give ``lock`` a new lock's state (unlocked, no owner), as after a fork the
-    child's copy of a lock another thread held must be usable again."""
-    lock.__init__()
+    """Make ``lock`` usable in a forked child, where only the forking thread runs.
+
+    What the forking thread holds (as :mod:`concurrent.futures` holds its lock across
+    the fork) is released through the lock's own methods, so that the backend's
+    bookkeeping (debug's record of held locks) sees it; a lock that another thread held
+    can never be released, so it gets a new lock's state: its constructor runs again.
+    """
+    owned = getattr(lock, "_is_owned", None)
+    if owned is not None:
+        while owned():
+            lock.release()
+    elif lock.locked():
+        lock.release()  # a Lock has no owner: the forking thread may release it
+    if lock.locked():
+        lock.__init__()
 
 
 def _reinit_capable(factory: Any) -> Any:
