@@ -98,7 +98,7 @@ def pytest_run(project: Path, *args: str) -> tuple[int, dict[str, str], str]:
     )
     outcomes = {}
     for line in done.stdout.splitlines():
-        found = re.match(r"test_demo\.py::(\S+) (PASSED|FAILED|SKIPPED|ERROR)\b", line)
+        found = re.match(r"test_\w+\.py::(\S+) (PASSED|FAILED|SKIPPED|ERROR)\b", line)
         if found:
             outcomes[found[1]] = found[2]
     return done.returncode, outcomes, done.stdout + done.stderr
@@ -159,3 +159,24 @@ def test_inert_without_the_option(tmp_path: Path) -> None:
     assert status == 0, output
     # No parametrization; the facade serves the default backend.
     assert outcomes == {"test_counter": "PASSED", "test_facade_serves_the_ids_backend": "PASSED"}
+
+
+def test_a_child_that_dies_fails_its_tests_with_its_output(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "test_crash.py").write_text(
+        "import os\n\n"
+        "def test_crash(anythread_backend):\n"
+        "    if anythread_backend == 'pure':\n"
+        "        print('about to die', flush=True)\n"
+        "        os._exit(3)\n"
+    )
+    status, outcomes, output = pytest_run(
+        project, "--anythread-backends=pure,debug", "-s", "test_crash.py"
+    )
+    assert status == 1, output
+    assert outcomes == {"test_crash[pure]": "FAILED", "test_crash[debug]": "PASSED"}
+    assert (
+        "the child pytest of backend 'pure' (exit status 3) did not report this test to its end"
+        in output
+    )
+    assert "about to die" in output

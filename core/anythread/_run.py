@@ -23,8 +23,8 @@ implemented with public means: ``_register_atexit`` (:mod:`concurrent.futures`),
 ``Lock()`` and ``RLock()`` objects offer ``_at_fork_reinit`` (:mod:`concurrent.futures`
 and :mod:`logging` register it with :func:`os.register_at_fork`): where the backend's own
 do not, the shim's ``Lock``/``RLock`` is a subclass adding only that method (it releases
-what the forking thread holds, and gives a lock another thread held a new lock's state).  Any other name is an
-:class:`AttributeError` that names the backend.
+what the forking thread holds, and gives a lock another thread held a new lock's
+state).  Any other name is an :class:`AttributeError` that names the backend.
 
 This module must not import a backend by name; it gets the backend from the registry.
 """

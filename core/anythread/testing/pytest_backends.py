@@ -59,8 +59,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+_NAMES = pytest.StashKey[list[str]]()
+
+
 def _names(config: pytest.Config) -> list[str]:
-    raw: str | None = config.getoption("anythread_backends")
+    """The backends of ``--anythread-backends`` (checked once per session)."""
+    if _NAMES not in config.stash:
+        config.stash[_NAMES] = _parse(config.getoption("anythread_backends"))
+    return config.stash[_NAMES]
+
+
+def _parse(raw: str | None) -> list[str]:
     if not raw:
         return []
     names = list(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
@@ -271,20 +280,22 @@ class _Parent:
     ) -> None:
         hook = item.ihook
         hook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        if not reports:
+        reports = list(reports or ())
+        if not any(r.when == "teardown" for r in reports):
+            # The child ended before the test did (a crash, os._exit, an abort).
             tail = "\n".join(done.stdout.splitlines()[-40:])
-            reports = [
+            reports.append(
                 pytest.TestReport(
                     item.nodeid,
                     item.location,
                     keywords={},
                     outcome="failed",
                     longrepr=f"the child pytest of backend {name!r} (exit status "
-                    f"{done.returncode}) did not report this test; its output "
-                    f"ended with:\n{tail}",
-                    when="call",
+                    f"{done.returncode}) did not report this test to its end; its "
+                    f"output ended with:\n{tail}",
+                    when="call" if all(r.when == "setup" for r in reports) else "teardown",
                 )
-            ]
+            )
         for report in reports:
             hook.pytest_runtest_logreport(report=report)
         hook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
