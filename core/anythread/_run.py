@@ -44,10 +44,13 @@ from anythread.protocols import API_NAMES, Backend
 from anythread.registry import registry
 from anythread.selection import BACKEND_ENV, DEFAULT_BACKEND
 
-__all__ = ["ThreadingShim", "installed", "run_program"]
+__all__ = ["ThreadingShim", "main", "run_program"]
 
-# The names of threading's __all__ that the backend serves (the spec's names).
-_PUBLIC = tuple(n for n in API_NAMES if n not in ("sleep", "monotonic"))
+# threading's __all__: the API but anythread's sleep and monotonic and the deprecated
+# camelCase aliases (which CPython leaves out of it too).
+_PUBLIC = tuple(
+    n for n in API_NAMES if n not in ("sleep", "monotonic", "currentThread", "activeCount")
+)
 _FORK_REINIT = ("Lock", "RLock")
 
 
@@ -154,12 +157,6 @@ class ThreadingShim(types.ModuleType):
                 return
             for thread in waiting:
                 thread.join()
-
-
-def installed() -> ThreadingShim | None:
-    """Return the shim now in ``sys.modules["threading"]``, or None."""
-    module = sys.modules.get("threading")
-    return module if isinstance(module, ThreadingShim) else None
 
 
 def _backend_list() -> str:
