@@ -311,7 +311,8 @@ class TestStandardLibrary:
         "private attribute of the same name, so start() says 'threads can only be "
         "started once' (CPython's Thread has no _state)",
     )
-    def test_multiprocessing_thread_pool_on_pure(self, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("backend", [n for n in ("pure", "cooperative") if n in AVAILABLE])
+    def test_multiprocessing_thread_pool(self, tmp_path: Path, backend: str) -> None:
         write(
             tmp_path,
             "pool.py",
@@ -321,7 +322,7 @@ class TestStandardLibrary:
                 print(pool.map(abs, [-1, -2], chunksize=1))
             """,
         )
-        done = run("-b", "pure", "pool.py", cwd=tmp_path)
+        done = run("-b", backend, "pool.py", cwd=tmp_path)
         assert (done.returncode, done.stdout) == (0, "[1, 2]\n"), done.stderr
 
 
