@@ -104,7 +104,14 @@ def pytest_run(project: Path, *args: str) -> tuple[int, dict[str, str], str]:
     return done.returncode, outcomes, done.stdout + done.stderr
 
 
-XDIST = pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+XDIST = pytest.mark.parametrize(
+    "xdist",
+    [
+        pytest.param([], id="serial"),
+        # a child with two xdist workers per backend: several seconds
+        pytest.param(["-n", "2"], id="xdist", marks=pytest.mark.slow),
+    ],
+)
 
 
 @XDIST
