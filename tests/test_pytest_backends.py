@@ -187,3 +187,15 @@ def test_a_child_that_dies_fails_its_tests_with_its_output(tmp_path: Path) -> No
         in output
     )
     assert "about to die" in output
+
+
+def test_exitfirst_stops_every_backend(tmp_path: Path) -> None:
+    status, outcomes, output = pytest_run(
+        _project(tmp_path), "--anythread-backends=pure,debug", "-x", "test_demo.py"
+    )
+    assert status == 1, output
+    assert outcomes == {
+        "test_counter[pure]": "PASSED",
+        "test_fails_on_pure_only[pure]": "FAILED",
+    }, output
+    assert "stopping after 1 failures" in output

@@ -11,8 +11,9 @@ The facade chooses one backend per process (a second one is a :class:`RuntimeErr
 so the tests of each backend run in a child pytest process of their own, started with
 ``ANYTHREAD_BACKEND`` set to that backend and the same arguments as the parent (so
 ``-k``, ``-x``, ``-n``, ini options and plugins apply there).  The child runs only the
-tests of its backend and writes their reports to a file; the parent replays them as its
-own, so terminal output, exit status, ``--junitxml`` and ``-ra`` summarise every backend.
+tests of its backend and writes their reports to a file; the parent replays each test's
+reports as its own once the child has finished that test, so terminal output, exit
+status, ``--junitxml`` and ``-ra`` summarise every backend.
 Backends run one after another.  With pytest-xdist (``-n N``) the parent runs no workers
 itself: each child does, every worker of a child serving that child's backend.  Tests
 without a backend parameter run in the parent.  A backend that is not available is a
@@ -229,73 +230,118 @@ class _Parent:
                 return
 
     def _run_in_child(self, session: pytest.Session, name: str, items: list[pytest.Item]) -> None:
-        with tempfile.TemporaryDirectory(prefix="anythread-pytest-") as tmp:
-            brief = os.path.join(tmp, "brief.json")
-            reports = os.path.join(tmp, "reports.jsonl")
-            with open(brief, "w", encoding="utf-8") as out:
-                json.dump({"ids": [i.nodeid for i in items], "reports": reports}, out)
-            env = {**os.environ, BACKEND_ENV: name, CHILD_ENV: brief}
-            params = self.config.invocation_params
-            command = [
-                sys.executable,
-                "-m",
-                "pytest",
-                *params.args,
-                "-o",
-                f"cache_dir={os.path.join(tmp, 'cache')}",
-            ]
-            done = subprocess.run(
-                command,
-                cwd=params.dir,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                check=False,
-            )
-            got = self._read(reports)
-        for item in items:
-            self._replay(item, got.get(item.nodeid), name, done)
-            if session.shouldfail or session.shouldstop:
-                return
-
-    def _read(self, path: str) -> dict[str, list[pytest.TestReport]]:
+        """Run ``items`` in a child on backend ``name``, replaying each test's reports as
+        soon as the child has reported it to its end (so progress shows as it goes)."""
+        waiting = {item.nodeid: item for item in items}
         got: dict[str, list[pytest.TestReport]] = {}
-        if not os.path.exists(path):
-            return got
-        with open(path, encoding="utf-8") as lines:
-            for line in lines:
-                report = self.config.hook.pytest_report_from_serializable(
-                    config=self.config, data=json.loads(line)
-                )
-                got.setdefault(report.nodeid, []).append(report)
-        return got
+        with tempfile.TemporaryDirectory(prefix="anythread-pytest-") as tmp:
+            child = _ChildRun(self.config, name, items, tmp)
+            try:
+                exited = False
+                while not exited:
+                    exited = child.wait(0.2)
+                    for report in child.new_reports():
+                        got.setdefault(report.nodeid, []).append(report)
+                        item = waiting.get(report.nodeid)
+                        if item is not None and report.when == "teardown":
+                            del waiting[report.nodeid]
+                            self._replay(item, got.pop(report.nodeid), child)
+                            if session.shouldfail or session.shouldstop:
+                                return
+                # What the child did not report to its end: it died, or stopped early.
+                for nodeid, item in waiting.items():
+                    self._replay(item, got.get(nodeid, []), child)
+                    if session.shouldfail or session.shouldstop:
+                        return
+            finally:
+                child.stop()  # if the parent stops first (-x, --maxfail, Ctrl-C)
 
     def _replay(
-        self,
-        item: pytest.Item,
-        reports: list[pytest.TestReport] | None,
-        name: str,
-        done: subprocess.CompletedProcess[str],
+        self, item: pytest.Item, reports: list[pytest.TestReport], child: _ChildRun
     ) -> None:
         hook = item.ihook
         hook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        reports = list(reports or ())
         if not any(r.when == "teardown" for r in reports):
             # The child ended before the test did (a crash, os._exit, an abort).
-            tail = "\n".join(done.stdout.splitlines()[-40:])
-            reports.append(
+            reports = [
+                *reports,
                 pytest.TestReport(
                     item.nodeid,
                     item.location,
                     keywords={},
                     outcome="failed",
-                    longrepr=f"the child pytest of backend {name!r} (exit status "
-                    f"{done.returncode}) did not report this test to its end; its "
-                    f"output ended with:\n{tail}",
+                    longrepr=f"the child pytest of backend {child.name!r} (exit status "
+                    f"{child.returncode()}) did not report this test to its end; its "
+                    f"output ended with:\n{child.output_tail()}",
                     when="call" if all(r.when == "setup" for r in reports) else "teardown",
-                )
-            )
+                ),
+            ]
         for report in reports:
             hook.pytest_runtest_logreport(report=report)
         hook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+
+
+class _ChildRun:
+    """One child pytest process: the tests of one backend, reporting to a file."""
+
+    def __init__(
+        self, config: pytest.Config, name: str, items: Sequence[pytest.Item], tmp: str
+    ) -> None:
+        self.config = config
+        self.name = name
+        brief = os.path.join(tmp, "brief.json")
+        self._reports = os.path.join(tmp, "reports.jsonl")
+        self._output = os.path.join(tmp, "output.txt")
+        self._read_to = 0
+        with open(brief, "w", encoding="utf-8") as out:
+            json.dump({"ids": [i.nodeid for i in items], "reports": self._reports}, out)
+        params = config.invocation_params
+        # The parent's own arguments; the child's cache goes to the scratch directory.
+        command = [sys.executable, "-m", "pytest", *params.args]
+        command += ["-o", f"cache_dir={os.path.join(tmp, 'cache')}"]
+        # Output to a file, not a pipe, so a talkative child never blocks on it.
+        with open(self._output, "wb") as output:
+            self._process = subprocess.Popen(
+                command,
+                cwd=params.dir,
+                env={**os.environ, BACKEND_ENV: name, CHILD_ENV: brief},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the child to end; return whether it has."""
+        try:
+            self._process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def stop(self) -> None:
+        """End the child if it still runs."""
+        if self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait()
+
+    def returncode(self) -> int | None:
+        return self._process.returncode
+
+    def new_reports(self) -> list[pytest.TestReport]:
+        """The reports the child has written since the last call (whole lines only)."""
+        if not os.path.exists(self._reports):
+            return []
+        with open(self._reports, "rb") as lines:
+            lines.seek(self._read_to)
+            data = lines.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        self._read_to += len(complete)
+        return [
+            self.config.hook.pytest_report_from_serializable(
+                config=self.config, data=json.loads(line)
+            )
+            for line in complete.decode("utf-8").splitlines()
+        ]
+
+    def output_tail(self, lines: int = 40) -> str:
+        with open(self._output, encoding="utf-8", errors="replace") as output:
+            return "\n".join(output.read().splitlines()[-lines:])
