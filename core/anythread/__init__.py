@@ -16,6 +16,10 @@ name is an error, not ``Any``.
 This module is the facade.  It must not import a backend module by name, and it must not
 choose the backend at import time: the choice is made at the first use of the API.
 Introspection (``dir()``, :func:`inspect.getmembers`, ``help()``) does not make it.
+
+(PYTEST_DONT_REWRITE: ``anythread run -m pytest`` imports this package before pytest
+starts, so pytest could not rewrite its asserts; there are none to rewrite, and the
+marker spares every such run pytest's warning about it.)
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""The ``anythread`` command line: list backends, certify one against the contract.
+"""The ``anythread`` command line: list backends, certify one, run a program on one.
 
 ``anythread backends`` prints the registry as a table (or JSON); ``anythread certify NAME``
-runs the contract suite against a backend and prints its certification report.  The
+runs the contract suite against a backend and prints its certification report;
+``anythread run -b NAME script.py`` runs an unmodified threading program on a backend
+(see :mod:`anythread._run`).  The
 certify command lives in the contract suite's package, imported only when asked for, so
 the core works without pytest installed.
 """
@@ -98,6 +100,14 @@ def _parser() -> argparse.ArgumentParser:
         "See 'anythread certify --help'.",
         add_help=False,
     )
+    sub.add_parser(
+        "run",
+        help="run an unmodified threading program on a backend",
+        description="anythread run [-b NAME] (script.py | -m module) [args]: run a "
+        "program whose threading names are backend NAME's objects. "
+        "See 'anythread run --help'.",
+        add_help=False,
+    )
     return parser
 
 
@@ -107,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     if args_list and args_list[0] == "certify":
         return _cmd_certify(argparse.Namespace(), args_list[1:])
+    if args_list and args_list[0] == "run":
+        from anythread._run import main as run_main
+
+        return run_main(args_list[1:])
     args = parser.parse_args(args_list)
     if args.command == "backends":
         return _cmd_backends(args)

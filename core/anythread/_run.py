@@ -1,0 +1,323 @@
+"""``anythread run``: run an unmodified threading program on a backend.
+
+``anythread run -b NAME script.py [args]`` (or ``-m module [args]``) runs a program that
+imports :mod:`threading` as ``python script.py`` would, except that its ``threading``
+names are backend ``NAME``'s objects.  How:
+
+* The backend is loaded first, so every module it imports (and the modules imported
+  before the switch: anythread itself, the registry, pluggy) keeps the REAL
+  ``threading``: ``pure`` starts its OS threads as real ``threading.Thread``\\ s and
+  ``debug`` wraps them.
+* Then a module object, :class:`ThreadingShim`, is put in ``sys.modules["threading"]``
+  and the program is run with :mod:`runpy`.  Every ``import threading`` (and ``from
+  threading import X``) the program or a module it imports later makes gets the shim,
+  whose names are the backend's own objects.  After the program ends the shim runs the
+  exit rule (registered exit callbacks, then non-daemon threads joined) and the real
+  module is put back before the interpreter shuts down.
+* Under ``stdlib`` nothing is replaced: the backend *is* ``threading``.
+
+The shim provides the backend's API (:data:`anythread.protocols.API_NAMES`), ``__all__``
+and ``__excepthook__``, and three private names standard-library modules use, each
+implemented with public means: ``_register_atexit`` (:mod:`concurrent.futures`),
+``_shutdown`` (:mod:`multiprocessing`'s children) and ``_HAVE_THREAD_NATIVE_ID`` (False).
+``Lock()`` and ``RLock()`` objects offer ``_at_fork_reinit`` (:mod:`concurrent.futures`
+and :mod:`logging` register it with :func:`os.register_at_fork`): where the backend's own
+do not, the shim's ``Lock``/``RLock`` is a subclass adding only that method (it releases
+what the forking thread holds, and gives a lock another thread held a new lock's
+state).  Any other name is an :class:`AttributeError` that names the backend.
+
+This module must not import a backend by name; it gets the backend from the registry.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import runpy
+import sys
+import threading
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from anythread.protocols import API_NAMES, Backend
+from anythread.registry import registry
+from anythread.selection import BACKEND_ENV, DEFAULT_BACKEND
+
+__all__ = ["ThreadingShim", "main", "run_program"]
+
+# threading's __all__: the API but anythread's sleep and monotonic and the deprecated
+# camelCase aliases (which CPython leaves out of it too).
+_PUBLIC = tuple(
+    n for n in API_NAMES if n not in ("sleep", "monotonic", "currentThread", "activeCount")
+)
+_FORK_REINIT = ("Lock", "RLock")
+
+
+def _fork_reinit(lock: Any) -> None:
+    """Make ``lock`` usable in a forked child, where only the forking thread runs.
+
+    What the forking thread holds (as :mod:`concurrent.futures` holds its lock across
+    the fork) is released through the lock's own methods, so that the backend's
+    bookkeeping (debug's record of held locks) sees it; a lock that another thread held
+    can never be released, so it gets a new lock's state: its constructor runs again.
+    """
+    owned = getattr(lock, "_is_owned", None)
+    if owned is not None:
+        while owned():
+            lock.release()
+    elif lock.locked():
+        lock.release()  # a Lock has no owner: the forking thread may release it
+    if lock.locked():
+        lock.__init__()
+
+
+def _reinit_capable(factory: Any) -> Any:
+    """Return ``factory``, or a subclass of it whose instances have ``_at_fork_reinit``."""
+    if not isinstance(factory, type):
+        return factory  # a factory function (stdlib, pure's Lock): its locks have it
+    if hasattr(factory, "_at_fork_reinit"):
+        return factory
+    namespace = {
+        "__slots__": (),
+        "__module__": factory.__module__,
+        "__qualname__": factory.__qualname__,
+        "__doc__": factory.__doc__,
+        "_at_fork_reinit": _fork_reinit,
+    }
+    return type(factory.__name__, (factory,), namespace)
+
+
+class ThreadingShim(types.ModuleType):
+    """The ``threading`` module a program sees under ``anythread run -b NAME``.
+
+    Its names are backend ``NAME``'s objects (``threading.Thread is
+    backend.Thread``); ``excepthook`` is read from and assigned on the backend every
+    time, as on the facade.
+    """
+
+    def __init__(self, backend: Backend, name: str) -> None:
+        super().__init__("threading", f"threading served by anythread backend {name!r}")
+        self.__dict__["_anythread_backend"] = backend
+        self.__dict__["_anythread_name"] = name
+        self.__dict__["_exit_callbacks"] = []
+        self.__dict__["_exiting"] = False
+        for api in API_NAMES:
+            if api != "excepthook":
+                value = getattr(backend, api)
+                self.__dict__[api] = _reinit_capable(value) if api in _FORK_REINIT else value
+        self.__dict__["__all__"] = list(_PUBLIC)
+        self.__dict__["__excepthook__"] = backend.excepthook
+        self.__dict__["_HAVE_THREAD_NATIVE_ID"] = False
+
+    @property
+    def excepthook(self) -> Any:
+        """The backend's ``excepthook``, read through (assigning it assigns the
+        backend's)."""
+        return self.__dict__["_anythread_backend"].excepthook
+
+    @excepthook.setter
+    def excepthook(self, hook: Any) -> None:
+        self.__dict__["_anythread_backend"].excepthook = hook
+
+    def __getattr__(self, name: str) -> Any:
+        backend = self.__dict__["_anythread_name"]
+        raise AttributeError(
+            f"module 'threading' has no attribute {name!r}: under anythread run, threading "
+            f"is backend {backend!r}'s API, which has no {name!r} (the shim serves the "
+            "threading API, __all__, __excepthook__, _register_atexit, _shutdown and "
+            "_HAVE_THREAD_NATIVE_ID). Run the program on -b stdlib to use the standard "
+            "library's threading."
+        )
+
+    def _register_atexit(self, function: Callable[..., object], *args: Any, **kw: Any) -> None:
+        """Call ``function(*args, **kw)`` when the main program ends, before non-daemon
+        threads are joined (as :mod:`concurrent.futures` needs: its exit callback tells
+        idle workers to stop, and the join waits for them).  Callbacks run last
+        registered first.
+
+        :raises RuntimeError: once the exit rule has started.
+        """
+        if self.__dict__["_exiting"]:
+            raise RuntimeError("can't register atexit after shutdown")
+        self.__dict__["_exit_callbacks"].append(lambda: function(*args, **kw))
+
+    def _shutdown(self) -> None:
+        """Run the exit rule: the callbacks of :meth:`_register_atexit` (last first),
+        then wait for every non-daemon thread of the backend but the caller."""
+        self.__dict__["_exiting"] = True
+        callbacks: list[Callable[[], object]] = self.__dict__["_exit_callbacks"]
+        while callbacks:
+            callbacks.pop()()
+        backend: Backend = self.__dict__["_anythread_backend"]
+        me = backend.current_thread()
+        while True:
+            waiting = [t for t in backend.enumerate() if t is not me and not t.daemon]
+            if not waiting:
+                return
+            for thread in waiting:
+                thread.join()
+
+
+def _backend_list() -> str:
+    rows = registry.listing()
+    names = [f"{r.name}" + ("" if r.available else " (unavailable)") for r in rows]
+    return ", ".join(names) or "none (reinstall anythread)"
+
+
+def _trimmed(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """Drop the leading frames of this module and runpy: the traceback starts in the
+    program, as ``python script.py`` prints it."""
+    while tb is not None and tb.tb_frame.f_globals.get("__name__") in (__name__, "runpy"):
+        tb = tb.tb_next
+    return tb
+
+
+def _exit_status(exc: SystemExit) -> int:
+    # As the interpreter treats SystemExit's argument: None is 0, an int is the status,
+    # anything else is printed to stderr and the status is 1.
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+class _NoModule(Exception):
+    pass
+
+
+def _execute(target: str, args: Sequence[str], module: bool) -> None:
+    sys.argv = [target, *args]
+    if module:
+        sys.path[0] = os.getcwd()
+        try:
+            found = importlib.util.find_spec(target) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise _NoModule(f"{sys.executable}: No module named {target}")
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        sys.path[0] = os.path.dirname(os.path.abspath(target))
+        # An absolute path, as python gives a script: __file__ and tracebacks match.
+        runpy.run_path(os.path.abspath(target), run_name="__main__")
+
+
+def _import_queue_on_backend() -> None:
+    """Import :mod:`queue` (unless imported already) with its C accelerator hidden, so
+    that ``queue.SimpleQueue`` is its pure-Python version, built on the backend's
+    primitives: the C one blocks the OS thread out of the backend's sight (under
+    ``cooperative`` that stops every green thread; :mod:`concurrent.futures`' workers
+    wait on one)."""
+    if "queue" in sys.modules:
+        return
+    saved = sys.modules.get("_queue")
+    sys.modules["_queue"] = None  # type: ignore[assignment]  # documented: import fails
+    try:
+        importlib.import_module("queue")
+    finally:
+        if saved is None:
+            del sys.modules["_queue"]
+        else:
+            sys.modules["_queue"] = saved
+
+
+def run_program(name: str | None, target: str, args: Sequence[str], *, module: bool) -> int:
+    """Run ``target`` (a script path, or a module name if ``module``) with ``args`` on
+    backend ``name`` (default: ``ANYTHREAD_BACKEND``, else ``stdlib``); return the exit
+    status ``python target`` would have.
+
+    :raises KeyboardInterrupt: if the program is interrupted (as Python reports it).
+    """
+    if name is None:
+        name = os.environ.get(BACKEND_ENV, "").strip() or DEFAULT_BACKEND
+    name = name.strip()
+    try:
+        backend = registry.load(name, source="anythread run -b")
+    except LookupError as exc:
+        print(f"anythread run: {exc}\nbackends: {_backend_list()}", file=sys.stderr)
+        return 2
+    # The facade (import anythread) serves the same backend, here and in child processes.
+    os.environ[BACKEND_ENV] = name
+    import anythread
+
+    anythread.use(name)
+    shim = None if backend.name == "stdlib" else ThreadingShim(backend, name)
+    real = sys.modules.get("threading", threading)
+    if shim is not None:
+        sys.modules["threading"] = shim
+        _import_queue_on_backend()
+    try:
+        try:
+            _execute(target, args, module)
+        except SystemExit as exc:
+            return _exit_status(exc)
+        except _NoModule as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            trimmed = _trimmed(exc.__traceback__)
+            sys.excepthook(type(exc), exc.with_traceback(trimmed), trimmed)
+            return 1
+        return 0
+    finally:
+        if shim is not None:
+            try:
+                shim._shutdown()
+            finally:
+                sys.modules["threading"] = real
+
+
+def main(argv: Sequence[str]) -> int:
+    """``anythread run [-b NAME] (script.py | -m module) [args]``; return the status."""
+    usage = "usage: anythread run [-b NAME] (script.py | -m module) [args ...]"
+    backend: str | None = None
+    rest = list(argv)
+    while rest and rest[0].startswith("-") and rest[0] != "-m":
+        option = rest.pop(0)
+        if option in ("-h", "--help"):
+            print(f"{usage}\n\n{_HELP}")
+            return 0
+        if option in ("-b", "--backend") and rest:
+            backend = rest.pop(0)
+        elif option.startswith("--backend="):
+            backend = option.partition("=")[2]
+        elif option.startswith("-b") and len(option) > 2:
+            backend = option[2:]
+        else:
+            print(f"{usage}\nanythread run: unknown option {option!r}", file=sys.stderr)
+            return 2
+    module = bool(rest) and rest[0] == "-m"
+    if module:
+        rest.pop(0)
+    if not rest:
+        what = "a module name after -m" if module else "a script or -m module"
+        print(f"{usage}\nanythread run: expected {what}", file=sys.stderr)
+        return 2
+    if not module and not os.path.exists(rest[0]):
+        print(
+            f"anythread run: can't open file {os.path.abspath(rest[0])!r}: "
+            "[Errno 2] No such file or directory",
+            file=sys.stderr,
+        )
+        return 2
+    return run_program(backend, rest[0], rest[1:], module=module)
+
+
+_HELP = """\
+Run a program that imports threading, unmodified, on an anythread backend: its
+threading names are the backend's objects (threading.Lock is the backend's Lock).
+As 'python script.py [args]' or 'python -m module [args]': same sys.argv, __main__,
+exit status and tracebacks.
+
+options:
+  -b NAME, --backend NAME  the backend (default: $ANYTHREAD_BACKEND, else stdlib);
+                           'anythread backends' lists them
+
+example: anythread run -b debug -m pytest tests/   (deadlocks and lock-order
+inversions in an existing test suite become errors)"""

@@ -1,0 +1,1 @@
+"""Testing with anythread: your tests on every backend (:mod:`.pytest_backends`)."""
