@@ -86,8 +86,6 @@ class DebugBackend:
             self.waits = waits
         attrs = {
             "_tracker": tracker,
-            "_local": tracker.local,
-            "_get_ident": staticmethod(inner.get_ident),
             "__module__": "anythread",
             "__slots__": (),
         }
