@@ -14,9 +14,11 @@ Exit status is 1 if a row misses its target.
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -109,16 +111,21 @@ def _rlock_row() -> Row:
 
 #: The bank: accounts, threads, transfers per thread.
 ACCOUNTS, TELLERS, TRANSFERS = 32, 8, 5000
+#: The bank's fee (basis points) and how much one account may send in a run.
+FEE_BPS, DAILY_LIMIT = 25, 600_000
 
 
 def bank(api: Any) -> Callable[[], object]:
     """One end-to-end run of a bank on ``api`` (``threading`` or a backend).
 
     ``TELLERS`` threads each make ``TRANSFERS`` transfers between two accounts, taking
-    the two accounts' locks in one global order (the lower account number first) and
-    doing a transfer's bookkeeping under them: balances, a fee, per-account statistics,
-    a ledger line.  The accounts, their locks and the threads are created in the run.
-    The same code runs on both sides; only ``api`` differs.
+    the two accounts' locks in one global order (the lower account number first), and
+    doing under them what a transfer does in a small in-memory ledger: check the
+    amount, the balance and the daily limit, compute a fee in basis points, move the
+    money, write a ledger entry (a dict with a sequence number, a timestamp and a memo
+    line) to the journal and to both accounts' histories, update per-account
+    statistics.  The accounts, their locks and the threads are created in the run; the
+    same code runs on both sides, only ``api`` differs.
     """
     # The pairs each teller moves money between, drawn once: both sides do the same work.
     rng = random.Random(10)
@@ -129,26 +136,50 @@ def bank(api: Any) -> Callable[[], object]:
 
     def run() -> None:
         locks = [api.Lock() for _ in range(ACCOUNTS)]
-        balances = dict.fromkeys(range(ACCOUNTS), 10_000)
-        stats = {n: {"in": 0, "out": 0, "fees": 0} for n in range(ACCOUNTS)}
-        ledger: list[tuple[int, int, int, int]] = []
+        balances = dict.fromkeys(range(ACCOUNTS), 1_000_000)
+        sent_today = dict.fromkeys(range(ACCOUNTS), 0)
+        histories: dict[int, list[dict[str, object]]] = {n: [] for n in range(ACCOUNTS)}
+        stats = {n: {"in": 0, "out": 0, "fees": 0, "refused": 0} for n in range(ACCOUNTS)}
+        journal: list[dict[str, object]] = []
+        sequence = itertools.count()
         start = api.Event()
+
+        def transfer(src: int, dst: int, amount: int) -> bool:
+            if amount <= 0 or src == dst:
+                raise ValueError(f"bad transfer {src} -> {dst}: {amount}")
+            first, second = (src, dst) if src < dst else (dst, src)
+            with locks[first], locks[second]:
+                fee = max(1, (amount * FEE_BPS + 5_000) // 10_000)
+                if balances[src] < amount + fee or sent_today[src] + amount > DAILY_LIMIT:
+                    stats[src]["refused"] += 1
+                    return False
+                balances[src] -= amount + fee
+                balances[dst] += amount
+                sent_today[src] += amount
+                entry = {
+                    "seq": next(sequence),
+                    "time": time.time(),
+                    "src": src,
+                    "dst": dst,
+                    "amount": amount,
+                    "fee": fee,
+                    "memo": f"{src:04d} -> {dst:04d}: {amount / 100:.2f} (fee {fee / 100:.2f})",
+                    "src_balance": balances[src],
+                    "dst_balance": balances[dst],
+                }
+                journal.append(entry)
+                histories[src].append(entry)
+                histories[dst].append(entry)
+                out, into = stats[src], stats[dst]
+                out["out"] += amount
+                out["fees"] += fee
+                into["in"] += amount
+                return True
 
         def teller(plan: list[tuple[int, int, int]]) -> None:
             start.wait()
             for src, dst, amount in plan:
-                first, second = (src, dst) if src < dst else (dst, src)
-                with locks[first], locks[second]:
-                    fee = max(1, amount * 3 // 1000)
-                    if balances[src] < amount + fee:
-                        continue
-                    balances[src] -= amount + fee
-                    balances[dst] += amount
-                    out, into = stats[src], stats[dst]
-                    out["out"] += amount
-                    out["fees"] += fee
-                    into["in"] += amount
-                    ledger.append((src, dst, amount, fee))
+                transfer(src, dst, amount)
 
         threads = [api.Thread(target=teller, args=(plan,)) for plan in plans]
         for thread in threads:
@@ -157,7 +188,8 @@ def bank(api: Any) -> Callable[[], object]:
         for thread in threads:
             thread.join()
         fees = sum(s["fees"] for s in stats.values())
-        assert sum(balances.values()) + fees == ACCOUNTS * 10_000
+        assert sum(balances.values()) + fees == ACCOUNTS * 1_000_000
+        assert len(journal) == sum(len(h) for h in histories.values()) // 2
 
     return run
 

@@ -70,6 +70,7 @@ class _Tracked:
         "_owner",
         "_site",
         "_take",
+        "_trk",
         "name",
     )
 
@@ -79,13 +80,15 @@ class _Tracked:
     #: a class attribute (CPython specialises the first, not the second).
     _local: Any
     _ident: Callable[[], int]
+    #: The tracker again, as an instance slot, for the same reason.
+    _trk: Tracker
     _kind: ClassVar[str] = "Lock"
     _inner: Any
     _take: Callable[..., bool]
     _give: Callable[[], None]
 
     def __init__(self) -> None:
-        tracker = self._tracker
+        tracker = self._trk = self._tracker
         self._local = tracker.local
         self._ident = tracker.get_ident
         self._owner: ThreadState | None = None
@@ -189,7 +192,7 @@ class Lock(_Tracked):
         take = self._take
         if blocking is True and timeout == -1:
             if state:
-                self._tracker.check_order(state, self)
+                self._trk.check_order(state, self)
             if not take(False):
                 if self._owner is state:
                     self._wait_for_release(state)
@@ -335,7 +338,7 @@ class RLock(_Tracked):
             return True
         if blocking is True and timeout == -1:
             if state:
-                self._tracker.check_order(state, self)
+                self._trk.check_order(state, self)
             if not self._take(False):
                 self._block(state)
         elif not self._take(blocking, timeout):
@@ -355,7 +358,11 @@ class RLock(_Tracked):
 
         :raises RuntimeError: if the calling thread does not own the lock.
         """
-        if self._owner is not self._tracker.state():
+        try:
+            state: ThreadState = self._local.state
+        except AttributeError:
+            state = self._trk.state()
+        if self._owner is not state:
             owner = self._owner
             why = "it is not locked" if owner is None else f"it is owned by {owner.name}"
             raise RuntimeError(

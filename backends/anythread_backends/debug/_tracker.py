@@ -233,14 +233,17 @@ class Tracker:
         node = lock._node or self.node(lock)
         for held in state:
             held_node = held._node or self.node(held)
-            if held_node is node:
-                if held is not lock and self.by_site and node not in self._nestable:
-                    self._new_edge(state, held, held_node, node)
-                continue
-            edge = held_node.out.get(node) or held_node.side.get(node)
+            edge = held_node.out.get(node)
             if edge is None:
-                self._new_edge(state, held, held_node, node)
-            elif edge.gates:
+                if held_node is node:
+                    if held is not lock and self.by_site and node not in self._nestable:
+                        self._new_edge(state, held, held_node, node)
+                    continue
+                edge = held_node.side.get(node)
+                if edge is None:
+                    self._new_edge(state, held, held_node, node)
+                    continue
+            if edge.gates:
                 self._narrow(state, edge)
 
     def _gates(self, state: ThreadState, *ends: Node) -> frozenset[Node]:
