@@ -16,11 +16,13 @@
 * **misuse**, with the standard library's exception and a clearer message, and
   warnings (:class:`DebugWarning`) for legal but suspicious use.
 
-Lock and RLock are this package's (:mod:`._locks`); Condition is the inner backend's,
-over these locks (they offer the owned-lock protocol); Thread and Timer are the inner
-backend's with joins tracked (:mod:`._threads`); everything else is the inner backend's
-own object.  The registry calls :func:`make_backend` (with the option of
-``debug:NAME``); it exports that function and the backend's type.
+Lock and RLock are this package's (:mod:`._locks`); Condition, Semaphore,
+BoundedSemaphore, Event and Barrier are subclasses of the inner backend's classes whose
+untimed waits are recorded (:mod:`._waits`; a Condition works over these locks through
+the owned-lock protocol); Thread and Timer are the inner backend's with joins tracked
+(:mod:`._threads`); everything else is the inner backend's own object.  The registry
+calls :func:`make_backend` (with the option of ``debug:NAME``); it exports that
+function and the backend's type.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 
 from anythread.protocols import API_NAMES, CONTRACT_VERSION, Backend, Capability
 from anythread_backends.debug import _locks
+from anythread_backends.debug._report import EdgeSite
 from anythread_backends.debug._threads import thread_classes
 from anythread_backends.debug._tracker import (
     MODES,
@@ -39,8 +42,9 @@ from anythread_backends.debug._tracker import (
     LockOrderWarning,
     Tracker,
 )
+from anythread_backends.debug._waits import wait_classes
 
-__all__ = ["DebugBackend", "DebugWarning", "LockOrderWarning", "make_backend"]
+__all__ = ["DebugBackend", "DebugWarning", "EdgeSite", "LockOrderWarning", "make_backend"]
 
 #: The inner backend, when no option names it.
 WRAPS_ENV = "ANYTHREAD_DEBUG_WRAPS"
@@ -50,7 +54,18 @@ MODE_ENV = "ANYTHREAD_DEBUG_MODE"
 ORDER_ENV = "ANYTHREAD_DEBUG_ORDER"
 
 # The names served by debug's own objects; every other API name is the inner backend's.
-_OWN = ("Lock", "RLock", "Condition", "BoundedSemaphore", "Thread", "Timer", "excepthook")
+_OWN = (
+    "Lock",
+    "RLock",
+    "Condition",
+    "Semaphore",
+    "BoundedSemaphore",
+    "Event",
+    "Barrier",
+    "Thread",
+    "Timer",
+    "excepthook",
+)
 
 
 class DebugBackend:
@@ -65,6 +80,11 @@ class DebugBackend:
 
     Lock: type[_locks.Lock]
     RLock: type[_locks.RLock]
+    Condition: type[Any]
+    Semaphore: type[Any]
+    BoundedSemaphore: type[Any]
+    Event: type[Any]
+    Barrier: type[Any]
     Thread: type[Any]
     Timer: type[Any]
 
@@ -92,16 +112,8 @@ class DebugBackend:
         self.Lock = type("Lock", (_locks.Lock,), dict(attrs))
         self.RLock = type("RLock", (_locks.RLock,), dict(attrs))
         self.Thread, self.Timer = thread_classes(tracker, inner)
-        rlock = self.RLock
-        inner_condition = inner.Condition
-
-        def Condition(lock: Any = None) -> Any:
-            """A condition variable over ``lock`` (a debug Lock or RLock; default a new
-            RLock): the inner backend's Condition, over the debug lock."""
-            return inner_condition(rlock() if lock is None else lock)
-
-        self.Condition = Condition
-        self.BoundedSemaphore = _bounded_semaphore(inner)
+        for attr, cls in wait_classes(tracker, inner, self.RLock).items():
+            setattr(self, attr, cls)
 
     @property
     def excepthook(self) -> Callable[[Any], object]:
@@ -128,32 +140,6 @@ class DebugBackend:
 
     def __repr__(self) -> str:
         return f"<anythread backend {self.name!r} over {self.inner.name!r}>"
-
-
-def _bounded_semaphore(inner: Backend) -> type[Any]:
-    base: Any = inner.BoundedSemaphore
-
-    class BoundedSemaphore(base):  # type: ignore[misc]
-        """The inner backend's BoundedSemaphore; releasing it too often says more."""
-
-        def release(self, n: int = 1) -> None:
-            """Release the semaphore ``n`` times; see :meth:`threading.Semaphore.release`.
-
-            :raises ValueError: if that would raise its value above its initial value.
-            """
-            try:
-                super().release(n)
-            except ValueError as error:
-                if "too many" not in str(error):
-                    raise
-                raise ValueError(
-                    f"Semaphore released too many times: {self!r} is bounded by its initial "
-                    "value, and this release would exceed it; release it only as many times "
-                    "as it was acquired"
-                ) from None
-
-    BoundedSemaphore.__module__ = "anythread"
-    return BoundedSemaphore
 
 
 def _check_choice(env: str, value: str, choices: Sequence[str]) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any, ClassVar
 
+from anythread.errors import DeadlockError
 from anythread.semantics._checks import check_lock_timeout
 from anythread_backends.debug._graph import Node
 from anythread_backends.debug._report import caller_frame
@@ -129,6 +130,17 @@ class _Tracked:
         finally:
             tracker.unblock(state)
 
+    def _retake(self, state: ThreadState) -> None:
+        # The end of Condition.wait(): if taking the lock back would close a cycle, the
+        # DeadlockError leaves wait() without the lock; it says so, so that the ``with``
+        # statement around the wait does not then release the lock of another thread.
+        if not self._take(False):
+            try:
+                self._block(state)
+            except DeadlockError as error:
+                error.not_retaken = self  # type: ignore[attr-defined]
+                raise
+
     def _keep_site(self) -> None:
         # Slow-path twin of the fast path's inline code (the caller's caller's frame).
         if _getframe is not None:
@@ -230,9 +242,9 @@ class Lock(_Tracked):
         """
         owner = self._owner
         if owner is not None:
-            self._owner = self._frame = None
             ident = self._ident
             if owner and owner[-1] is self and owner.ident == ident():
+                self._owner = self._frame = None
                 owner.pop()
             else:
                 self._release_by(owner)
@@ -251,10 +263,12 @@ class Lock(_Tracked):
         # release(), inlined: the with statement is the common use (bench_debug.py).
         owner = self._owner
         if owner is not None:
-            self._owner = self._frame = None
             ident = self._ident
             if owner and owner[-1] is self and owner.ident == ident():
+                self._owner = self._frame = None
                 owner.pop()
+            elif _not_retaken(exc, self):
+                return
             else:
                 self._release_by(owner)
         give = self._give
@@ -265,6 +279,7 @@ class Lock(_Tracked):
 
     def _release_by(self, owner: ThreadState) -> None:
         # The slow path of a release: out of order, or by another thread than the owner.
+        self._owner = self._frame = None
         self._forget(owner, self)
         if owner.ident != self._ident():
             self._foreign(owner)
@@ -274,7 +289,7 @@ class Lock(_Tracked):
         suspicious(
             f"{self.describe()} was acquired by {owner.name} and is released by "
             f"{self._tracker.state().name}: legal for a Lock, but often a mistake",
-            stacklevel=5,
+            stacklevel=4,
         )
 
     def _unlocked(self) -> RuntimeError:
@@ -297,8 +312,7 @@ class Lock(_Tracked):
     def _acquire_restore(self, saved: object, /) -> None:
         # Taking the lock back at the end of Condition.wait(): a wait with an owner.
         state = self._tracker.state()
-        if not self._take(False):
-            self._block(state)
+        self._retake(state)
         self._owner = state
         self._keep_site()
         state.append(self)
@@ -380,6 +394,8 @@ class RLock(_Tracked):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._owner is not None and _not_retaken(exc, self):
+            return
         self.release()
 
     def locked(self) -> bool:
@@ -401,8 +417,7 @@ class RLock(_Tracked):
     def _acquire_restore(self, saved: tuple[int, Any], /) -> None:
         # Taking the lock back at the end of Condition.wait(): a wait with an owner.
         state = self._tracker.state()
-        if not self._take(False):
-            self._block(state)
+        self._retake(state)
         self._owner = state
         self._count = saved[0]
         self._keep_site()
@@ -417,6 +432,12 @@ class RLock(_Tracked):
             f"<{state} anythread.debug.RLock {self.describe()}{owner} "
             f"count={self._count} at {id(self):#x}>"
         )
+
+
+def _not_retaken(exc: BaseException | None, lock: _Tracked) -> bool:
+    """Whether ``exc`` is the DeadlockError of a Condition.wait() that could not take
+    ``lock`` back (the ``with`` block around the wait must not release it then)."""
+    return exc is not None and getattr(exc, "not_retaken", None) is lock
 
 
 def owner_of(obj: object) -> int | None:
