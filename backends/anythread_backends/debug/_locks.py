@@ -204,7 +204,15 @@ class Lock(_Tracked):
         take = self._take
         if blocking is True and timeout == -1:
             if state:
-                self._trk.check_order(state, self)
+                # Every edge held -> this lock already known and ungated: nothing to do
+                # (the tracker's check_order, inlined for that common case).
+                node = self._node
+                for held in state:
+                    known = held._node
+                    edge = known.out.get(node) if known is not None and node is not None else None
+                    if edge is None or edge.gates:
+                        self._trk.check_order(state, self)
+                        break
             if not take(False):
                 if self._owner is state:
                     self._wait_for_release(state)
