@@ -249,19 +249,23 @@ class TestSelfAcquire:
         signal.release()
 
     def test_a_signal_from_a_thread_that_first_waits_itself(self, debug: DebugBackend) -> None:
-        # The signaller is in an ownerless wait when the main thread blocks, and is
-        # woken later by a third thread that is still running: never a DeadlockError.
-        signal, go = debug.Lock(), debug.Event()
+        # The signaller waits on a Condition when the main thread blocks; a third thread
+        # notifies it and ends at once.  For a moment every other live thread is in a
+        # wait without an owner (the notified one has not run yet): not a deadlock.
+        signal, cond = debug.Lock(), debug.Condition()
+        ready: list[bool] = []
         signal.acquire()
 
         def signaller() -> None:
-            go.wait()
+            with cond:
+                cond.wait_for(lambda: ready)
             signal.release()
 
         def starter() -> None:
             until(debug, lambda: "MainThread" in debug.blocked(), "the main thread waits")
-            debug.sleep(0.3)  # longer than the looks that confirm a stuck program
-            go.set()
+            with cond:
+                ready.append(True)
+                cond.notify()
 
         b = Worker(debug, signaller, name="signaller")
         c = Worker(debug, starter, name="starter")

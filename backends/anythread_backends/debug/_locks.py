@@ -53,7 +53,7 @@ _getframe: Callable[[int], Any] = getattr(sys, "_getframe", _no_frame)
 
 #: How long a thread blocked on a Lock it holds itself waits between two looks at
 #: whether any other thread could still release it (seconds, doubling up to the max).
-POLL, POLL_MAX = 0.02, 0.5
+POLL, POLL_MAX = 0.02, 0.2
 
 
 class _Tracked:
@@ -233,11 +233,11 @@ class Lock(_Tracked):
         # other thread may still release it (a Lock used as a signal).
         tracker = self._tracker
         tracker.wait_alone(state, self, owner_of)
-        seen: list[int] = []
+        since: list[float] = []
         poll = POLL
         try:
             while not self._take(True, poll):
-                tracker.confirm_alone(state, self, owner_of, seen)
+                tracker.confirm_alone(state, self, owner_of, since)
                 poll = min(poll * 2, POLL_MAX)
         finally:
             tracker.unblock(state)

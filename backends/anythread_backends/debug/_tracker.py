@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import warnings
 import weakref
 from collections.abc import Callable
@@ -58,6 +59,11 @@ MODES = ("raise", "warn", "log")
 ORDERS = ("instance", "site")
 
 logger = logging.getLogger("anythread.debug")
+
+#: How long every other thread must be seen stuck in waits without an owner, with no
+#: wait ending, before a thread waiting for a Lock it holds itself is told it deadlocked
+#: (seconds): longer than a woken thread takes to run on a loaded machine.
+CONFIRM = 0.5
 
 
 class DebugWarning(RuntimeWarning):
@@ -157,6 +163,7 @@ class Tracker:
         self._lock = inner.Lock()
         self.get_ident = inner.get_ident
         self._current_thread = inner.current_thread
+        self._monotonic: Callable[[], float] = getattr(inner, "monotonic", time.monotonic)
         #: Threads blocked (or about to block) in an untimed wait: ident -> (state, what
         #: it waits for, where).  A lock or a joined thread has an owner to follow; a
         #: Condition, Semaphore, Event or Barrier has none.
@@ -444,23 +451,24 @@ class Tracker:
         state: ThreadState,
         lock: TrackedLock,
         owner_of: Callable[[object], int | None],
-        seen: list[int],
+        since: list[float],
     ) -> None:
         """Called while a :meth:`wait_alone` wait goes on: raise once every other thread
-        has been seen stuck, with no wait ending, three times in a row (``seen`` keeps
-        the progress counts of the previous looks)."""
+        has been seen stuck, with no wait ending anywhere, for :data:`CONFIRM` seconds
+        (``since`` keeps when that was first seen and the progress count then)."""
+        now = self._monotonic()
         with self._lock:
             stuck, exact = self.others_stuck(state, owner_of)
+            if not stuck or (since and since[1] != self.progress):
+                since.clear()
             if not stuck:
-                seen.clear()
                 return
-            if exact or (len(seen) >= 2 and all(p == self.progress for p in seen)):
+            if not since:
+                since.extend((now, float(self.progress)))
+            if exact or now - since[0] >= CONFIRM:
                 entry = self._waiting.pop(state.ident, None)
                 site = entry[2] if entry is not None else ""
                 raise _deadlock([(state, lock, site)])
-            if seen and seen[-1] != self.progress:
-                seen.clear()
-            seen.append(self.progress)
 
 
 def _call_if_alive(ref: weakref.WeakMethod[Callable[[], None]]) -> None:
