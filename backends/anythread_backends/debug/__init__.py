@@ -3,10 +3,10 @@
 ``debug`` wraps a backend (``ANYTHREAD_DEBUG_WRAPS``, default ``stdlib``; or inline:
 ``debug:pure``) and never changes what a correct program does.  What it adds:
 
-* **real deadlocks** become :class:`anythread.DeadlockError`: an untimed acquire or
-  join that would close a cycle of threads each waiting for the next raises at once,
-  in the thread that closes it, instead of hanging (a thread re-acquiring a Lock it
-  holds is the one-thread case);
+* **real deadlocks** become :class:`anythread.DeadlockError`: an untimed acquire,
+  join or Condition re-acquire that would close a cycle of threads each waiting for
+  the next raises at once, in the thread that closes it, instead of hanging; a thread
+  acquiring a Lock it holds itself raises only if no other thread could release it;
 * **lock-order inversions** that did not deadlock in this run: an acquisition-order
   graph, checked incrementally before each blocking untimed acquire made while holding
   other locks; ``ANYTHREAD_DEBUG_MODE`` says what to do (``raise``
@@ -14,7 +14,8 @@
   A cycle whose every edge was seen under one common gate lock is not reported.
   ``ANYTHREAD_DEBUG_ORDER=site`` treats the locks created at one line as one lock;
 * **misuse**, with the standard library's exception and a clearer message, and
-  warnings (:class:`DebugWarning`) for legal but suspicious use.
+  warnings (:class:`DebugWarning`) for legal but suspicious use, logged instead where
+  a blanket ``-W error`` would make them break a correct program.
 
 Lock and RLock are this package's (:mod:`._locks`); Condition, Semaphore,
 BoundedSemaphore, Event and Barrier are subclasses of the inner backend's classes whose
@@ -129,8 +130,9 @@ class DebugBackend:
         return self.tracker.held()
 
     def blocked(self) -> list[str]:
-        """The names of the threads blocked right now in an untimed acquire or join of
-        this backend's locks and threads (what the wait-for graph sees)."""
+        """The names of the threads blocked right now in an untimed wait of this
+        backend's objects (what the wait-for graph sees): acquires, joins, and the waits
+        without an owner (Condition, Semaphore, Event, Barrier)."""
         return self.tracker.blocked()
 
     def declare_nested(self, lock: Any) -> None:

@@ -6,12 +6,15 @@ of *that* backend, green or not, and forgotten when the thread ends); a lock kno
 owner's state.  Nothing global is touched while a thread holds no lock and its acquire
 succeeds at once.
 
-* **Wait-for graph** (real deadlocks).  Before a thread blocks in an untimed acquire or
-  join, it records what it waits for under the tracker's lock and follows the chain
-  "lock → owner → what the owner waits for → ..."; if the chain comes back to it, the
-  wait would never end, so it raises :class:`~anythread.DeadlockError` instead.  The
-  last thread to close a cycle is the one that raises; the others keep waiting (and
-  are released when it backs off, if it then releases its locks).
+* **Wait-for graph** (real deadlocks).  Before a thread blocks in an untimed wait, it
+  records what it waits for under the tracker's lock and follows the chain "lock →
+  owner → what the owner waits for → ..."; if the chain comes back to it, the wait
+  would never end, so it raises :class:`~anythread.DeadlockError` instead.  The last
+  thread to close a cycle is the one that raises; the others keep waiting (and are
+  released when it backs off, if it then releases its locks).  Waits on a Condition,
+  Semaphore, Event or Barrier are recorded with no owner: a chain stops there.  A
+  thread waiting for a Lock it holds itself raises only when every other thread that
+  used the backend is stuck (:meth:`Tracker.wait_alone`).
 * **Order graph** (potential deadlocks).  A blocking untimed acquire made while holding
   other locks adds the edges "held → acquired" (:mod:`._graph`).  A known edge costs a
   dictionary lookup; a new one is checked for a cycle, with its stack captured.  A cycle
