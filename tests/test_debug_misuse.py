@@ -10,7 +10,7 @@ import pytest
 from debug_support import BOUND, Worker, debug, run, wait_until
 
 import anythread
-from anythread_backends.debug import DebugBackend, DebugWarning, make_backend
+from anythread_backends.debug import DebugBackend, DebugWarning, LockOrderWarning, make_backend
 
 __all__ = ["debug"]
 
@@ -218,6 +218,18 @@ class TestSuspiciousUseUnderWarningsAsErrors:
             error = run(debug, lock.release, name="releaser")
         assert isinstance(error, DebugWarning)
         assert "released by releaser" in str(error)
+
+    def test_an_error_filter_for_lock_order_warnings_only_does_not_count(
+        self, debug: DebugBackend, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        lock = debug.Lock()
+        lock.acquire()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            warnings.simplefilter("error", LockOrderWarning)
+            with caplog.at_level(logging.WARNING, logger="anythread.debug"):
+                assert run(debug, lock.release, name="releaser") is None
+        assert "is released by releaser" in caplog.text
 
     def test_under_default_filters_it_is_a_warning(self, debug: DebugBackend) -> None:
         lock = debug.Lock()

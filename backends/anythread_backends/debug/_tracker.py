@@ -99,7 +99,7 @@ def suspicious(message: str, stacklevel: int = 2) -> None:
 
 def _asked_for_errors() -> bool:
     for action, _message, category, _module, _line in getattr(warnings, "filters", ()):
-        if action == "error" and isinstance(category, type) and issubclass(category, DebugWarning):
+        if action == "error" and category is DebugWarning:
             return True
     return False
 
