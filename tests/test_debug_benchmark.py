@@ -25,7 +25,7 @@ class TestBenchDebug:
         )
         assert result.returncode in (0, 1), result.stderr
         rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
-        assert [row["target"] for row in rows] == [6.0, 6.0, 8.0, None]
+        assert [row["target"] for row in rows] == [6.0, 6.0, 8.0, None, 1.5]
         for row in rows:
             assert row["ratio"] > 0
             assert ("PASS" if row["pass"] else "FAIL") in result.stdout

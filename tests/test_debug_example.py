@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from helpers import ROOT, run_python
 
@@ -41,3 +43,18 @@ class TestLatentInversionExample:
         assert result.returncode == 0, result.stderr
         assert "audit: 1 ledger lines, total 100" in result.stdout
         assert f"{backend}: finished" in result.stdout
+
+
+class TestTheDocsReport:
+    def test_the_report_in_docs_debug_rst_is_what_the_example_prints(self) -> None:
+        # docs/debug.rst shows the example's report as printed, paths made relative to
+        # the repository: it must stay true.
+        result = run_python(RUN, env={"ANYTHREAD_BACKEND": "debug"})
+        assert result.returncode == 0, result.stderr
+        printed = result.stdout.replace(f"{ROOT}{os.sep}", "").splitlines()
+        report = "\n".join(printed[printed.index("") + 1 :]).strip()
+        docs = (ROOT / "docs" / "debug.rst").read_text(encoding="utf-8")
+        start = docs.index("lock-order inversion: Thread-2 (run)")
+        end = docs.index("\n\nHow to read it:")
+        shown = "\n".join(line[3:] for line in docs[start - 3 : end].splitlines()).strip()
+        assert shown == report

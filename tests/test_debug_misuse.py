@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import warnings
+
 import pytest
 from debug_support import BOUND, Worker, debug, run, wait_until
 
 import anythread
-from anythread_backends.debug import DebugBackend, DebugWarning, make_backend
+from anythread_backends.debug import DebugBackend, DebugWarning, LockOrderWarning, make_backend
 
 __all__ = ["debug"]
 
@@ -120,10 +124,116 @@ class TestBackend:
         with pytest.raises(LookupError, match="the debug backend cannot wrap 'debug'"):
             make_backend()
 
-    def test_objects_are_the_inner_backends_but_locks(self, debug: DebugBackend) -> None:
-        assert debug.Semaphore is debug.inner.Semaphore
-        assert issubclass(debug.BoundedSemaphore, debug.inner.BoundedSemaphore)
-        assert debug.Event is debug.inner.Event
+    def test_objects_are_the_inner_backends_or_subclasses(self, debug: DebugBackend) -> None:
+        assert debug.local is debug.inner.local
+        assert debug.get_ident is debug.inner.get_ident
+        for name in ("Condition", "Semaphore", "BoundedSemaphore", "Event", "Barrier"):
+            assert issubclass(getattr(debug, name), getattr(debug.inner, name)), name
         assert isinstance(debug.main_thread(), debug.Thread)
         assert issubclass(debug.Timer, debug.Thread)
         assert "unlocked anythread.debug.Lock" in repr(debug.Lock())
+
+
+class TestClassesAsOnStdlib:
+    """What is a class on the standard library is a class here (issue 7)."""
+
+    NAMES = ("Condition", "Semaphore", "BoundedSemaphore", "Event", "Barrier", "Thread", "Timer")
+
+    @pytest.mark.parametrize("name", NAMES)
+    def test_isinstance_and_subclassing(self, debug: DebugBackend, name: str) -> None:
+        assert isinstance(getattr(threading, name), type)  # so on CPython 3.11+
+        cls = getattr(debug, name)
+        assert isinstance(cls, type)
+        args: dict[str, tuple[object, ...]] = {
+            "Barrier": (1,),
+            "Thread": (),
+            "Timer": (1.0, print),
+        }
+        sub = type(f"My{name}", (cls,), {"extra": lambda self: name})
+        obj = sub(*args.get(name, ()))
+        assert isinstance(obj, cls)
+        assert obj.extra() == name
+        assert isinstance(cls(*args.get(name, ())), cls)
+
+    def test_a_condition_subclass_waits_and_is_notified(self, debug: DebugBackend) -> None:
+        class Mailbox(debug.Condition):  # type: ignore[name-defined,misc]
+            def __init__(self) -> None:
+                super().__init__(debug.Lock())
+                self.items: list[str] = []
+
+            def put(self, item: str) -> None:
+                with self:
+                    self.items.append(item)
+                    self.notify()
+
+            def get(self) -> str:
+                with self:
+                    self.wait_for(lambda: self.items)
+                    return self.items.pop(0)
+
+        box = Mailbox()
+        getter = Worker(debug, box.get, name="getter")
+        box.put("letter")
+        assert getter.outcome() == "letter"
+        assert isinstance(box, debug.Condition)
+
+    def test_lock_and_rlock_are_classes_here_too(self, debug: DebugBackend) -> None:
+        # Factories on the standard library; classes here are a superset: isinstance
+        # works, and calling them makes a lock, as the factory does.
+        assert isinstance(debug.Lock(), debug.Lock)
+        assert isinstance(debug.RLock(), debug.RLock)
+
+
+class TestSuspiciousUseUnderWarningsAsErrors:
+    """Legal but suspicious use never breaks a correct program under ``-W error``."""
+
+    def test_cross_thread_release_is_logged_not_raised(
+        self, debug: DebugBackend, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        lock = debug.Lock()
+        lock.acquire()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with caplog.at_level(logging.WARNING, logger="anythread.debug"):
+                assert run(debug, lock.release, name="releaser") is None
+        assert not lock.locked()
+        assert "acquired by MainThread and is released by releaser" in caplog.text
+
+    def test_ending_while_holding_a_lock_is_logged_not_raised(
+        self, debug: DebugBackend, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        lock = debug.Lock()
+        lock.name = "kept"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with caplog.at_level(logging.WARNING, logger="anythread.debug"):
+                assert run(debug, lock.acquire, name="keeper") is True
+        assert "keeper ends while holding kept" in caplog.text
+
+    def test_a_filter_naming_debug_warning_makes_it_an_error(self, debug: DebugBackend) -> None:
+        lock = debug.Lock()
+        lock.acquire()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DebugWarning)
+            error = run(debug, lock.release, name="releaser")
+        assert isinstance(error, DebugWarning)
+        assert "released by releaser" in str(error)
+
+    def test_an_error_filter_for_lock_order_warnings_only_does_not_count(
+        self, debug: DebugBackend, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        lock = debug.Lock()
+        lock.acquire()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            warnings.simplefilter("error", LockOrderWarning)
+            with caplog.at_level(logging.WARNING, logger="anythread.debug"):
+                assert run(debug, lock.release, name="releaser") is None
+        assert "is released by releaser" in caplog.text
+
+    def test_under_default_filters_it_is_a_warning(self, debug: DebugBackend) -> None:
+        lock = debug.Lock()
+        lock.acquire()
+        with pytest.warns(DebugWarning, match="is released by releaser") as record:
+            run(debug, lambda: lock.release(), name="releaser")
+        assert record[0].filename == __file__  # points at the user's release call

@@ -10,7 +10,7 @@ import pytest
 from debug_support import debug, fresh, run
 
 from anythread import LockOrderError
-from anythread_backends.debug import DebugBackend, LockOrderWarning
+from anythread_backends.debug import DebugBackend, EdgeSite, LockOrderWarning
 
 __all__ = ["debug"]
 
@@ -193,3 +193,70 @@ class TestSiteOrder:
             nest(outer, inner)
         debug.declare_nested(outer)
         nest(outer, inner)
+
+
+def _line_of(marker: str) -> int:
+    """The line of this file that ends with ``# marker``."""
+    with open(__file__, encoding="utf-8") as f:
+        lines = [n for n, text in enumerate(f, 1) if text.rstrip().endswith(f"# {marker}")]
+    assert len(lines) == 1, marker
+    return lines[0]
+
+
+def take_outer_then(outer: object, inner: object) -> None:
+    with outer:  # type: ignore[attr-defined]  # outer-taken
+        prepare = [n * n for n in range(3)]  # the held lock's frame moves on
+        assert prepare
+        with inner:  # type: ignore[attr-defined]  # inner-requested
+            pass
+
+
+def take_in_helper(lock: object) -> None:
+    lock.acquire()  # type: ignore[attr-defined]  # helper-taken
+
+
+class TestEdgeStacks:
+    def test_each_edge_says_where_the_held_lock_was_taken(self, debug: DebugBackend) -> None:
+        a, b = debug.Lock(), debug.Lock()
+        a.name, b.name = "a", "b"
+        take_outer_then(a, b)
+        error = run(debug, lambda: take_outer_then(b, a), name="second")
+        assert isinstance(error, LockOrderError)
+        for edge in error.cycle:
+            assert isinstance(edge, EdgeSite)
+            # Where the held lock was taken: its own with line, not where the frame is now.
+            assert edge.held_site == f"{__file__}:{_line_of('outer-taken')}"
+            assert edge.site == f"{__file__}:{_line_of('inner-requested')}"
+            assert any("with outer:" in line for line in edge.held_stack)
+            assert any("with inner:" in line for line in edge.stack)
+        text = str(error)
+        assert "b was taken at:" in text
+        assert "a was requested at:" in text
+        assert "a was taken at:" in text
+        assert "b was requested at:" in text
+
+    def test_a_lock_taken_in_a_function_that_returned(self, debug: DebugBackend) -> None:
+        a, b = debug.Lock(), debug.Lock()
+        take_in_helper(a)
+        try:
+            with b:
+                pass
+        finally:
+            a.release()
+        with b, pytest.raises(LockOrderError) as info:
+            a.acquire()
+        (_second, first) = info.value.cycle
+        assert isinstance(first, EdgeSite)
+        assert first.held_site == f"{__file__}:{_line_of('helper-taken')}"
+        assert any("take_in_helper" in line for line in first.held_stack)
+
+    def test_stacks_are_captured_only_for_new_edges(self, debug: DebugBackend) -> None:
+        a, b = debug.Lock(), debug.Lock()
+        nest(a, b)
+        edge = next(iter(a._node.out.values()))  # type: ignore[union-attr]
+        first_stack = edge.stack
+        for _ in range(3):
+            nest(a, b)
+        assert next(iter(a._node.out.values())).stack is first_stack  # type: ignore[union-attr]
+        assert a._frame is None
+        assert b._frame is None

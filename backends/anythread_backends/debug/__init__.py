@@ -3,10 +3,10 @@
 ``debug`` wraps a backend (``ANYTHREAD_DEBUG_WRAPS``, default ``stdlib``; or inline:
 ``debug:pure``) and never changes what a correct program does.  What it adds:
 
-* **real deadlocks** become :class:`anythread.DeadlockError`: an untimed acquire or
-  join that would close a cycle of threads each waiting for the next raises at once,
-  in the thread that closes it, instead of hanging (a thread re-acquiring a Lock it
-  holds is the one-thread case);
+* **real deadlocks** become :class:`anythread.DeadlockError`: an untimed acquire,
+  join or Condition re-acquire that would close a cycle of threads each waiting for
+  the next raises at once, in the thread that closes it, instead of hanging; a thread
+  acquiring a Lock it holds itself raises only if no other thread could release it;
 * **lock-order inversions** that did not deadlock in this run: an acquisition-order
   graph, checked incrementally before each blocking untimed acquire made while holding
   other locks; ``ANYTHREAD_DEBUG_MODE`` says what to do (``raise``
@@ -14,13 +14,16 @@
   A cycle whose every edge was seen under one common gate lock is not reported.
   ``ANYTHREAD_DEBUG_ORDER=site`` treats the locks created at one line as one lock;
 * **misuse**, with the standard library's exception and a clearer message, and
-  warnings (:class:`DebugWarning`) for legal but suspicious use.
+  warnings (:class:`DebugWarning`) for legal but suspicious use, logged instead where
+  a blanket ``-W error`` would make them break a correct program.
 
-Lock and RLock are this package's (:mod:`._locks`); Condition is the inner backend's,
-over these locks (they offer the owned-lock protocol); Thread and Timer are the inner
-backend's with joins tracked (:mod:`._threads`); everything else is the inner backend's
-own object.  The registry calls :func:`make_backend` (with the option of
-``debug:NAME``); it exports that function and the backend's type.
+Lock and RLock are this package's (:mod:`._locks`); Condition, Semaphore,
+BoundedSemaphore, Event and Barrier are subclasses of the inner backend's classes whose
+untimed waits are recorded (:mod:`._waits`; a Condition works over these locks through
+the owned-lock protocol); Thread and Timer are the inner backend's with joins tracked
+(:mod:`._threads`); everything else is the inner backend's own object.  The registry
+calls :func:`make_backend` (with the option of ``debug:NAME``); it exports that
+function and the backend's type.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 
 from anythread.protocols import API_NAMES, CONTRACT_VERSION, Backend, Capability
 from anythread_backends.debug import _locks
+from anythread_backends.debug._report import EdgeSite
 from anythread_backends.debug._threads import thread_classes
 from anythread_backends.debug._tracker import (
     MODES,
@@ -39,8 +43,9 @@ from anythread_backends.debug._tracker import (
     LockOrderWarning,
     Tracker,
 )
+from anythread_backends.debug._waits import wait_classes
 
-__all__ = ["DebugBackend", "DebugWarning", "LockOrderWarning", "make_backend"]
+__all__ = ["DebugBackend", "DebugWarning", "EdgeSite", "LockOrderWarning", "make_backend"]
 
 #: The inner backend, when no option names it.
 WRAPS_ENV = "ANYTHREAD_DEBUG_WRAPS"
@@ -50,7 +55,18 @@ MODE_ENV = "ANYTHREAD_DEBUG_MODE"
 ORDER_ENV = "ANYTHREAD_DEBUG_ORDER"
 
 # The names served by debug's own objects; every other API name is the inner backend's.
-_OWN = ("Lock", "RLock", "Condition", "BoundedSemaphore", "Thread", "Timer", "excepthook")
+_OWN = (
+    "Lock",
+    "RLock",
+    "Condition",
+    "Semaphore",
+    "BoundedSemaphore",
+    "Event",
+    "Barrier",
+    "Thread",
+    "Timer",
+    "excepthook",
+)
 
 
 class DebugBackend:
@@ -65,6 +81,11 @@ class DebugBackend:
 
     Lock: type[_locks.Lock]
     RLock: type[_locks.RLock]
+    Condition: type[Any]
+    Semaphore: type[Any]
+    BoundedSemaphore: type[Any]
+    Event: type[Any]
+    Barrier: type[Any]
     Thread: type[Any]
     Timer: type[Any]
 
@@ -86,24 +107,14 @@ class DebugBackend:
             self.waits = waits
         attrs = {
             "_tracker": tracker,
-            "_local": tracker.local,
-            "_get_ident": staticmethod(inner.get_ident),
             "__module__": "anythread",
             "__slots__": (),
         }
         self.Lock = type("Lock", (_locks.Lock,), dict(attrs))
         self.RLock = type("RLock", (_locks.RLock,), dict(attrs))
         self.Thread, self.Timer = thread_classes(tracker, inner)
-        rlock = self.RLock
-        inner_condition = inner.Condition
-
-        def Condition(lock: Any = None) -> Any:
-            """A condition variable over ``lock`` (a debug Lock or RLock; default a new
-            RLock): the inner backend's Condition, over the debug lock."""
-            return inner_condition(rlock() if lock is None else lock)
-
-        self.Condition = Condition
-        self.BoundedSemaphore = _bounded_semaphore(inner)
+        for attr, cls in wait_classes(tracker, inner, self.RLock).items():
+            setattr(self, attr, cls)
 
     @property
     def excepthook(self) -> Callable[[Any], object]:
@@ -119,8 +130,9 @@ class DebugBackend:
         return self.tracker.held()
 
     def blocked(self) -> list[str]:
-        """The names of the threads blocked right now in an untimed acquire or join of
-        this backend's locks and threads (what the wait-for graph sees)."""
+        """The names of the threads blocked right now in an untimed wait of this
+        backend's objects (what the wait-for graph sees): acquires, joins, and the waits
+        without an owner (Condition, Semaphore, Event, Barrier)."""
         return self.tracker.blocked()
 
     def declare_nested(self, lock: Any) -> None:
@@ -130,32 +142,6 @@ class DebugBackend:
 
     def __repr__(self) -> str:
         return f"<anythread backend {self.name!r} over {self.inner.name!r}>"
-
-
-def _bounded_semaphore(inner: Backend) -> type[Any]:
-    base: Any = inner.BoundedSemaphore
-
-    class BoundedSemaphore(base):  # type: ignore[misc]
-        """The inner backend's BoundedSemaphore; releasing it too often says more."""
-
-        def release(self, n: int = 1) -> None:
-            """Release the semaphore ``n`` times; see :meth:`threading.Semaphore.release`.
-
-            :raises ValueError: if that would raise its value above its initial value.
-            """
-            try:
-                super().release(n)
-            except ValueError as error:
-                if "too many" not in str(error):
-                    raise
-                raise ValueError(
-                    f"Semaphore released too many times: {self!r} is bounded by its initial "
-                    "value, and this release would exceed it; release it only as many times "
-                    "as it was acquired"
-                ) from None
-
-    BoundedSemaphore.__module__ = "anythread"
-    return BoundedSemaphore
 
 
 def _check_choice(env: str, value: str, choices: Sequence[str]) -> None:

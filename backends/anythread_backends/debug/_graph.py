@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["Edge", "Node", "OrderGraph"]
+__all__ = ["Edge", "Node", "OrderGraph", "RawStack"]
 
 # Frames a report leaves out: the machinery of threads and of anythread itself, which
 # every stack shares and no user can act on.
@@ -60,25 +60,45 @@ class Node:
         return f"<lock-order node {self.label}>"
 
 
+#: A captured stack, innermost frame first: ``(filename, line, function)`` per frame.
+RawStack = tuple[tuple[str, int, str], ...]
+
+
 @dataclass
 class Edge:
-    """``held`` was held while ``taken`` was acquired (blocking, untimed)."""
+    """``held`` was held while ``taken`` was acquired (blocking, untimed).
+
+    ``stack`` is where ``taken`` was requested, ``held_stack`` where ``held`` had been
+    taken, both from the first recording of the edge (formatted only for a report).
+    """
 
     held: Node
     taken: Node
     thread: str
     site: str
-    stack: traceback.StackSummary | None
+    stack: RawStack
     gates: frozenset[Node] = field(default_factory=frozenset)
+    held_stack: RawStack = ()
+
+    @property
+    def held_site(self) -> str:
+        """``file:line`` where the held lock was taken, or ``""``."""
+        return f"{self.held_stack[0][0]}:{self.held_stack[0][1]}" if self.held_stack else ""
 
     def formatted_stack(self) -> tuple[str, ...]:
-        """The stack of the first recording, formatted (done only for a report)."""
-        if self.stack is None:
-            return ()
-        frames = traceback.StackSummary.from_list(
-            [frame for frame in self.stack if _user_frame(frame.filename)]
-        )
-        return tuple(line.rstrip("\n") for line in frames.format())
+        """Where the next lock was requested, formatted, the user's frames only."""
+        return _format(self.stack)
+
+    def formatted_held_stack(self) -> tuple[str, ...]:
+        """Where the held lock was taken, formatted, the user's frames only."""
+        return _format(self.held_stack)
+
+
+def _format(stack: RawStack) -> tuple[str, ...]:
+    frames = traceback.StackSummary.from_list(
+        [(f, line, name, None) for f, line, name in reversed(stack) if _user_frame(f)]
+    )
+    return tuple(line.rstrip("\n") for line in frames.format())
 
 
 class OrderGraph:

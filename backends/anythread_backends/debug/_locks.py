@@ -4,53 +4,103 @@ Each debug backend derives its own subclasses carrying its :class:`~._tracker.Tr
 as a class attribute.  Both classes offer the ``_is_owned``/``_release_save``/
 ``_acquire_restore`` protocol, so the inner backend's ``Condition`` built over them
 releases and retakes them through this code: the held list drops the lock while the
-Condition waits, and ``wait()``/``notify()`` by a thread that does not hold the lock is
-the standard ``RuntimeError`` even for a plain Lock held by another thread.
+Condition waits, taking it back is a wait in the wait-for graph, and ``wait()``/
+``notify()`` by a thread that does not hold the lock is the standard ``RuntimeError``
+even for a plain Lock held by another thread.
 
-Fast path (uncontended, holding nothing): one thread-local read, the inner acquire, two
-stores.  The tracker's lock is taken only to block, or to record a *new* order edge.
+Fast path (uncontended): one thread-local read, the inner acquire, the caller's frame
+and instruction kept (where the lock was taken, for the stack of an order edge that a
+later acquire may record), the owner set and the lock appended to the thread's held
+list.  The tracker's lock is taken only to block, or to record a *new* order edge.
 """
 
 from __future__ import annotations
 
-import warnings
+import sys
 from collections.abc import Callable
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any, ClassVar
 
+from anythread.errors import DeadlockError
 from anythread.semantics._checks import check_lock_timeout
 from anythread_backends.debug._graph import Node
 from anythread_backends.debug._report import caller_frame
-from anythread_backends.debug._tracker import DebugWarning, ThreadState, Tracker
+from anythread_backends.debug._tracker import ThreadState, Tracker, suspicious
 
 __all__ = ["Lock", "RLock", "owner_of"]
+
+
+# The frame of the caller of acquire(), kept on every acquire: sys._getframe(1) is the
+# only way cheap enough for that path (about 20 ns; inspect.currentframe().f_back costs
+# about 130 ns, which alone would break the 6x target of benchmarks/bench_debug.py).  It
+# is a frame reference, not a stack capture: nothing is walked or formatted unless a new
+# order edge is recorded.  Where it does not exist, no acquisition site is kept.
+class _NoFrame:
+    """Stands for a frame where frames cannot be had: no site is known."""
+
+    f_lasti = -1
+    f_back = None
+
+
+_NO_FRAME = _NoFrame()
+
+
+def _no_frame(depth: int) -> Any:
+    return _NO_FRAME
+
+
+_getframe: Callable[[int], Any] = getattr(sys, "_getframe", _no_frame)
+
+#: How long a thread blocked on a Lock it holds itself waits between two looks at
+#: whether any other thread could still release it (seconds, doubling up to the max).
+POLL, POLL_MAX = 0.02, 0.2
 
 
 class _Tracked:
     # _take and _give are the inner lock's bound acquire and release: one lookup less on
     # the fast path (measured with benchmarks/bench_debug.py).
-    __slots__ = ("__weakref__", "_give", "_inner", "_node", "_owner", "_site", "_take", "name")
+    __slots__ = (
+        "__weakref__",
+        "_frame",
+        "_give",
+        "_ident",
+        "_inner",
+        "_lasti",
+        "_local",
+        "_node",
+        "_owner",
+        "_site",
+        "_take",
+        "_trk",
+        "name",
+    )
 
     _tracker: ClassVar[Tracker]
-    #: The tracker's thread-local (where each thread's :class:`ThreadState` lives).
-    _local: ClassVar[Any]
+    #: The tracker's thread-local (where each thread's :class:`ThreadState` lives) and
+    #: the inner backend's get_ident, per instance: an instance slot is read faster than
+    #: a class attribute (CPython specialises the first, not the second).
+    _local: Any
+    _ident: Callable[[], int]
+    #: The tracker again, as an instance slot, for the same reason.
+    _trk: Tracker
     _kind: ClassVar[str] = "Lock"
     _inner: Any
     _take: Callable[..., bool]
     _give: Callable[[], None]
 
     def __init__(self) -> None:
+        tracker = self._trk = self._tracker
+        self._local = tracker.local
+        self._ident = tracker.get_ident
         self._owner: ThreadState | None = None
         self._node: Node | None = None
+        #: Where the holder took it: the caller's frame and its instruction then.
+        self._frame: FrameType | None = None
+        self._lasti = -1
         frame = caller_frame()
         self._site = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
         #: A name for reports (assign one: ``lock.name = "accounts"``); else the site.
         self.name: str | None = None
-
-    @staticmethod
-    def _get_ident() -> int:
-        """The inner backend's ``get_ident`` (set on the per-backend subclass)."""
-        raise NotImplementedError
 
     def class_key(self) -> object:
         """The lock's class in ``site`` order: its creation site (or itself)."""
@@ -80,6 +130,24 @@ class _Tracked:
         finally:
             tracker.unblock(state)
 
+    def _retake(self, state: ThreadState) -> None:
+        # The end of Condition.wait(): if taking the lock back would close a cycle, the
+        # DeadlockError leaves wait() without the lock; it says so, so that the ``with``
+        # statement around the wait does not then release the lock of another thread.
+        if not self._take(False):
+            try:
+                self._block(state)
+            except DeadlockError as error:
+                error.not_retaken = self  # type: ignore[attr-defined]
+                raise
+
+    def _keep_site(self) -> None:
+        # Slow-path twin of the fast path's inline code (the caller's caller's frame).
+        if _getframe is not None:
+            frame = _getframe(2)
+            self._frame = frame
+            self._lasti = frame.f_lasti
+
     @staticmethod
     def _forget(held: list[Any], lock: object) -> None:
         try:
@@ -91,11 +159,11 @@ class _Tracked:
         owner = self._owner
         if owner is not None:
             self._owner = None
-            held = owner.held
-            if held and held[-1] is self:
-                held.pop()
+            self._frame = None
+            if owner and owner[-1] is self:
+                owner.pop()
             else:
-                self._forget(held, self)
+                self._forget(owner, self)
 
     def __repr__(self) -> str:
         state = "locked" if self._inner.locked() else "unlocked"
@@ -106,10 +174,12 @@ class _Tracked:
 class Lock(_Tracked):
     """A primitive lock that knows which thread took it.
 
-    Spec: 16.2.2 (Lock Objects).  Any thread may release it (a warning says so when it
+    Spec: 16.2.2 (Lock Objects).  Any thread may release it (logged, or warned, when it
     is not the thread that acquired it).  Once that has happened the lock is a
     *hand-off* lock (a signal between threads): its owner says nothing about who will
-    release it, so it no longer takes part in the wait-for graph.
+    release it, so it no longer takes part in the wait-for graph.  A thread acquiring,
+    untimed, a Lock it holds itself is a deadlock only if no other thread could release
+    it (see :meth:`~._tracker.Tracker.wait_alone`).
     """
 
     __slots__ = ("_handoff",)
@@ -124,44 +194,71 @@ class Lock(_Tracked):
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Acquire the lock; see :meth:`threading.Lock.acquire`.
 
-        :raises DeadlockError: if the calling thread holds it already and waits untimed.
+        :raises DeadlockError: if the wait would never end.
         :raises LockOrderError: in ``raise`` mode, for a lock-order inversion.
         """
         try:
             state: ThreadState = self._local.state
         except AttributeError:
             state = self._tracker.state()
+        take = self._take
         if blocking is True and timeout == -1:
-            if state.held:
-                self._tracker.check_order(state, self)
-            if not self._take(False):
-                self._block(state)
-        elif not self._take(blocking, timeout):
+            if state:
+                # Every edge held -> this lock already known and ungated: nothing to do
+                # (the tracker's check_order, inlined for that common case).
+                node = self._node
+                for held in state:
+                    known = held._node
+                    edge = known.out.get(node) if known is not None and node is not None else None
+                    if edge is None or edge.gates:
+                        self._trk.check_order(state, self)
+                        break
+            if not take(False):
+                if self._owner is state:
+                    self._wait_for_release(state)
+                else:
+                    self._block(state)
+        elif not take(blocking, timeout):
             return False
         self._owner = state
-        state.held.append(self)
+        frame = self._frame = _getframe(1)
+        self._lasti = frame.f_lasti
+        state.append(self)
         return True
 
     __enter__ = acquire
 
+    def _wait_for_release(self, state: ThreadState) -> None:
+        # The calling thread holds this Lock and waits for it: a deadlock, unless some
+        # other thread may still release it (a Lock used as a signal).
+        tracker = self._tracker
+        tracker.wait_alone(state, self, owner_of)
+        since: list[float] = []
+        poll = POLL
+        try:
+            while not self._take(True, poll):
+                tracker.confirm_alone(state, self, owner_of, since)
+                poll = min(poll * 2, POLL_MAX)
+        finally:
+            tracker.unblock(state)
+
     def release(self) -> None:
-        """Release the lock; any thread may (a :class:`DebugWarning` if it is not the
-        thread that acquired it).
+        """Release the lock; any thread may (reported as suspicious, not as an error,
+        if it is not the thread that acquired it).
 
         :raises RuntimeError: if it is not locked.
         """
         owner = self._owner
         if owner is not None:
-            if owner.ident != self._get_ident():
-                self._warn_foreign(owner)
-            self._owner = None
-            held = owner.held
-            if held and held[-1] is self:
-                held.pop()
+            ident = self._ident
+            if owner and owner[-1] is self and owner.ident == ident():
+                self._owner = self._frame = None
+                owner.pop()
             else:
-                self._forget(held, self)
+                self._release_by(owner)
+        give = self._give
         try:
-            self._give()
+            give()
         except RuntimeError:
             raise self._unlocked() from None
 
@@ -174,27 +271,33 @@ class Lock(_Tracked):
         # release(), inlined: the with statement is the common use (bench_debug.py).
         owner = self._owner
         if owner is not None:
-            if owner.ident != self._get_ident():
-                self._warn_foreign(owner)
-            self._owner = None
-            held = owner.held
-            if held and held[-1] is self:
-                held.pop()
+            ident = self._ident
+            if owner and owner[-1] is self and owner.ident == ident():
+                self._owner = self._frame = None
+                owner.pop()
+            elif _not_retaken(exc, self):
+                return
             else:
-                self._forget(held, self)
+                self._release_by(owner)
+        give = self._give
         try:
-            self._give()
+            give()
         except RuntimeError:
             raise self._unlocked() from None
 
-    def _warn_foreign(self, owner: ThreadState) -> None:
+    def _release_by(self, owner: ThreadState) -> None:
+        # The slow path of a release: out of order, or by another thread than the owner.
+        self._owner = self._frame = None
+        self._forget(owner, self)
+        if owner.ident != self._ident():
+            self._foreign(owner)
+
+    def _foreign(self, owner: ThreadState) -> None:
         self._handoff = True
-        warnings.warn(
-            DebugWarning(
-                f"{self.describe()} was acquired by {owner.name} and is released by "
-                f"{self._tracker.state().name}: legal for a Lock, but often a mistake"
-            ),
-            stacklevel=3,
+        suspicious(
+            f"{self.describe()} was acquired by {owner.name} and is released by "
+            f"{self._tracker.state().name}: legal for a Lock, but often a mistake",
+            stacklevel=4,
         )
 
     def _unlocked(self) -> RuntimeError:
@@ -215,10 +318,12 @@ class Lock(_Tracked):
         self._give()
 
     def _acquire_restore(self, saved: object, /) -> None:
-        self._take()
+        # Taking the lock back at the end of Condition.wait(): a wait with an owner.
         state = self._tracker.state()
+        self._retake(state)
         self._owner = state
-        state.held.append(self)
+        self._keep_site()
+        state.append(self)
 
 
 class RLock(_Tracked):
@@ -254,15 +359,18 @@ class RLock(_Tracked):
             self._count += 1
             return True
         if blocking is True and timeout == -1:
-            if state.held:
-                self._tracker.check_order(state, self)
+            if state:
+                self._trk.check_order(state, self)
             if not self._take(False):
                 self._block(state)
         elif not self._take(blocking, timeout):
             return False
         self._owner = state
         self._count = 1
-        state.held.append(self)
+        if _getframe is not None:
+            frame = self._frame = _getframe(1)
+            self._lasti = frame.f_lasti
+        state.append(self)
         return True
 
     __enter__ = acquire
@@ -272,7 +380,11 @@ class RLock(_Tracked):
 
         :raises RuntimeError: if the calling thread does not own the lock.
         """
-        if self._owner is not self._tracker.state():
+        try:
+            state: ThreadState = self._local.state
+        except AttributeError:
+            state = self._trk.state()
+        if self._owner is not state:
             owner = self._owner
             why = "it is not locked" if owner is None else f"it is owned by {owner.name}"
             raise RuntimeError(
@@ -290,6 +402,8 @@ class RLock(_Tracked):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._owner is not None and _not_retaken(exc, self):
+            return
         self.release()
 
     def locked(self) -> bool:
@@ -309,11 +423,13 @@ class RLock(_Tracked):
         return count, owner
 
     def _acquire_restore(self, saved: tuple[int, Any], /) -> None:
-        self._take()
+        # Taking the lock back at the end of Condition.wait(): a wait with an owner.
         state = self._tracker.state()
+        self._retake(state)
         self._owner = state
         self._count = saved[0]
-        state.held.append(self)
+        self._keep_site()
+        state.append(self)
 
     def __repr__(self) -> str:
         # As CPython's: the state, the owner and the recursion level (count=0 while
@@ -326,15 +442,26 @@ class RLock(_Tracked):
         )
 
 
-def owner_of(obj: object) -> ThreadState | None:
-    """The thread that must act for a wait on ``obj`` to end, if it is known.
+def _not_retaken(exc: BaseException | None, lock: _Tracked) -> bool:
+    """Whether ``exc`` is the DeadlockError of a Condition.wait() that could not take
+    ``lock`` back (the ``with`` block around the wait must not release it then)."""
+    return exc is not None and getattr(exc, "not_retaken", None) is lock
 
-    A debug lock's owner; for a joined thread, the thread itself while it is blocked
-    (a thread that is running will end by itself as far as the wait-for graph knows).
+
+def owner_of(obj: object) -> int | None:
+    """The identifier of the thread that must act for a wait on ``obj`` to end, if one
+    thread is known: a debug lock's owner (none for a hand-off Lock); a joined thread
+    itself while it is alive.  None for everything else (Condition, Semaphore, Event,
+    Barrier: any thread may end those waits).
     """
-    if isinstance(obj, Lock) and obj._handoff:
-        return None
     if isinstance(obj, _Tracked):
-        return obj._owner
-    tracker: Tracker = getattr(obj, "_debug_tracker")  # noqa: B009  (set on the class)
-    return tracker.state_of_thread(getattr(obj, "ident", None))
+        owner = obj._owner
+        if owner is None or (isinstance(obj, Lock) and obj._handoff):
+            return None
+        return owner.ident
+    if getattr(obj, "_debug_tracker", None) is not None:
+        ident = getattr(obj, "ident", None)
+        is_alive = getattr(obj, "is_alive", None)
+        if ident is not None and callable(is_alive) and is_alive():
+            return int(ident)
+    return None

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from inspect import currentframe
-from types import FrameType
+from types import CodeType, FrameType
 
 import anythread
 from anythread.errors import WaitSite
-from anythread_backends.debug._graph import Edge, Node
+from anythread_backends.debug._graph import Edge, Node, RawStack
 
 __all__ = [
+    "EdgeSite",
     "caller_frame",
+    "capture_stack",
     "frame_site",
     "inversion_message",
     "inversion_sites",
@@ -44,6 +47,34 @@ def caller_frame() -> FrameType | None:
     return frame
 
 
+def capture_stack(frame: FrameType | None, lasti: int = -1) -> RawStack:
+    """The stack from ``frame`` outwards, as plain data (formatted later, if reported).
+
+    ``lasti`` is the instruction ``frame`` was at when it mattered (an acquire that
+    kept its frame): its line is computed from it, as the frame has moved on since.
+    Frames of the machinery (this package, the semantics layer, ``threading``) above
+    the first one are skipped.
+    """
+    if not isinstance(frame, FrameType):
+        return ()
+    while frame is not None and _skipped(frame.f_code.co_filename):
+        frame, lasti = frame.f_back, -1
+    stack = []
+    while frame is not None:
+        code = frame.f_code
+        line = _line_at(code, lasti) if lasti >= 0 else frame.f_lineno
+        stack.append((code.co_filename, line or 0, code.co_name))
+        frame, lasti = frame.f_back, -1
+    return tuple(stack)
+
+
+def _line_at(code: CodeType, offset: int) -> int | None:
+    for start, end, line in code.co_lines():
+        if start <= offset < end:
+            return line
+    return None
+
+
 def frame_site(frame: FrameType | None) -> str:
     """``file:line`` of ``frame``, or ``""``."""
     if frame is None:
@@ -66,16 +97,30 @@ def _names(cycle: Sequence[Edge]) -> dict[Node, str]:
     return names
 
 
+@dataclass(frozen=True)
+class EdgeSite(WaitSite):
+    """One edge of a lock-order cycle: a :class:`~anythread.WaitSite` (``site`` and
+    ``stack``: where the next lock was requested) that also says where the held lock
+    was taken."""
+
+    held_site: str = ""
+    """``file:line`` of the acquire of the held lock, when known."""
+    held_stack: Sequence[str] = field(default=(), compare=False)
+    """The formatted stack of that acquire, when known."""
+
+
 def inversion_sites(cycle: Sequence[Edge]) -> list[WaitSite]:
-    """One :class:`~anythread.WaitSite` per edge of an order cycle."""
+    """One :class:`EdgeSite` per edge of an order cycle."""
     names = _names(cycle)
     return [
-        WaitSite(
+        EdgeSite(
             thread=edge.thread,
             holds=names[edge.held],
             waits_for=names[edge.taken],
             site=edge.site,
             stack=edge.formatted_stack(),
+            held_site=edge.held_site,
+            held_stack=edge.formatted_held_stack(),
         )
         for edge in cycle
     ]
@@ -120,8 +165,13 @@ def inversion_message(cycle: Sequence[Edge]) -> str:
     )
     stacks = []
     for edge in cycle:
-        stacks.append(
-            f"{edge.thread} acquired {names[edge.taken]} while holding {names[edge.held]}:"
-        )
-        stacks.extend(f"  {line}" for line in "\n".join(edge.formatted_stack()).splitlines())
+        held, taken = names[edge.held], names[edge.taken]
+        stacks.append(f"{edge.thread} acquired {taken} while holding {held}:")
+        for what, stack in (
+            (f"{held} was taken", edge.formatted_held_stack()),
+            (f"{taken} was requested", edge.formatted_stack()),
+        ):
+            lines = "\n".join(stack).splitlines()
+            stacks.append(f"  {what} at:" if lines else f"  {what} at: (not known)")
+            stacks.extend(f"    {line}" for line in lines)
     return "\n".join([head, "", scenario(cycle), "", *stacks, "", "Edges:"])

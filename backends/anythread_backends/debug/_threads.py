@@ -10,12 +10,11 @@ every thread of the inner backend (the main thread, dummy threads), as it is of
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from anythread.protocols import Backend
 from anythread_backends.debug._locks import owner_of
-from anythread_backends.debug._tracker import DebugWarning, Tracker
+from anythread_backends.debug._tracker import Tracker, suspicious
 
 __all__ = ["thread_classes"]
 
@@ -82,18 +81,16 @@ def thread_classes(tracker: Tracker, inner: Backend) -> tuple[type[Any], type[An
 
 def _checked_run(tracker: Tracker, run: Any) -> Any:
     def run_checked() -> None:
+        state = tracker.state()  # known from its start: it may release a lock one day
         try:
             run()
         finally:
-            held = tracker.state().held
-            if held:
-                names = ", ".join(lock.describe() for lock in held)
-                warnings.warn(
-                    DebugWarning(
-                        f"{tracker.state().name} ends while holding {names}: they stay "
-                        "locked and any thread waiting for them waits forever; release "
-                        "them before the thread ends"
-                    ),
+            if state:
+                names = ", ".join(lock.describe() for lock in state)
+                suspicious(
+                    f"{state.name} ends while holding {names}: they stay locked and any "
+                    "thread waiting for them waits forever; release them before the "
+                    "thread ends",
                     stacklevel=2,
                 )
 

@@ -6,12 +6,15 @@ of *that* backend, green or not, and forgotten when the thread ends); a lock kno
 owner's state.  Nothing global is touched while a thread holds no lock and its acquire
 succeeds at once.
 
-* **Wait-for graph** (real deadlocks).  Before a thread blocks in an untimed acquire or
-  join, it records what it waits for under the tracker's lock and follows the chain
-  "lock → owner → what the owner waits for → ..."; if the chain comes back to it, the
-  wait would never end, so it raises :class:`~anythread.DeadlockError` instead.  The
-  last thread to close a cycle is the one that raises; the others keep waiting (and
-  are released when it backs off, if it then releases its locks).
+* **Wait-for graph** (real deadlocks).  Before a thread blocks in an untimed wait, it
+  records what it waits for under the tracker's lock and follows the chain "lock →
+  owner → what the owner waits for → ..."; if the chain comes back to it, the wait
+  would never end, so it raises :class:`~anythread.DeadlockError` instead.  The last
+  thread to close a cycle is the one that raises; the others keep waiting (and are
+  released when it backs off, if it then releases its locks).  Waits on a Condition,
+  Semaphore, Event or Barrier are recorded with no owner: a chain stops there.  A
+  thread waiting for a Lock it holds itself raises only when every other thread that
+  used the backend is stuck (:meth:`Tracker.wait_alone`).
 * **Order graph** (potential deadlocks).  A blocking untimed acquire made while holding
   other locks adds the edges "held → acquired" (:mod:`._graph`).  A known edge costs a
   dictionary lookup; a new one is checked for a cycle, with its stack captured.  A cycle
@@ -25,10 +28,11 @@ from __future__ import annotations
 
 import logging
 import os
-import traceback
+import time
 import warnings
 import weakref
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, Protocol
 
 from anythread.errors import DeadlockError, LockOrderError, WaitSite
@@ -36,12 +40,21 @@ from anythread.protocols import Backend
 from anythread_backends.debug._graph import Edge, Node, OrderGraph
 from anythread_backends.debug._report import (
     caller_frame,
+    capture_stack,
     frame_site,
     inversion_message,
     inversion_sites,
 )
 
-__all__ = ["MODES", "ORDERS", "DebugWarning", "LockOrderWarning", "ThreadState", "Tracker"]
+__all__ = [
+    "MODES",
+    "ORDERS",
+    "DebugWarning",
+    "LockOrderWarning",
+    "ThreadState",
+    "Tracker",
+    "suspicious",
+]
 
 #: The values of ``ANYTHREAD_DEBUG_MODE``.
 MODES = ("raise", "warn", "log")
@@ -49,6 +62,11 @@ MODES = ("raise", "warn", "log")
 ORDERS = ("instance", "site")
 
 logger = logging.getLogger("anythread.debug")
+
+#: How long every other thread must be seen stuck in waits without an owner, with no
+#: wait ending, before a thread waiting for a Lock it holds itself is told it deadlocked
+#: (seconds): longer than a woken thread takes to run on a loaded machine.
+CONFIRM = 0.5
 
 
 class DebugWarning(RuntimeWarning):
@@ -63,25 +81,67 @@ class LockOrderWarning(DebugWarning):
         self.error = error
 
 
+def suspicious(message: str, stacklevel: int = 2) -> None:
+    """Report legal but suspicious use (a Lock released by another thread, a thread
+    ending while holding locks): a :class:`DebugWarning`, so that it shows and can be
+    filtered by category; but a blanket ``-W error`` (or ``filterwarnings = error``)
+    does not turn it into an exception in a correct program: it is logged on the
+    ``anythread.debug`` logger instead.  Only an ``error`` filter that names
+    ``DebugWarning`` itself makes it an error, as the user then asked for.
+    """
+    try:
+        warnings.warn(DebugWarning(message), stacklevel=stacklevel + 1)
+    except DebugWarning:
+        if _asked_for_errors():
+            raise
+        logger.warning("%s", message)
+
+
+def _asked_for_errors() -> bool:
+    for action, _message, category, _module, _line in getattr(warnings, "filters", ()):
+        if action == "error" and category is DebugWarning:
+            return True
+    return False
+
+
 class TrackedLock(Protocol):
     """What the tracker reads of a debug Lock or RLock."""
 
     _owner: ThreadState | None
     _node: Node | None
+    _frame: FrameType | None
+    _lasti: int
 
     def describe(self) -> str: ...
     def class_key(self) -> object: ...
 
 
-class ThreadState:
-    """What one thread holds (in acquisition order) and who it is."""
+class ThreadState(list[Any]):
+    """What one thread holds, in acquisition order (the list itself), and who it is.
 
-    __slots__ = ("__weakref__", "held", "ident", "thread")
+    A list rather than an object with a list: one attribute lookup less on every
+    acquire and release (measured with ``benchmarks/bench_debug.py``).
+    """
+
+    __slots__ = ("__weakref__", "ident", "thread")
 
     def __init__(self, ident: int, thread: Any) -> None:
+        super().__init__()
         self.ident = ident
         self.thread = thread
-        self.held: list[Any] = []
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    __hash__ = object.__hash__  # type: ignore[assignment]
+
+    @property
+    def held(self) -> list[Any]:
+        """The locks held, oldest first (this list)."""
+        return self
 
     @property
     def name(self) -> str:
@@ -106,9 +166,15 @@ class Tracker:
         self._lock = inner.Lock()
         self.get_ident = inner.get_ident
         self._current_thread = inner.current_thread
-        #: Threads blocked (or about to block) in an untimed acquire or join:
-        #: ident -> (state, what it waits for, where).
+        self._monotonic: Callable[[], float] = getattr(inner, "monotonic", time.monotonic)
+        #: Threads blocked (or about to block) in an untimed wait: ident -> (state, what
+        #: it waits for, where).  A lock or a joined thread has an owner to follow; a
+        #: Condition, Semaphore, Event or Barrier has none.
         self._waiting: dict[int, tuple[ThreadState, object, str]] = {}
+        #: Every thread that has used this backend (weakly: a state dies with its thread).
+        self._states: weakref.WeakSet[ThreadState] = weakref.WeakSet()
+        #: Counts the waits that ended: unchanged over a while, nothing has moved.
+        self.progress = 0
         self.graph = OrderGraph()
         #: Nodes of locks that were garbage-collected, forgotten at the next change.
         self.dead: list[Node] = []
@@ -134,11 +200,13 @@ class Tracker:
         except AttributeError:
             state = ThreadState(self.get_ident(), self._current_thread())
             self.local.state = state
+            with self._lock:
+                self._states.add(state)
         return state
 
     def held(self) -> list[Any]:
         """The locks the calling thread holds, oldest first (a copy)."""
-        return list(self.state().held)
+        return list(self.state())
 
     # ------------------------------------------------------------------ nodes
 
@@ -173,23 +241,28 @@ class Tracker:
         :raises LockOrderError: in ``raise`` mode, if an edge closes an ungated cycle.
         """
         node = lock._node or self.node(lock)
-        for held in state.held:
+        for held in state:
             held_node = held._node or self.node(held)
-            if held_node is node:
-                if held is not lock and self.by_site and node not in self._nestable:
-                    self._new_edge(state, held_node, node)
-                continue
-            edge = held_node.out.get(node) or held_node.side.get(node)
+            edge = held_node.out.get(node)
             if edge is None:
-                self._new_edge(state, held_node, node)
-            elif edge.gates:
+                if held_node is node:
+                    if held is not lock and self.by_site and node not in self._nestable:
+                        self._new_edge(state, held, held_node, node)
+                    continue
+                edge = held_node.side.get(node)
+                if edge is None:
+                    self._new_edge(state, held, held_node, node)
+                    continue
+            if edge.gates:
                 self._narrow(state, edge)
 
     def _gates(self, state: ThreadState, *ends: Node) -> frozenset[Node]:
-        nodes = {h._node or self.node(h) for h in state.held}
+        nodes = {h._node or self.node(h) for h in state}
         return frozenset(nodes.difference(ends))
 
-    def _new_edge(self, state: ThreadState, held: Node, taken: Node) -> None:
+    def _new_edge(self, state: ThreadState, lock: TrackedLock, held: Node, taken: Node) -> None:
+        # The only place a stack is captured: where the held lock was taken (from the
+        # frame its acquire kept) and where the next one is requested (now).
         frame = caller_frame()
         gates = self._gates(state, held, taken)
         error: LockOrderError | None = None
@@ -202,10 +275,9 @@ class Tracker:
                 taken,
                 state.name,
                 frame_site(frame),
-                traceback.StackSummary.extract(traceback.walk_stack(frame), lookup_lines=False)
-                if frame is not None
-                else None,
+                capture_stack(frame),
                 gates,
+                held_stack=capture_stack(lock._frame, lock._lasti),
             )
             if held is taken:
                 cycle: list[Edge] | None = [edge]
@@ -267,12 +339,14 @@ class Tracker:
     # ------------------------------------------------------------------ wait-for graph
 
     def block(
-        self, state: ThreadState, target: object, owner_of: Callable[[object], ThreadState | None]
+        self, state: ThreadState, target: object, owner_of: Callable[[object], int | None]
     ) -> None:
         """Record that ``state``'s thread is about to block, untimed, on ``target``.
 
-        ``owner_of(obj)`` gives the thread that must act for a wait on ``obj`` to end (a
-        lock's owner, a joined thread's state); call :meth:`unblock` once the wait ends.
+        ``owner_of(obj)`` gives the identifier of the thread that must act for a wait on
+        ``obj`` to end (a lock's owner, a joined thread), or None when no one thread is
+        known (a Condition, an Event...: only a cycle whose every edge has a definite
+        owner is a deadlock).  Call :meth:`unblock` once the wait ends.
 
         :raises DeadlockError: if the wait would close a cycle (nothing is recorded).
         """
@@ -285,32 +359,119 @@ class Tracker:
                 owner = owner_of(obj)
                 if owner is None:
                     break
-                if owner.ident == state.ident:
+                if owner == state.ident:
                     raise _deadlock(chain)
-                entry = self._waiting.get(owner.ident)
-                if entry is None or owner.ident in seen:
+                entry = self._waiting.get(owner)
+                if entry is None or owner in seen:
                     break
-                seen.add(owner.ident)
+                seen.add(owner)
                 chain.append(entry)
                 obj = entry[1]
             self._waiting[state.ident] = (state, target, site)
 
     def unblock(self, state: ThreadState) -> None:
-        """The wait recorded by :meth:`block` is over."""
+        """The wait recorded by :meth:`block` (or :meth:`wait_alone`) is over."""
         with self._lock:
-            self._waiting.pop(state.ident, None)
+            if self._waiting.pop(state.ident, None) is not None:
+                self.progress += 1
 
     def blocked(self) -> list[str]:
-        """The names of the threads blocked right now in an untimed acquire or join."""
+        """The names of the threads blocked right now in an untimed wait."""
         with self._lock:
             return [state.name for state, _, _ in self._waiting.values()]
 
-    def state_of_thread(self, ident: int | None) -> ThreadState | None:
-        """The state of a *blocked* thread, by identifier (None if it is not blocked)."""
-        if ident is None:
-            return None
-        entry = self._waiting.get(ident)
-        return entry[0] if entry is not None else None
+    def others_stuck(
+        self, state: ThreadState, owner_of: Callable[[object], int | None]
+    ) -> tuple[bool, bool]:
+        """Whether every other live thread that has used this backend is blocked for
+        good if ``state``'s thread blocks now (the caller holds the tracker's lock).
+
+        Returns ``(stuck, exact)``: ``exact`` is false when that relies on a wait with
+        no owner (a thread in ``Event.wait()`` is stuck only while no running thread
+        can set the Event: the caller confirms it over time).
+        """
+        exact = True
+        verdict: dict[int, bool] = {state.ident: True}
+
+        def stuck(other: ThreadState) -> bool:
+            nonlocal exact
+            path: list[int] = []
+            current = other
+            while True:
+                known = verdict.get(current.ident)
+                if known is not None:
+                    result = known
+                    break
+                if current.ident in path:
+                    result = True  # a cycle among the others: a deadlock of their own
+                    break
+                path.append(current.ident)
+                entry = self._waiting.get(current.ident)
+                if entry is None:
+                    result = False
+                    break
+                owner = owner_of(entry[1])
+                if owner is None:
+                    result = _still_waiting(entry[1])
+                    exact &= not result
+                    break
+                nxt = self._waiting.get(owner)
+                if nxt is None:
+                    result = owner == state.ident
+                    break
+                current = nxt[0]
+            for ident in path:
+                verdict[ident] = result
+            return result
+
+        for other in list(self._states):
+            if other is state or not _alive(other):
+                continue
+            if not stuck(other):
+                return False, False
+        return True, exact
+
+    def wait_alone(
+        self, state: ThreadState, lock: TrackedLock, owner_of: Callable[[object], int | None]
+    ) -> None:
+        """``state``'s thread is about to block on ``lock``, a Lock it holds itself.
+
+        That is a deadlock if no other thread could ever release the lock: there is
+        none, or each is blocked waiting, directly or not, for this one.  Otherwise the
+        lock may be a signal another thread will release, and the wait is recorded.
+
+        :raises DeadlockError: if no other thread could release it.
+        """
+        site = frame_site(caller_frame())
+        with self._lock:
+            stuck, exact = self.others_stuck(state, owner_of)
+            if stuck and exact:
+                raise _deadlock([(state, lock, site)])
+            self._waiting[state.ident] = (state, lock, site)
+
+    def confirm_alone(
+        self,
+        state: ThreadState,
+        lock: TrackedLock,
+        owner_of: Callable[[object], int | None],
+        since: list[float],
+    ) -> None:
+        """Called while a :meth:`wait_alone` wait goes on: raise once every other thread
+        has been seen stuck, with no wait ending anywhere, for :data:`CONFIRM` seconds
+        (``since`` keeps when that was first seen and the progress count then)."""
+        now = self._monotonic()
+        with self._lock:
+            stuck, exact = self.others_stuck(state, owner_of)
+            if not stuck or (since and since[1] != self.progress):
+                since.clear()
+            if not stuck:
+                return
+            if not since:
+                since.extend((now, float(self.progress)))
+            if exact or now - since[0] >= CONFIRM:
+                entry = self._waiting.pop(state.ident, None)
+                site = entry[2] if entry is not None else ""
+                raise _deadlock([(state, lock, site)])
 
 
 def _call_if_alive(ref: weakref.WeakMethod[Callable[[], None]]) -> None:
@@ -337,6 +498,21 @@ def _describe(obj: object) -> str:
     return f"thread {getattr(obj, 'name', obj)!s}"
 
 
+def _alive(state: ThreadState) -> bool:
+    is_alive = getattr(state.thread, "is_alive", None)
+    return bool(is_alive()) if callable(is_alive) else True
+
+
+def _still_waiting(obj: object) -> bool:
+    """Whether a wait on ``obj`` (which has no owner) is still a wait: an unlocked Lock,
+    an ended thread or a set Event lets its waiter go on."""
+    for probe, done in (("locked", False), ("is_alive", False), ("is_set", True)):
+        method = getattr(obj, probe, None)
+        if callable(method):
+            return bool(method()) is not done
+    return True
+
+
 def _deadlock(chain: list[tuple[ThreadState, object, str]]) -> DeadlockError:
     sites = []
     for i, (state, obj, site) in enumerate(chain):
@@ -350,8 +526,9 @@ def _deadlock(chain: list[tuple[ThreadState, object, str]]) -> DeadlockError:
     if len(chain) == 1:
         first = (
             f"deadlock: {me} waits for {_describe(chain[0][1])}, which it holds itself, "
-            "so it would wait forever (a Lock is not reentrant: use an RLock, or release "
-            "it first)"
+            "and no other thread could release it (there is none, or each is blocked "
+            "waiting), so it would wait forever (a Lock is not reentrant: use an RLock, "
+            "or release it first)"
         )
     else:
         first = (
