@@ -4,7 +4,9 @@
 ``random:SEED`` picks each time, seeded-random, among the ready ones.  ``pct:SEED:DEPTH``
 is PCT (Burckhardt et al., ASPLOS 2010): each green thread gets a random priority when it
 starts, the highest-priority ready thread runs, and at DEPTH-1 randomly chosen steps the
-running thread's priority drops below every other.  Under ``random`` and ``pct`` every
+running thread's priority drops below every other; the change points are drawn among
+the first STEPS steps (``pct:SEED:DEPTH:STEPS``, PCT as published, STEPS the length of
+a run) or, without STEPS, log-uniformly among the first 10,000.  Under ``random`` and ``pct`` every
 kernel-lock operation and every spawn is a scheduling point, so interleavings between two
 lock operations are explored; under ``fifo`` a green thread runs until it blocks.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import weakref
 from collections import deque
 from collections.abc import Callable, Collection
 from typing import Any
@@ -167,33 +170,42 @@ class RandomSchedule(_Chooser):
 class PCTSchedule(_Chooser):
     """PCT: random priorities, DEPTH-1 priority-change points."""
 
-    def __init__(self, line: str, seed: int, depth: int) -> None:
+    def __init__(self, line: str, seed: int, depth: int, steps: int | None = None) -> None:
         super().__init__(line)
         self._rng = random.Random(seed)
-        self._changes = {
-            round(math.exp(self._rng.uniform(0.0, math.log(PCT_STEPS)))) for _ in range(depth - 1)
-        }
+        if steps is None:
+            self._changes = {
+                round(math.exp(self._rng.uniform(0.0, math.log(PCT_STEPS))))
+                for _ in range(depth - 1)
+            }
+        else:
+            # PCT as published: change points uniform among the run's STEPS steps.
+            self._changes = {self._rng.randint(1, steps) for _ in range(depth - 1)}
         self._low = 0.0
+        # Each green thread's priority, given when it is first ready (kept here, not on
+        # the greenlet: an OS thread's main greenlet outlives a run).
+        self._priority: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
     def enqueue(self, ready: deque[Any], glet: Any) -> None:
-        if getattr(glet, "pct_priority", None) is None:
-            glet.pct_priority = 1.0 + self._rng.random()
+        if glet not in self._priority:
+            self._priority[glet] = 1.0 + self._rng.random()
         ready.append(glet)
 
     def pick(self, ready: deque[Any]) -> Any:
         if len(ready) == 1 and self.steps + 1 in self._changes:
             # A change point with one ready thread still lowers it.
             self._low -= 1.0
-            ready[0].pct_priority = self._low
+            self._priority[ready[0]] = self._low
         return super().pick(ready)
 
     def choose(self, ready: deque[Any]) -> int:
-        best = max(range(len(ready)), key=lambda i: ready[i].pct_priority)
+        priority = self._priority
+        best = max(range(len(ready)), key=lambda i: priority[ready[i]])
         if self.steps in self._changes:
             # A change point: the thread about to run drops below every other.
             self._low -= 1.0
-            ready[best].pct_priority = self._low
-            best = max(range(len(ready)), key=lambda i: ready[i].pct_priority)
+            priority[ready[best]] = self._low
+            best = max(range(len(ready)), key=lambda i: priority[ready[i]])
         return best
 
 
@@ -252,7 +264,8 @@ def parse_schedule(line: str) -> Schedule:
     """Return the schedule that ``line`` (``ANYTHREAD_SCHEDULE``) names.
 
     :raises ValueError: if the line is not ``fifo``, ``random:SEED``,
-        ``pct:SEED:DEPTH`` (SEED an integer, DEPTH an integer >= 1) or
+        ``pct:SEED:DEPTH`` or ``pct:SEED:DEPTH:STEPS`` (SEED an integer, DEPTH and
+        STEPS integers >= 1) or
         ``replay:DECISIONS`` (a recorded decision string).
     """
     text = line.strip()
@@ -268,12 +281,14 @@ def parse_schedule(line: str) -> Schedule:
             return Schedule("fifo")
         if parts[0] == "random" and len(parts) == 2:
             return RandomSchedule(text, int(parts[1]))
-        if parts[0] == "pct" and len(parts) == 3 and int(parts[2]) >= 1:
-            return PCTSchedule(text, int(parts[1]), int(parts[2]))
+        if parts[0] == "pct" and len(parts) in (3, 4) and int(parts[2]) >= 1:
+            steps = int(parts[3]) if len(parts) == 4 else None
+            if steps is None or steps >= 1:
+                return PCTSchedule(text, int(parts[1]), int(parts[2]), steps)
     except ValueError:
         pass
     raise ValueError(
         f"invalid ANYTHREAD_SCHEDULE {line!r}: expected 'fifo', 'random:SEED', "
-        "'pct:SEED:DEPTH' (SEED an integer, DEPTH an integer >= 1) or a recorded "
-        "'replay:DECISIONS' line"
+        "'pct:SEED:DEPTH' or 'pct:SEED:DEPTH:STEPS' (SEED an integer, DEPTH and STEPS "
+        "integers >= 1) or a recorded 'replay:DECISIONS' line"
     )
