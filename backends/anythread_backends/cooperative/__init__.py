@@ -17,8 +17,8 @@ Configuration, read when the backend is first loaded:
 
 It exports :func:`load`, the registry's loader, and :func:`make_backend`, which builds an
 independent backend with a given clock and schedule (for tests).  Each backend it builds
-also has two functions beyond the threading API (see :func:`make_backend`):
-``schedule_line()`` and ``schedule_scope(line)``.
+also has three functions beyond the threading API (see :func:`make_backend`):
+``schedule_line()``, ``current_schedule()`` and ``schedule_scope(line)``.
 """
 
 from __future__ import annotations
@@ -78,6 +78,9 @@ def make_backend(
     * ``schedule_line()``: the line that replays the run of the calling OS thread so
       far: its recorded decisions (``replay:...``) when short, else its seed line
       (``fifo``, ``random:SEED``, ``pct:SEED:DEPTH``);
+    * ``current_schedule()``: the :class:`~anythread_backends.cooperative._schedule.Schedule`
+      of the calling OS thread (``.line``, ``.recorded_line``, ``.replay_line``, and
+      ``.steps``, the scheduling steps taken so far);
     * ``schedule_scope(line, park_at=())``: a context manager; the calling OS thread,
       which must not have used the backend yet, runs its green threads under the
       schedule ``line`` as a world of their own (see
@@ -104,6 +107,7 @@ def make_backend(
     kernel.backend = backend
     vars(backend).update(
         schedule_line=lambda: kernel.current_schedule().replay_line,
+        current_schedule=kernel.current_schedule,
         schedule_scope=lambda line, park_at=(): _scope(kernel, line, park_at),
     )
     return backend
