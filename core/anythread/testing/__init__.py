@@ -1,0 +1,18 @@
+"""Testing with anythread: schedule search over the cooperative backend.
+
+:func:`explore` runs a test body under many cooperative schedules (PCT or seeded
+random), each in a world of its own, and stops at the first failure with the schedule
+line that replays it exactly; :class:`ExploreFailure` carries that line.  The pytest
+plugin :mod:`anythread.testing.pytest_explore` offers the same as the marker
+``@pytest.mark.anythread_explore(...)`` and the option ``--anythread-replay LINE``.
+
+The facade serves one backend per process: :func:`explore` uses it, so it must be
+``cooperative`` or ``debug:cooperative`` (chosen for you, ``cooperative:virtual``, if
+nothing chose one yet).
+"""
+
+from __future__ import annotations
+
+from anythread.testing._explore import ExploreFailure, ExploreResult, Progress, explore
+
+__all__ = ["ExploreFailure", "ExploreResult", "Progress", "explore"]
