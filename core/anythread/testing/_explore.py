@@ -12,8 +12,8 @@ thread, written against ``import anythread as threading`` unchanged.
 
 A run fails if ``fn`` raises, if a thread it started ends with an exception (seen
 through the backend's ``excepthook``), or if a thread it started is still alive when
-``fn`` returns and does not end within ``timeout`` (on the backend's clock) or never can
-(a deadlock).
+``fn`` returns and does not end within ``timeout`` (on the backend's clock: on the
+virtual clock, at once).
 
 On ``debug:cooperative`` the debug backend's lock-order reports are collected (its mode
 is ``warn`` during the search, the warnings captured): a reported inversion starts a
@@ -57,6 +57,8 @@ class ExploreFailure(AssertionError):
     :ivar inversion: the lock-order inversion this failure proves (a deadlocking
         schedule was found for it) or reports (none was found in the budget), or None.
     :ivar proven: True if a deadlocking schedule was found for :attr:`inversion`.
+    :ivar failing: the recorded lines of the failing runs seen, the first failure's
+        first; :attr:`schedule` is the one with the fewest decisions.
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class ExploreFailure(AssertionError):
         failure: BaseException,
         inversion: LockOrderError | None = None,
         proven: bool = False,
+        failing: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.schedule = schedule
@@ -77,6 +80,7 @@ class ExploreFailure(AssertionError):
         self.failure = failure
         self.inversion = inversion
         self.proven = proven
+        self.failing = failing or (schedule,)
 
 
 @dataclass(frozen=True)
@@ -254,25 +258,15 @@ def _body(backend: Any, fn: Callable[[], object], outcome: _Outcome, timeout: fl
     if not leftovers:
         return
     deadline = backend.monotonic() + timeout
-    try:
-        for thread in leftovers:
-            thread.join(max(0.0, deadline - backend.monotonic()))
-    except DeadlockError as error:
-        names = ", ".join(repr(t.name) for t in leftovers if t.is_alive())
-        failure = _LeftoverThreads(
-            f"the function returned, but threads it started can never end ({names}): "
-            "each is blocked with nothing left to wake it"
-        )
-        failure.__cause__ = error
-        outcome.errors.append(failure)
-        return
+    for thread in leftovers:
+        thread.join(max(0.0, deadline - backend.monotonic()))
     alive = [t for t in leftovers if t.is_alive()]
     if alive:
         names = ", ".join(repr(t.name) for t in alive)
         outcome.errors.append(
             _LeftoverThreads(
-                f"the function returned, but threads it started were still running "
-                f"{timeout:g} s later ({names}): a run must stop and join what it starts"
+                f"the function returned, but threads it started had not ended {timeout:g} s "
+                f"later ({names}): a run must stop and join the threads it starts"
             )
         )
 
@@ -363,14 +357,15 @@ class _Search:
             )
         return outcome
 
-    def shorten(self, best: _Outcome, lines: list[str]) -> tuple[_Outcome, int]:
+    def shorten(self, best: _Outcome, lines: list[str]) -> tuple[_Outcome, list[str]]:
         """Among ``best`` and the failures of ``lines``, the shortest; then try prefixes
-        of its decisions (the rest left to FIFO) while they still fail alike."""
-        failing = 1
+        of its decisions (the rest left to FIFO) while they still fail alike.  Returns
+        it and the recorded lines of every failing run."""
+        failing = [best.recorded]
         for i, line in enumerate(lines, 1):
             outcome = self.run(line, phase="shorten", n=i)
             if _same_failure(outcome.error, best.error):
-                failing += 1
+                failing.append(outcome.recorded)
                 if _size(outcome) < _size(best):
                     best = outcome
         decisions = _decisions(best.recorded)
@@ -379,6 +374,7 @@ class _Search:
             middle = (low + high) // 2
             outcome = self.run(_encode(decisions[:middle]), phase="shorten")
             if _same_failure(outcome.error, best.error) and _size(outcome) <= _size(best):
+                failing.append(outcome.recorded)
                 best = outcome
                 decisions = _decisions(best.recorded)
                 high = min(middle, len(decisions))
@@ -557,17 +553,20 @@ def _search(
             if key in tried_inversions:
                 continue
             tried_inversions.add(key)
-            proof_lines = _lines(kind, depth, range(next_seed, next_seed + prove), search.max_steps)
+            # Random among the threads not parked: PCT would let the thread of highest
+            # priority take both locks whenever both threads are parked.
+            proof_lines = _lines("random", depth, range(next_seed, next_seed + prove), 0)
             next_seed += prove
             proof, _ = search.prove(inversion, proof_lines)
             if proof is not None:
-                best, _ = search.shorten(proof, [])
+                best, failing = search.shorten(proof, [])
                 raise _failure(
                     f"run {index} of {search.runs} ({line}) reported a lock-order inversion, "
                     f"and a schedule steered by its sites deadlocks: {best.recorded}",
                     best,
                     index,
                     line,
+                    failing,
                     inversion=inversion,
                     proven=True,
                 )
@@ -578,6 +577,7 @@ def _search(
                     outcome,
                     index,
                     line,
+                    [outcome.recorded],
                     inversion=inversion,
                     error=inversion,
                 )
@@ -587,11 +587,12 @@ def _search(
             best, failing = search.shorten(outcome, extra)
             raise _failure(
                 f"run {index} of {search.runs} failed under schedule {line}: "
-                f"{_describe(outcome.error)}; the shortest of {failing} failing schedules "
-                f"found: {best.recorded}",
+                f"{_describe(outcome.error)}; the shortest of {len(failing)} failing "
+                f"schedules found: {best.recorded}",
                 best,
                 index,
                 line,
+                failing,
                 first=outcome,
             )
     _report_unproven(unproven, mode)
@@ -603,6 +604,7 @@ def _failure(
     best: _Outcome,
     index: int,
     line: str,
+    failing: list[str],
     *,
     first: _Outcome | None = None,
     inversion: LockOrderError | None = None,
@@ -627,6 +629,7 @@ def _failure(
         failure=failure,
         inversion=inversion,
         proven=proven,
+        failing=tuple(failing),
     )
     result.__cause__ = failure
     return result
