@@ -16,3 +16,7 @@ from __future__ import annotations
 from anythread.testing._explore import ExploreFailure, ExploreResult, Progress, explore
 
 __all__ = ["ExploreFailure", "ExploreResult", "Progress", "explore"]
+
+for _public in (ExploreFailure, ExploreResult, Progress, explore):
+    _public.__module__ = __name__
+del _public
