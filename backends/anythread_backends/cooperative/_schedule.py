@@ -105,6 +105,8 @@ class Schedule:
 
     #: whether every kernel-lock operation and spawn is a scheduling point
     preemptive_points = False
+    #: True if a replay did not fit the program (only a ``replay:`` line can diverge)
+    diverged = False
 
     def __init__(self, line: str = "fifo") -> None:
         #: the line that selects this schedule again (``ANYTHREAD_SCHEDULE``)
@@ -121,6 +123,20 @@ class Schedule:
         if not self.preemptive_points:
             return self.line
         return REPLAY_PREFIX + encode(self.decisions)
+
+    @property
+    def forced(self) -> int:
+        """How many decisions :attr:`recorded_line` forces (its trailing first-thread
+        choices left out): the length of the schedule, for "shortest"."""
+        end = len(self.decisions)
+        while end and self.decisions[end - 1] == 0:
+            end -= 1
+        return end
+
+    def prefix_line(self, count: int) -> str:
+        """A line that replays the first ``count`` decisions of this run, then runs the
+        first ready thread at every step."""
+        return REPLAY_PREFIX + encode(self.decisions[:count])
 
     @property
     def replay_line(self) -> str:
