@@ -29,19 +29,16 @@ import logging
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import anythread
 from anythread.errors import DeadlockError, LockOrderError
-from anythread.protocols import Capability
+from anythread.protocols import Backend, Capability
 
 __all__ = ["ExploreFailure", "ExploreResult", "Progress", "explore"]
-
-#: The prefix of a recorded decision string (a schedule line of the cooperative backend).
-_REPLAY_PREFIX = "replay:"
 
 
 class ExploreFailure(AssertionError):
@@ -122,8 +119,10 @@ class _Outcome:
     inversions: list[LockOrderError] = field(default_factory=list)
     recorded: str = ""
     steps: int = 0
-    decisions: int = 0
+    schedule: Any = None  # the run's Schedule: decisions, forced, prefix_line()
     diverged: bool = False
+    #: the debug backend's warning for each inversion (``warn`` mode), by id
+    warnings: dict[int, Warning] = field(default_factory=dict)
 
     @property
     def error(self) -> BaseException | None:
@@ -134,13 +133,32 @@ class _LeftoverThreads(RuntimeError):
     """Threads started by the run outlived it."""
 
 
+@runtime_checkable
+class _Schedulable(Protocol):
+    """A backend that runs scoped schedules: the cooperative backend."""
+
+    capabilities: frozenset[Capability]
+
+    def schedule_scope(
+        self, line: str, park_at: Collection[str] = ()
+    ) -> AbstractContextManager[Any]: ...
+
+
+@runtime_checkable
+class _Wrapper(Protocol):
+    """A backend over another (the debug backend), with its lock-order tracker."""
+
+    inner: Backend
+    tracker: Any
+
+
 @dataclass
 class _Target:
     """The backend the facade serves, and its cooperative part."""
 
-    backend: Any
-    cooperative: Any
-    tracker: Any  # the debug backend's tracker, or None
+    backend: Backend
+    cooperative: _Schedulable
+    tracker: Any  # the debug backend's tracker (``.mode``), or None
 
 
 def _target(clock: str | None) -> _Target:
@@ -150,12 +168,14 @@ def _target(clock: str | None) -> _Target:
     if not selection.fixed and selection.source == "default":
         anythread.use("cooperative" if clock == "real" else "cooperative:virtual")
         selection = anythread.current_backend()
-    backend: Any = anythread.get_backend()
-    cooperative = backend if hasattr(backend, "schedule_scope") else None
-    inner = getattr(backend, "inner", None)
-    if cooperative is None and hasattr(inner, "schedule_scope"):
-        cooperative = inner
-    if cooperative is None:
+    backend = anythread.get_backend()
+    tracker = None
+    if isinstance(backend, _Schedulable):
+        cooperative: _Schedulable = backend
+    elif isinstance(backend, _Wrapper) and isinstance(backend.inner, _Schedulable):
+        cooperative = backend.inner
+        tracker = backend.tracker
+    else:
         raise RuntimeError(
             "anythread.testing.explore runs its function under cooperative schedules, "
             f"but anythread serves backend {backend.name!r} ({selection.explain()}). Set "
@@ -171,7 +191,6 @@ def _target(clock: str | None) -> _Target:
             f"per process: set ANYTHREAD_CLOCK={clock} before the program starts, or "
             "leave clock out to use the backend's"
         )
-    tracker = getattr(backend, "tracker", None) if cooperative is not backend else None
     return _Target(backend, cooperative, tracker)
 
 
@@ -195,9 +214,12 @@ def _collecting(outcome: _Outcome) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
     for message in caught:
-        error = getattr(message.message, "error", None)
-        if isinstance(error, LockOrderError):
+        warning = message.message
+        error = getattr(warning, "error", None)
+        if isinstance(warning, Warning) and isinstance(error, LockOrderError):
+            # The debug backend's LockOrderWarning.
             outcome.inversions.append(error)
+            outcome.warnings[id(error)] = warning
         else:
             # Not ours: show it as it would have been shown.
             warnings.warn_explicit(
@@ -234,8 +256,8 @@ def _run_once(
                     backend.excepthook = saved_hook
                     outcome.recorded = schedule.recorded_line
                     outcome.steps = schedule.steps
-                    outcome.decisions = len(schedule.decisions)
-                    outcome.diverged = bool(getattr(schedule, "diverged", False))
+                    outcome.schedule = schedule
+                    outcome.diverged = schedule.diverged
         except BaseException as error:  # the scope itself failed: report it
             outcome.errors.append(error)
         finally:
@@ -271,24 +293,9 @@ def _body(backend: Any, fn: Callable[[], object], outcome: _Outcome, timeout: fl
         )
 
 
-def _decisions(line: str) -> list[int]:
-    """The decisions of a ``replay:`` line (empty for other lines)."""
-    from anythread_backends.cooperative._schedule import decode
-
-    if not line.startswith(_REPLAY_PREFIX):
-        return []
-    return decode(line[len(_REPLAY_PREFIX) :])
-
-
-def _encode(decisions: list[int]) -> str:
-    from anythread_backends.cooperative._schedule import encode
-
-    return _REPLAY_PREFIX + encode(decisions)
-
-
 def _size(outcome: _Outcome) -> tuple[int, int]:
     """How long a failing line is: its forced decisions, then its length in characters."""
-    return (len(_decisions(outcome.recorded)), len(outcome.recorded))
+    return (outcome.schedule.forced, len(outcome.recorded))
 
 
 def _same_failure(a: BaseException | None, b: BaseException | None) -> bool:
@@ -368,16 +375,14 @@ class _Search:
                 failing.append(outcome.recorded)
                 if _size(outcome) < _size(best):
                     best = outcome
-        decisions = _decisions(best.recorded)
-        low, high = 0, len(decisions)
+        low, high = 0, best.schedule.forced
         while low < high:
             middle = (low + high) // 2
-            outcome = self.run(_encode(decisions[:middle]), phase="shorten")
+            outcome = self.run(best.schedule.prefix_line(middle), phase="shorten")
             if _same_failure(outcome.error, best.error) and _size(outcome) <= _size(best):
                 failing.append(outcome.recorded)
                 best = outcome
-                decisions = _decisions(best.recorded)
-                high = min(middle, len(decisions))
+                high = min(middle, best.schedule.forced)
             else:
                 low = middle + 1
         return best, failing
@@ -481,7 +486,7 @@ def explore(
         parse_schedule(replay)  # a bad line is a ValueError before anything runs
     target = _target(clock)
     tracker = target.tracker
-    saved_mode = getattr(tracker, "mode", None)
+    saved_mode = None if tracker is None else tracker.mode
     if tracker is not None:
         # Collected, not raised: an inversion starts a proof, and replays see the same.
         tracker.mode = "warn"
@@ -519,18 +524,19 @@ def _replay(search: _Search, line: str, mode: str | None) -> ExploreResult:
             inversion=inversion,
             proven=inversion is not None and _is_deadlock(error),
         ) from error
-    _report_unproven(outcome.inversions, mode)
+    _report_unproven([(i, outcome.warnings.get(id(i))) for i in outcome.inversions], mode)
     return ExploreResult(1, outcome.steps, tuple(outcome.inversions))
 
 
-def _report_unproven(inversions: list[LockOrderError], mode: str | None) -> None:
-    for inversion in inversions:
+def _report_unproven(
+    inversions: list[tuple[LockOrderError, Warning | None]], mode: str | None
+) -> None:
+    """Report, as the debug backend's mode says, the inversions no proof deadlocked."""
+    for inversion, warning in inversions:
         if mode == "log":
             logging.getLogger("anythread.debug").warning("%s", inversion)
-        elif mode == "warn":
-            from anythread_backends.debug import LockOrderWarning
-
-            warnings.warn(LockOrderWarning(inversion), stacklevel=4)
+        elif mode == "warn" and warning is not None:
+            warnings.warn(warning, stacklevel=4)
 
 
 def _search(
@@ -542,7 +548,7 @@ def _search(
     prove: int,
     mode: str | None,
 ) -> ExploreResult:
-    unproven: list[LockOrderError] = []
+    unproven: list[tuple[LockOrderError, Warning | None]] = []
     tried_inversions: set[tuple[str, ...]] = set()
     next_seed = seed + search.runs
     for index in range(1, search.runs + 1):
@@ -581,7 +587,7 @@ def _search(
                     inversion=inversion,
                     error=inversion,
                 )
-            unproven.append(inversion)
+            unproven.append((inversion, outcome.warnings.get(id(inversion))))
         if outcome.error is not None:
             extra = _lines(kind, depth, range(next_seed, next_seed + shorten), search.max_steps)
             best, failing = search.shorten(outcome, extra)
@@ -596,7 +602,7 @@ def _search(
                 first=outcome,
             )
     _report_unproven(unproven, mode)
-    return ExploreResult(search.runs, search.max_steps, tuple(unproven))
+    return ExploreResult(search.runs, search.max_steps, tuple(i for i, _ in unproven))
 
 
 def _failure(

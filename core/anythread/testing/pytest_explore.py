@@ -18,6 +18,7 @@ search: the test body must create the objects its threads share.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
@@ -63,8 +64,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if replay:
         options["replay"] = replay
     function = pyfuncitem.obj
-    names = pyfuncitem._fixtureinfo.argnames
-    arguments = {name: pyfuncitem.funcargs[name] for name in names}
+    names = inspect.signature(function).parameters
+    arguments = {name: value for name, value in pyfuncitem.funcargs.items() if name in names}
     __tracebackhide__ = True
     explore(lambda: function(**arguments), **options)
     return True
