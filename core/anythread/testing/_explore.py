@@ -85,9 +85,10 @@ class Progress:
     """Where a search stands, handed to the ``progress`` callback after every run."""
 
     run: int
-    """Runs done so far (the last one included)."""
+    """Runs done so far, in every phase (the last one included)."""
     runs: int
-    """Runs planned (the first failure stops the search earlier)."""
+    """Runs the search plans (the first failure stops it earlier; shortening and
+    proving then add runs of their own)."""
     schedule: str
     """The line of the last run."""
     failed: bool
@@ -295,7 +296,8 @@ def _body(backend: Any, fn: Callable[[], object], outcome: _Outcome, timeout: fl
 
 def _size(outcome: _Outcome) -> tuple[int, int]:
     """How long a failing line is: its forced decisions, then its length in characters."""
-    return (outcome.schedule.forced, len(outcome.recorded))
+    forced = outcome.schedule.forced if outcome.schedule is not None else 0
+    return (forced, len(outcome.recorded))
 
 
 def _same_failure(a: BaseException | None, b: BaseException | None) -> bool:
@@ -334,9 +336,7 @@ class _Search:
     def _print_progress(self, p: Progress) -> None:
         # At most once a second, and only once the search has lasted a second.
         now = time.monotonic()
-        if now - self._last_print < 1.0 and not (p.phase == "search" and p.run == p.runs):
-            return
-        if now - self.started < 1.0:
+        if now - self._last_print < 1.0:
             return
         self._last_print = now
         what = {"search": "run", "shorten": "shortening, run", "prove": "proving, run"}
@@ -347,14 +347,14 @@ class _Search:
             flush=True,
         )
 
-    def run(self, line: str, *, phase: str, park_at: tuple[str, ...] = (), n: int = 0) -> _Outcome:
+    def run(self, line: str, *, phase: str, park_at: tuple[str, ...] = ()) -> _Outcome:
         outcome = _run_once(self.target, self.fn, line, park_at, self.timeout)
         self.done += 1
         self.max_steps = max(self.max_steps, outcome.steps)
         if self._report is not None:
             self._report(
                 Progress(
-                    n or self.done,
+                    self.done,
                     self.runs,
                     line,
                     outcome.error is not None,
@@ -369,13 +369,13 @@ class _Search:
         of its decisions (the rest left to FIFO) while they still fail alike.  Returns
         it and the recorded lines of every failing run."""
         failing = [best.recorded]
-        for i, line in enumerate(lines, 1):
-            outcome = self.run(line, phase="shorten", n=i)
+        for line in lines:
+            outcome = self.run(line, phase="shorten")
             if _same_failure(outcome.error, best.error):
                 failing.append(outcome.recorded)
                 if _size(outcome) < _size(best):
                     best = outcome
-        low, high = 0, best.schedule.forced
+        low, high = 0, _size(best)[0]
         while low < high:
             middle = (low + high) // 2
             outcome = self.run(best.schedule.prefix_line(middle), phase="shorten")
@@ -393,7 +393,7 @@ class _Search:
         if not park_at:
             return None, 0
         for i, line in enumerate(lines, 1):
-            outcome = self.run(line, phase="prove", park_at=park_at, n=i)
+            outcome = self.run(line, phase="prove", park_at=park_at)
             if _is_deadlock(outcome.error):
                 return outcome, i
         return None, len(lines)
