@@ -422,3 +422,19 @@ class TestProveAnInversion:
             result = explore(sequential_inversion, runs=2, prove=3, progress=False)
         assert len(result.inversions) == 1
         assert "lock-order inversion" in caplog.text
+
+    def test_the_search_run_itself_did_not_deadlock(self, debug: Callable[[str], Any]) -> None:
+        # Without a proof the same search only reports the inversion: the deadlock
+        # above is the steering's doing.
+        debug("raise")
+        with pytest.raises(ExploreFailure, match="found in 0 steered runs") as found:
+            explore(abba, runs=1, prove=0, progress=False)
+        assert isinstance(found.value.__cause__, LockOrderError)
+        assert not found.value.proven
+
+    def test_other_bugs_are_found_on_debug_too(self, debug: Callable[[str], Any]) -> None:
+        debug("raise")
+        with pytest.raises(ExploreFailure, match="lost update") as found:
+            explore(lost_update, runs=100, schedule="random", progress=False)
+        with pytest.raises(ExploreFailure, match="lost update"):
+            explore(lost_update, replay=found.value.schedule)
