@@ -148,3 +148,26 @@ def test_plugin_is_inert_without_the_marker(
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly")
     result.assert_outcomes(passed=1)
+
+
+def test_marked_tests_skip_on_other_backends(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _env(monkeypatch)
+    monkeypatch.setenv("ANYTHREAD_BACKEND", "stdlib")
+    pytester.makepyfile(
+        """
+        import pytest
+        import anythread as threading
+
+        def test_first():
+            threading.Lock()  # the facade now serves stdlib
+
+        @pytest.mark.anythread_explore(runs=5)
+        def test_search():
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*anythread_explore: *serves backend 'stdlib'*"])

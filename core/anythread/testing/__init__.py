@@ -13,10 +13,16 @@ nothing chose one yet).
 
 from __future__ import annotations
 
-from anythread.testing._explore import ExploreFailure, ExploreResult, Progress, explore
+from anythread.testing._explore import (
+    ExploreFailure,
+    ExploreResult,
+    NotCooperativeError,
+    Progress,
+    explore,
+)
 
-__all__ = ["ExploreFailure", "ExploreResult", "Progress", "explore"]
+__all__ = ["ExploreFailure", "ExploreResult", "NotCooperativeError", "Progress", "explore"]
 
-for _public in (ExploreFailure, ExploreResult, Progress, explore):
+for _public in (ExploreFailure, ExploreResult, NotCooperativeError, Progress, explore):
     _public.__module__ = __name__
 del _public

@@ -38,7 +38,7 @@ import anythread
 from anythread.errors import DeadlockError, LockOrderError
 from anythread.protocols import Backend, Capability
 
-__all__ = ["ExploreFailure", "ExploreResult", "Progress", "explore"]
+__all__ = ["ExploreFailure", "ExploreResult", "NotCooperativeError", "Progress", "explore"]
 
 
 class ExploreFailure(AssertionError):
@@ -130,6 +130,10 @@ class _Outcome:
         return self.errors[0] if self.errors else None
 
 
+class NotCooperativeError(RuntimeError):
+    """The facade serves a backend that cannot run cooperative schedules."""
+
+
 class _LeftoverThreads(RuntimeError):
     """Threads started by the run outlived it."""
 
@@ -177,7 +181,7 @@ def _target(clock: str | None) -> _Target:
         cooperative = backend.inner
         tracker = backend.tracker
     else:
-        raise RuntimeError(
+        raise NotCooperativeError(
             "anythread.testing.explore runs its function under cooperative schedules, "
             f"but anythread serves backend {backend.name!r} ({selection.explain()}). Set "
             "ANYTHREAD_BACKEND=cooperative:virtual (or debug:cooperative) before the "
@@ -470,8 +474,9 @@ def explore(
         lasted a second; False: silent.
     :returns: what the search saw, if no run failed.
     :raises ExploreFailure: at the first failing run (the failure is its cause).
-    :raises RuntimeError: if the facade's backend is not cooperative (or
-        debug:cooperative), or runs on the other clock.
+    :raises NotCooperativeError: (a :class:`RuntimeError`) if the facade's backend is
+        not cooperative (or debug:cooperative).
+    :raises RuntimeError: if the facade's backend runs on the other clock.
     :raises ValueError: if an argument is not one of those documented.
 
     Spec: none (a testing tool; the spec's objects are the backend's).

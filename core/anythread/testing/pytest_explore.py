@@ -13,7 +13,9 @@ its keywords), and fails with the :class:`~anythread.testing.ExploreFailure` of 
 first failing run, whose message holds the line to replay.
 ``pytest --anythread-replay LINE`` runs every selected marked test once, exactly under
 ``LINE`` (select the one test with its node id).  Fixtures are set up once, before the
-search: the test body must create the objects its threads share.
+search: the test body must create the objects its threads share.  Where the process
+serves a backend other than ``cooperative`` or ``debug:cooperative`` (a run of the suite
+on every backend), a marked test is skipped, saying why.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     marker = pyfuncitem.get_closest_marker(MARKER)
     if marker is None:
         return None
-    from anythread.testing import explore
+    from anythread.testing import NotCooperativeError, explore
 
     if marker.args:
         raise TypeError(
@@ -67,5 +69,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     names = inspect.signature(function).parameters
     arguments = {name: value for name, value in pyfuncitem.funcargs.items() if name in names}
     __tracebackhide__ = True
-    explore(lambda: function(**arguments), **options)
+    try:
+        explore(lambda: function(**arguments), **options)
+    except NotCooperativeError as error:
+        # Run on every backend (--anythread-backends), a search is for cooperative only.
+        pytest.skip(f"{MARKER}: {error}")
     return True
