@@ -273,7 +273,7 @@ class GreenKernel:
         with mutex:
             if preemptive:
                 self._preemptive_scopes += 1
-                self.preemptive_points = True
+                self._set_preemptive(True)
         saved = self._virtual_now
         self._virtual_now = 0.0
         try:
@@ -283,9 +283,13 @@ class GreenKernel:
             with mutex:
                 if preemptive:
                     self._preemptive_scopes -= 1
-                    self.preemptive_points = (
+                    self._set_preemptive(
                         self.schedule.preemptive_points or self._preemptive_scopes > 0
                     )
+
+    def _set_preemptive(self, on: bool) -> None:
+        """Whether the locks created from now on are scheduling points (mutex held)."""
+        self.preemptive_points = on
 
     def current_schedule(self) -> Schedule:
         """The schedule of the calling OS thread's hub (the kernel's if it has none)."""
