@@ -231,16 +231,21 @@ class TestWhatFails:
         assert "'spinner'" in str(found.value)
 
     def test_runs_do_not_leak_into_each_other(self) -> None:
-        seen: list[int] = []
+        seen: list[set[str]] = []
+        started: list[str] = []
 
         def fn() -> None:
-            seen.append(threading.active_count())
-            thread = threading.Thread(target=threading.sleep, args=(5,))
+            seen.append({t.name for t in threading.enumerate()})
+            name = f"worker-{len(seen)}"
+            started.append(name)
+            thread = threading.Thread(target=threading.sleep, args=(5,), name=name)
             thread.start()
             thread.join()
 
         explore(fn, runs=10, progress=False)
-        assert len(set(seen)) == 1
+        assert len(seen) == 10
+        for names in seen:
+            assert not names & set(started)
 
     def test_virtual_clock_starts_at_zero_each_run(self) -> None:
         starts: list[float] = []

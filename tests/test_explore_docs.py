@@ -44,5 +44,7 @@ def test_inversion_sample_proves_a_deadlock() -> None:
         _python_blocks()[2], env={"ANYTHREAD_BACKEND": "debug:cooperative"}, timeout=120
     )
     assert result.returncode == 1
-    assert "a schedule steered by its sites deadlocks: replay:a2ba2bc2bc" in result.stderr
+    # The decisions depend on where the kernel's scheduling points are; the page shows
+    # one such line.
+    assert re.search(r"a schedule steered by its sites deadlocks: replay:\S+\n", result.stderr)
     assert "failure: DeadlockError: deadlock: two would wait forever" in result.stderr
