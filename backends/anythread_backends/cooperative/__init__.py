@@ -12,20 +12,31 @@ Configuration, read when the backend is first loaded:
 * ``ANYTHREAD_CLOCK``: ``real`` (default) or ``virtual`` (time stands still while a green
   thread can run and jumps to the next timer when all are blocked).  The backend name
   ``cooperative:virtual`` (or ``cooperative:real``) chooses it inline.
-* ``ANYTHREAD_SCHEDULE``: ``fifo`` (default), ``random:SEED`` or ``pct:SEED:DEPTH``.
+* ``ANYTHREAD_SCHEDULE``: ``fifo`` (default), ``random:SEED``, ``pct:SEED:DEPTH``, or
+  a recorded ``replay:DECISIONS`` line.
 
 It exports :func:`load`, the registry's loader, and :func:`make_backend`, which builds an
-independent backend with a given clock and schedule (for tests).
+independent backend with a given clock and schedule (for tests).  Each backend it builds
+also has three functions beyond the threading API (see :func:`make_backend`):
+``schedule_line()``, ``current_schedule()`` and ``schedule_scope(line)``.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
+from contextlib import AbstractContextManager
+from typing import Any
 
 from anythread.protocols import Capability
 from anythread.semantics import SemanticsBackend, from_kernel
-from anythread_backends.cooperative._kernel import GreenKernel
-from anythread_backends.cooperative._schedule import parse_schedule
+from anythread_backends.cooperative._kernel import GreenKernel, user_site
+from anythread_backends.cooperative._schedule import (
+    Schedule,
+    SteeredSchedule,
+    _Chooser,
+    parse_schedule,
+)
 
 __all__ = ["load", "make_backend"]
 
@@ -62,8 +73,26 @@ def make_backend(
 ) -> SemanticsBackend:
     """Build an independent cooperative backend (its own kernel, hubs and world).
 
+    Beyond the threading API, the backend has:
+
+    * ``schedule_line()``: the line that replays the run of the calling OS thread so
+      far: its recorded decisions (``replay:...``) when short, else its seed line
+      (``fifo``, ``random:SEED``, ``pct:SEED:DEPTH``);
+    * ``current_schedule()``: the :class:`~anythread_backends.cooperative._schedule.Schedule`
+      of the calling OS thread (``.line``, ``.recorded_line``, ``.replay_line``, and
+      ``.steps``, the scheduling steps taken so far);
+    * ``schedule_scope(line, park_at=())``: a context manager; the calling OS thread,
+      which must not have used the backend yet, runs its green threads under the
+      schedule ``line`` as a world of their own (see
+      :meth:`~anythread_backends.cooperative._kernel.GreenKernel.scope`), and the
+      block receives the :class:`~anythread_backends.cooperative._schedule.Schedule`
+      (``.recorded_line``, ``.replay_line``, ``.steps``).  ``park_at``: ``file:line``
+      sites where a green thread, suspended there, runs only when every ready thread
+      is (``random`` or ``pct`` lines only); it steers a run towards a deadlock.
+
     :param clock: ``"real"`` or ``"virtual"``.
-    :param schedule: a schedule line: ``fifo``, ``random:SEED`` or ``pct:SEED:DEPTH``.
+    :param schedule: a schedule line: ``fifo``, ``random:SEED``, ``pct:SEED:DEPTH`` or
+        ``replay:DECISIONS``.
     :param name: the backend's name.
     :raises ValueError: if the clock or the schedule is not one of those documented.
     """
@@ -76,7 +105,30 @@ def make_backend(
         capabilities -= {Capability.TRUE_TIMEOUTS, Capability.SIGNAL_INTERRUPTIBLE}
     backend = from_kernel(kernel, name, capabilities=capabilities)
     kernel.backend = backend
+    vars(backend).update(
+        schedule_line=lambda: kernel.current_schedule().replay_line,
+        current_schedule=kernel.current_schedule,
+        schedule_scope=lambda line, park_at=(): _scope(kernel, line, park_at),
+    )
     return backend
+
+
+def _site_of(glet: Any) -> str:
+    return user_site(glet.gr_frame)
+
+
+def _scope(
+    kernel: GreenKernel, line: str, park_at: Collection[str]
+) -> AbstractContextManager[Schedule]:
+    schedule = parse_schedule(line)
+    if park_at:
+        if not isinstance(schedule, _Chooser):
+            raise ValueError(
+                f"cannot steer the schedule {line!r}: park_at needs a 'random:SEED' or "
+                "'pct:SEED:DEPTH' schedule"
+            )
+        schedule = SteeredSchedule(schedule, park_at, _site_of)
+    return kernel.scope(schedule)
 
 
 def load(option: str | None = None) -> SemanticsBackend:

@@ -174,6 +174,10 @@ class Hub:
 
     def __init__(self, kernel: Any) -> None:
         self.kernel = kernel
+        #: which ready green thread runs next (the kernel's; a scope may set its own)
+        self.schedule = kernel.schedule
+        #: True: no other OS thread counts as a possible waker (a scoped run's hub)
+        self.isolated = False
         self.root = _getcurrent()
         self.os_ident = _thread.get_ident()
         self.greenlet = greenlet.greenlet(self._run, self.root)
@@ -235,7 +239,7 @@ class Hub:
         glet = _getcurrent()
         if seconds <= 0:
             with mutex:
-                self.kernel.schedule.enqueue(self.ready, glet)
+                self.schedule.enqueue(self.ready, glet)
             self.greenlet.switch()
             return
         waiter = Waiter(glet, self, None, self.kernel.monotonic() + seconds)
@@ -249,7 +253,7 @@ class Hub:
 
     def spawn(self, task: Task) -> None:
         with mutex:
-            self.kernel.schedule.enqueue(self.ready, task)
+            self.schedule.enqueue(self.ready, task)
 
     def call_at(self, deadline: float, callback: Callable[[Any], None], arg: Any) -> list[Any]:
         entry = [deadline, next(self._seq), callback, arg]
@@ -269,7 +273,7 @@ class Hub:
         self.blocked.pop(waiter.glet, None)
         if type(waiter.glet) is Task:
             waiter.glet.waiter = None
-        self.kernel.schedule.enqueue(self.ready, waiter.glet)
+        self.schedule.enqueue(self.ready, waiter.glet)
 
     def wake(self, waiter: Waiter) -> None:
         """Make ``waiter``'s greenlet ready (mutex held; any OS thread may call it)."""
@@ -306,7 +310,7 @@ class Hub:
             with mutex:
                 self._fire_due(clock())
                 if self.ready:
-                    return kernel.schedule.pick(self.ready)
+                    return self.schedule.pick(self.ready)
                 timeout = -1.0
                 deadlocked = False
                 if self.timers:
@@ -314,7 +318,7 @@ class Hub:
                         kernel.advance_to(self.timers[0][0])
                         continue
                     timeout = max(self.timers[0][0] - clock(), 0.0)
-                elif kernel.nobody_can_wake(self):
+                elif self.isolated or kernel.nobody_can_wake(self):
                     deadlocked = True
                 if deadlocked:
                     self.stuck = True

@@ -18,7 +18,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from inspect import currentframe
 from typing import Any
 
@@ -84,6 +85,8 @@ class GreenKernel:
         self.virtual = virtual
         self.schedule = schedule if schedule is not None else Schedule()
         self.preemptive_points = self.schedule.preemptive_points
+        # Scopes open now whose schedule has scheduling points at every lock operation.
+        self._preemptive_scopes = 0
         self._virtual_now = 0.0
         self._local = threading.local()
         self._hubs: frozenset[Hub] = frozenset()
@@ -236,9 +239,62 @@ class GreenKernel:
         """Let the schedule choose who runs next (random and pct schedules)."""
         glet = _getcurrent()
         hub = self.hub()
-        if glet is hub.greenlet:
+        if glet is hub.greenlet or not hub.schedule.preemptive_points:
             return
         hub.yield_now()
+
+    # ------------------------------------------------------------------ scoped runs
+
+    @contextmanager
+    def scope(self, schedule: Schedule) -> Iterator[Schedule]:
+        """Run the green threads of the calling OS thread under ``schedule``, as a
+        world of their own, until the block ends.
+
+        The calling OS thread must not have used the backend yet (start a fresh one for
+        each scoped run): it gets a hub of its own with ``schedule``.  That hub counts no
+        other OS thread as a possible waker, so when its green threads are all blocked
+        it raises :class:`~anythread.DeadlockError` at once.  Green locks created in the
+        block are scheduling points if ``schedule`` is ``random``, ``pct`` or
+        ``replay``; on the virtual clock, time starts at 0 for the block (and never goes
+        back for the rest of the program).  One scope at a time: another OS thread using
+        the backend meanwhile sees the block's clock.
+
+        :raises RuntimeError: if the calling OS thread has used the backend already.
+        """
+        if getattr(self._local, "owner", None) is not None:
+            raise RuntimeError(
+                "a cooperative schedule scope needs an OS thread that has not used the "
+                "backend yet: run the scope in a new OS thread"
+            )
+        hub = self.hub()
+        hub.schedule = schedule
+        hub.isolated = True
+        preemptive = schedule.preemptive_points
+        with mutex:
+            if preemptive:
+                self._preemptive_scopes += 1
+                self._set_preemptive(True)
+        saved = self._virtual_now
+        self._virtual_now = 0.0
+        try:
+            yield schedule
+        finally:
+            self._virtual_now = max(saved, self._virtual_now)
+            with mutex:
+                if preemptive:
+                    self._preemptive_scopes -= 1
+                    self._set_preemptive(
+                        self.schedule.preemptive_points or self._preemptive_scopes > 0
+                    )
+
+    def _set_preemptive(self, on: bool) -> None:
+        """Whether the locks created from now on are scheduling points (mutex held)."""
+        self.preemptive_points = on
+
+    def current_schedule(self) -> Schedule:
+        """The schedule of the calling OS thread's hub (the kernel's if it has none)."""
+        owner = getattr(self._local, "owner", None)
+        return self.schedule if owner is None else owner.hub.schedule
 
     # ------------------------------------------------------------------ names and reports
 

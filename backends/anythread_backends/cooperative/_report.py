@@ -5,7 +5,8 @@ first frame of the user's code in its suspended stack), what it waits on (the ki
 creation site from the world's wait records, or the thread it joins), and who holds it
 (for a Lock or an RLock, the thread that acquired it).  Threads that wait on a held lock
 or on a thread they join form a wait-for graph; a cycle in it is the ``cycle`` of the
-error.  The last line is the schedule that replays the run.
+error.  The last lines are the schedule that replays the run: its seed line and, when short,
+its recorded decisions (``replay:...``).
 """
 
 from __future__ import annotations
@@ -129,9 +130,13 @@ def deadlock_error(kernel: Any, hub: Hub) -> DeadlockError:
         edges.append(WaitSite(b.name, previous.waits_for, b.waits_for, b.site))
     if edges:
         lines.append("cycle (each thread holds what the one before it waits for):")
-    replay = f"replay: ANYTHREAD_SCHEDULE={kernel.schedule.line}"
-    if kernel.virtual:
-        replay += " ANYTHREAD_CLOCK=virtual"
+    schedule = hub.schedule
+    clock = " ANYTHREAD_CLOCK=virtual" if kernel.virtual else ""
+    replay = f"replay: ANYTHREAD_SCHEDULE={schedule.line}{clock}"
+    recorded = schedule.replay_line
+    if recorded != schedule.line:
+        # The decisions of this run, when short: they replay it under any schedule.
+        replay += f"\nreplay exactly: ANYTHREAD_SCHEDULE={recorded}{clock}"
     message = "\n".join(lines)
     error = DeadlockError(message, edges)
     # The replay line comes last, after the cycle.
