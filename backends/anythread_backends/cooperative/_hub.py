@@ -30,6 +30,8 @@ from typing import Any
 
 import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
 
+from anythread_backends.cooperative._foreign import POLL_MAX, POLL_MIN
+
 __all__ = ["GreenLock", "Hub", "HubOwner", "Task", "Waiter", "mutex"]
 
 _getcurrent = greenlet.getcurrent
@@ -302,38 +304,53 @@ class Hub:
     def _next(self) -> Any:
         kernel = self.kernel
         clock = kernel.monotonic
+        poll = POLL_MIN
         while True:
             with mutex:
                 self._fire_due(clock())
                 if self.ready:
+                    self.stuck = False
                     return kernel.schedule.pick(self.ready)
                 timeout = -1.0
-                deadlocked = False
                 if self.timers:
                     if kernel.virtual:
                         kernel.advance_to(self.timers[0][0])
                         continue
                     timeout = max(self.timers[0][0] - clock(), 0.0)
-                elif kernel.nobody_can_wake(self):
-                    deadlocked = True
-                if deadlocked:
-                    self.stuck = True
-                    kernel.recheck_stuck_hubs(self)
+                self.sleeping = True
+                suspect = False
+                if timeout >= 0:
+                    self.stuck = False
                 else:
-                    self.sleeping = True
-                    self.stuck = timeout < 0
-                    if self.stuck:
+                    if not self.stuck:
+                        # Newly stuck: a stuck hub that waited for this one looks again.
+                        self.stuck = True
                         kernel.recheck_stuck_hubs(self)
-            if deadlocked:
-                # Built outside the mutex: the report reads the wait records.
-                raise kernel.deadlock_error(self)
+                    suspect = kernel.nobody_can_wake(self)
+            if suspect:
+                # Every hub is stuck: only an OS thread without a hub could still wake
+                # this one (see _foreign).  While one is alive, look again now and then.
+                if kernel.outsiders_alive():
+                    timeout = poll
+                    poll = min(poll * 2, POLL_MAX)
+                else:
+                    with mutex:
+                        deadlocked = self.sleeping  # else woken meanwhile
+                        if deadlocked:
+                            self.sleeping = False
+                        else:
+                            self._wake.acquire(False)  # the wakeup's release
+                    if deadlocked:
+                        # Built outside the mutex: the report reads the wait records.
+                        raise kernel.deadlock_error(self)
+                    continue
             try:
                 self._wake.acquire(True, min(timeout, _thread.TIMEOUT_MAX))
             finally:
                 with mutex:
-                    if self.sleeping:  # timed out (or interrupted), not woken
-                        self.sleeping = False
-                        self.stuck = False
+                    # Timed out (or interrupted), not woken.  A stuck hub stays stuck:
+                    # it only looked again at outside threads.
+                    self.sleeping = False
 
     def _fire_due(self, now: float) -> None:
         timers = self.timers
@@ -343,10 +360,10 @@ class Hub:
                 callback(arg)
 
     def poke(self) -> None:
-        """Wake the hub if it sleeps, to look again (mutex held)."""
+        """Wake the hub if it sleeps, to look again (mutex held).  It stays stuck (if it
+        was): only a hub that becomes stuck makes the others look again."""
         if self.sleeping:
             self.sleeping = False
-            self.stuck = False
             self._wake.release()
 
 

@@ -27,6 +27,7 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 import anythread
 from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
+from anythread_backends.cooperative._foreign import outsiders_alive
 from anythread_backends.cooperative._hub import GreenLock, Hub, HubOwner, Task, mutex
 from anythread_backends.cooperative._schedule import Schedule
 
@@ -225,6 +226,11 @@ class GreenKernel:
     def nobody_can_wake(self, hub: Hub) -> bool:
         """Whether no other OS thread using the backend could wake ``hub`` (mutex held)."""
         return all(other is hub or other.stuck for other in self._hubs)
+
+    def outsiders_alive(self) -> bool:
+        """Whether an OS thread without a hub could still wake a stuck hub (called
+        without the mutex; the rule is :mod:`~anythread_backends.cooperative._foreign`'s)."""
+        return outsiders_alive(hub.os_ident for hub in self._hubs)
 
     def recheck_stuck_hubs(self, hub: Hub) -> None:
         """``hub`` is now stuck: every other stuck hub looks again (mutex held)."""
