@@ -10,6 +10,8 @@ as a thread that could wake a green thread.
 from __future__ import annotations
 
 import textwrap
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -17,6 +19,9 @@ import pytest
 pytest.importorskip("greenlet")
 
 from helpers import run_python
+
+from anythread_backends.cooperative import make_backend, run_in_thread
+from anythread_backends.cooperative._offload import MAX_WORKERS
 
 
 def _script(source: str, **env: str) -> Any:
@@ -153,3 +158,134 @@ class TestNoFalseDeadlock:
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.split() == ["True", "False"]
+
+
+class TestRunInThread:
+    """run_in_thread: blocking work in a real OS thread, the other green threads run."""
+
+    def test_other_green_threads_run_while_one_waits_for_blocking_work(self) -> None:
+        b = make_backend()
+        gate = threading.Event()  # a real one: blocks a real thread
+        progress = [0]
+        seen: list[bool] = []
+
+        def offloader() -> None:
+            # Blocks a worker until the other green thread has made progress: if
+            # run_in_thread blocked this OS thread, that could never happen.
+            seen.append(run_in_thread(gate.wait, 30))
+
+        def other() -> None:
+            for _ in range(100):
+                progress[0] += 1
+                b.sleep(0)
+            gate.set()
+
+        threads = [b.Thread(target=offloader), b.Thread(target=other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert seen == [True]
+        assert progress[0] == 100
+
+    def test_half_a_second_of_real_sleep_does_not_stop_the_others(self) -> None:
+        b = make_backend()
+        over = b.Event()
+        ticks = [0]
+
+        def offloader() -> None:
+            run_in_thread(time.sleep, 0.5)
+            over.set()
+
+        def ticker() -> None:
+            while not over.wait(0.01):
+                ticks[0] += 1
+
+        threads = [b.Thread(target=offloader), b.Thread(target=ticker)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        # About 50 ticks in 0.5 s; none at all if the OS thread were blocked.
+        assert ticks[0] >= 3
+
+    def test_result_and_exception_reach_the_caller(self) -> None:
+        b = make_backend()
+        outcome: list[object] = []
+
+        def green() -> None:
+            outcome.append(run_in_thread(divmod, 7, 2))
+            outcome.append(run_in_thread(threading.get_ident) != threading.get_ident())
+            try:
+                run_in_thread(int, "seven")
+            except ValueError as exc:
+                outcome.append(str(exc))
+
+        t = b.Thread(target=green)
+        t.start()
+        t.join(timeout=30)
+        assert outcome == [(3, 1), True, "invalid literal for int() with base 10: 'seven'"]
+
+    def test_exception_is_raised_with_its_own_type(self) -> None:
+        b = make_backend()
+
+        def fail() -> None:
+            raise KeyError("lost")
+
+        def green() -> None:
+            with pytest.raises(KeyError, match="lost"):
+                run_in_thread(fail)
+
+        errors: list[BaseException] = []
+        b.excepthook = lambda args: errors.append(args.exc_value)
+        t = b.Thread(target=green)
+        t.start()
+        t.join(timeout=30)
+        assert errors == []
+
+    def test_many_concurrent_offloads(self) -> None:
+        # 64 calls from 64 green threads; each waits at a real Barrier(8), passable
+        # only if 8 calls really run at once, in 8 OS threads.
+        b = make_backend()
+        barrier = threading.Barrier(8, timeout=30)
+        results: dict[int, int] = {}
+        workers: set[int] = set()
+
+        def work(n: int) -> int:
+            barrier.wait()
+            workers.add(threading.get_ident())
+            return n * n
+
+        def green(n: int) -> None:
+            results[n] = run_in_thread(work, n)
+
+        threads = [b.Thread(target=green, args=(n,)) for n in range(64)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert results == {n: n * n for n in range(64)}
+        assert 8 <= len(workers) <= MAX_WORKERS
+        assert threading.get_ident() not in workers
+
+    def test_outside_a_green_thread_it_simply_calls(self) -> None:
+        # In this process anythread serves stdlib: nothing to keep running.
+        assert run_in_thread(threading.get_ident) == threading.get_ident()
+
+    def test_busy_worker_is_no_deadlock_idle_one_hides_none(self) -> None:
+        result = _script(
+            """
+            import threading, time
+            import anythread as t
+            from anythread_backends.cooperative import run_in_thread
+            print(run_in_thread(lambda: time.sleep(0.3) or "slept"), flush=True)
+            try:
+                t.Event().wait()
+            except t.DeadlockError:
+                workers = [w for w in threading.enumerate() if w.name.startswith("anythread-")]
+                print("deadlock", len(workers), flush=True)
+            """
+        )
+        assert result.returncode == 0, result.stderr
+        # The worker is still alive (idle) when the deadlock is reported.
+        assert result.stdout.splitlines() == ["slept", "deadlock 1"]

@@ -14,8 +14,10 @@ Configuration, read when the backend is first loaded:
   ``cooperative:virtual`` (or ``cooperative:real``) chooses it inline.
 * ``ANYTHREAD_SCHEDULE``: ``fifo`` (default), ``random:SEED`` or ``pct:SEED:DEPTH``.
 
-It exports :func:`load`, the registry's loader, and :func:`make_backend`, which builds an
-independent backend with a given clock and schedule (for tests).
+It exports :func:`load`, the registry's loader, :func:`make_backend`, which builds an
+independent backend with a given clock and schedule (for tests), and
+:func:`run_in_thread`, which hands blocking work to a real OS thread while the other green
+threads run.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import os
 from anythread.protocols import Capability
 from anythread.semantics import SemanticsBackend, from_kernel
 from anythread_backends.cooperative._kernel import GreenKernel
+from anythread_backends.cooperative._offload import run_in_thread
 from anythread_backends.cooperative._schedule import parse_schedule
 
-__all__ = ["load", "make_backend"]
+__all__ = ["load", "make_backend", "run_in_thread"]
 
 #: The environment variable that chooses the clock (``real`` or ``virtual``).
 CLOCK_ENV = "ANYTHREAD_CLOCK"
