@@ -9,6 +9,7 @@ as a thread that could wake a green thread.
 
 from __future__ import annotations
 
+import queue
 import textwrap
 import threading
 import time
@@ -18,6 +19,7 @@ import pytest
 
 pytest.importorskip("greenlet")
 
+import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
 from helpers import run_python
 
 from anythread_backends.cooperative import make_backend, run_in_thread
@@ -289,3 +291,104 @@ class TestRunInThread:
         assert result.returncode == 0, result.stderr
         # The worker is still alive (idle) when the deadlock is reported.
         assert result.stdout.splitlines() == ["slept", "deadlock 1"]
+
+
+class TestWakeupsFromOSThreads:
+    def test_thousand_rounds_under_load_nothing_lost(self) -> None:
+        # Each round the green thread asks a real OS thread (through a queue, without
+        # waiting for it) to release a Lock, set an Event or notify a Condition, and
+        # waits for that with a bound; the OS thread may act before or after the green
+        # thread blocks.  Three busy green threads keep the hub switching meanwhile.
+        b = make_backend()
+        rounds = 1000
+        lock = b.Lock()
+        lock.acquire()
+        event = b.Event()
+        cond = b.Condition()
+        state = [-1]
+        orders: queue.SimpleQueue[tuple[str, int] | None] = queue.SimpleQueue()
+        stop = b.Event()
+        spins = [0, 0, 0]
+        missed: list[tuple[str, int]] = []
+
+        def os_thread() -> None:
+            while (order := orders.get(timeout=30)) is not None:
+                kind, n = order
+                if kind == "lock":
+                    lock.release()
+                elif kind == "event":
+                    event.set()
+                else:
+                    with cond:
+                        state[0] = n
+                        cond.notify()
+
+        def waiter() -> None:
+            for n in range(rounds):
+                kind = ("lock", "event", "condition")[n % 3]
+                if kind == "event":
+                    event.clear()
+                orders.put((kind, n))
+                if kind == "lock":
+                    woken = lock.acquire(timeout=10)
+                elif kind == "event":
+                    woken = event.wait(10)
+                else:
+                    with cond:
+                        woken = cond.wait_for(lambda n=n: state[0] == n, timeout=10)
+                if not woken:
+                    missed.append((kind, n))
+            orders.put(None)
+            stop.set()
+
+        def busy(slot: int) -> None:
+            while not stop.is_set():
+                spins[slot] += 1
+                b.sleep(0)
+
+        start = time.monotonic()
+        real = threading.Thread(target=os_thread)
+        real.start()
+        green = [b.Thread(target=waiter)] + [b.Thread(target=busy, args=(i,)) for i in range(3)]
+        for t in green:
+            t.start()
+        for t in green:
+            t.join(timeout=60)
+        real.join(timeout=30)
+        assert not real.is_alive()
+        assert missed == []
+        assert stop.is_set()
+        assert min(spins) > 0
+        assert time.monotonic() - start < 60
+
+    def test_greenlet_cannot_be_switched_from_another_os_thread(self) -> None:
+        b = make_backend()
+        box: list[Any] = []
+        resume = b.Event()
+        finished: list[str] = []
+
+        def green() -> None:
+            box.append(greenlet.getcurrent())
+            resume.wait(30)
+            finished.append(b.current_thread().name)
+
+        t = b.Thread(target=green, name="stays")
+        t.start()
+        b.sleep(0)  # now parked in resume.wait
+        errors: list[BaseException] = []
+
+        def intruder() -> None:
+            try:
+                box[0].switch()
+            except greenlet.error as exc:
+                errors.append(exc)
+
+        other = threading.Thread(target=intruder)
+        other.start()
+        other.join(timeout=30)
+        assert len(errors) == 1
+        assert str(errors[0]).startswith("Cannot switch to a different thread")
+        # The green thread is unharmed: it goes on in its own OS thread.
+        resume.set()
+        t.join(timeout=30)
+        assert finished == ["stays"]
