@@ -40,14 +40,15 @@ SCHEDULE_ENV = "ANYTHREAD_SCHEDULE"
 # Why each capability is left out:
 # PREEMPTIVE: a green thread runs until it blocks.  NATIVE_IDS: green threads share
 # their OS thread's native id.  STACK_SIZE: greenlets copy their stacks, there is no
-# size to set.  FORK: the hubs of other OS threads do not survive a fork; not yet
-# handled.  TRUE_TIMEOUTS: only with the real clock.
+# size to set.  FORK: only where the platform has os.fork.  TRUE_TIMEOUTS: only with
+# the real clock.
 _LACKING = {
     Capability.PREEMPTIVE,
     Capability.NATIVE_IDS,
     Capability.STACK_SIZE,
-    Capability.FORK,
 }
+if not hasattr(os, "fork"):
+    _LACKING.add(Capability.FORK)
 
 
 def _clock_of(text: str) -> bool:

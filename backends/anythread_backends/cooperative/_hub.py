@@ -366,6 +366,30 @@ class Hub:
             self.sleeping = False
             self._wake.release()
 
+    # ------------------------------------------------------------------ fork
+
+    def forget_after_fork(self) -> list[Any]:
+        """In a forked child: forget every green thread of this hub (only the forking
+        one survives, and it is running, so it is neither ready nor blocked); return
+        their greenlets.
+
+        Each blocked one leaves the green lock it queued on, so that a release in the
+        child never hands a lock to a thread that no longer exists.
+        """
+        gone = [*self.ready, *self.blocked]
+        for waiter in self.blocked.values():
+            if waiter.lock is not None:
+                waiter.lock.withdraw(waiter)
+        self.ready.clear()
+        self.blocked.clear()
+        self.timers.clear()
+        # The wakeup lock may have been in any state at the fork.
+        self._wake = _thread.allocate_lock()
+        self._wake.acquire()
+        self.sleeping = False
+        self.stuck = False
+        return gone
+
 
 class HubOwner:
     """Kept in a ``threading.local``: when its OS thread ends, the local drops it and
