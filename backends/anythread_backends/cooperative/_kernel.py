@@ -329,11 +329,13 @@ class GreenKernel:
                 del self.tasks[task.ident]
                 task.done.release()  # join() returns at once; nobody queues on it now
         self._exit_callbacks = []
-        if mine is not None and type(survivor) is Task:
-            # The OS thread's own code is gone: the green thread is the main thread.
+        if mine is not None and isinstance(survivor, Task):
+            # The OS thread's own code is gone: the green thread is the main thread, and
+            # what this hub throws (a DeadlockError) goes to it.
             self._left_behind.append(mine.root)
             mine.root = survivor
-            survivor.parent = greenlet.greenlet(self._end_forked_child, mine.greenlet)
+            if survivor.hub is mine:
+                survivor.parent = greenlet.greenlet(self._end_forked_child, mine.greenlet)
         for callback in self._fork_callbacks:
             callback()
 
