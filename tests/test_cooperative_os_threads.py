@@ -10,6 +10,7 @@ as a thread that could wake a green thread.
 from __future__ import annotations
 
 import queue
+import sys
 import textwrap
 import threading
 import time
@@ -351,14 +352,23 @@ class TestWakeupsFromOSThreads:
                 b.sleep(0)
 
         start = time.monotonic()
-        real = threading.Thread(target=os_thread)
-        real.start()
-        green = [b.Thread(target=waiter)] + [b.Thread(target=busy, args=(i,)) for i in range(3)]
-        for t in green:
-            t.start()
-        for t in green:
-            t.join(timeout=60)
-        real.join(timeout=30)
+        # The busy green threads never let go of the GIL on their own: the OS thread
+        # gets it back every switch interval, 5 ms by default, so 1,000 rounds would
+        # take 5 s of waiting for the GIL alone.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.0005)
+        try:
+            real = threading.Thread(target=os_thread)
+            real.start()
+            green = [b.Thread(target=waiter)]
+            green += [b.Thread(target=busy, args=(i,)) for i in range(3)]
+            for t in green:
+                t.start()
+            for t in green:
+                t.join(timeout=60)
+            real.join(timeout=30)
+        finally:
+            sys.setswitchinterval(interval)
         assert not real.is_alive()
         assert missed == []
         assert stop.is_set()
