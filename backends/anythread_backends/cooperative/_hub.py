@@ -8,8 +8,9 @@ hub; the hub picks the next ready green thread (FIFO, or as a :mod:`schedule
 <anythread_backends.cooperative._schedule>` says), or fires the next timer, or waits for
 a wakeup from another OS thread.  When none of these can come (the rule for "no wakeup
 from another OS thread" is :mod:`~anythread_backends.cooperative._foreign`'s), the run
-is deadlocked: the hub throws :class:`anythread.DeadlockError` into the blocked call of its OS thread's
-root greenlet (the program's main thread, for the main OS thread) instead of hanging.
+is deadlocked: the hub throws :class:`anythread.DeadlockError` into the blocked call of
+its OS thread's root greenlet (the program's main thread, for the main OS thread)
+instead of hanging.
 
 Green locks may be released from any OS thread: their state is guarded by one process-wide
 ``_thread`` lock, and a waiter of another hub is handed to that hub's ready queue and the
