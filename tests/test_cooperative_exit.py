@@ -173,6 +173,7 @@ class TestRunInThreadAtExit:
             import anythread as t
             from anythread_backends.cooperative import run_in_thread
             main = threading.get_ident()
+            t.current_thread()  # the facade serves cooperative from now on
             run_in_thread(lambda: None)  # starts a worker, which then idles a while
             def worker():
                 t.sleep(0.05)

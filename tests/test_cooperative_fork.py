@@ -82,6 +82,7 @@ class TestForkFromTheMainProgram:
             import os, sys, threading
             import anythread as t
             from anythread_backends.cooperative import run_in_thread
+            t.current_thread()                # the facade serves cooperative from now on
             run_in_thread(lambda: None)       # a worker in the parent
             pid = os.fork()
             if pid == 0:

@@ -271,6 +271,23 @@ class TestRunInThread:
         assert 8 <= len(workers) <= MAX_WORKERS
         assert threading.get_ident() not in workers
 
+    def test_it_leaves_the_facades_choice_open(self) -> None:
+        result = run_python(
+            textwrap.dedent(
+                """
+                import threading
+                import anythread
+                from anythread_backends.cooperative import run_in_thread
+                print(run_in_thread(threading.get_ident) == threading.get_ident())
+                anythread.use("cooperative")  # still possible
+                anythread.current_thread()  # the facade serves it from now on
+                print(run_in_thread(threading.get_ident) != threading.get_ident())
+                """
+            ),
+            timeout=60,
+        )
+        assert result.stdout.split() == ["True", "True"], result.stderr
+
     def test_outside_a_green_thread_it_simply_calls(self) -> None:
         # In this process anythread serves stdlib: nothing to keep running.
         assert run_in_thread(threading.get_ident) == threading.get_ident()
@@ -284,6 +301,7 @@ class TestRunInThread:
             import threading, time
             import anythread as t
             from anythread_backends.cooperative import run_in_thread
+            t.current_thread()  # the facade serves cooperative from now on
             print(run_in_thread(lambda: time.sleep(0.3) or "slept"), flush=True)
             try:
                 t.Event().wait()

@@ -165,6 +165,10 @@ def _kernel_for(backend: Any) -> Any:
     if backend is None:
         import anythread
 
+        if not anythread.current_backend().fixed:
+            # The facade is unused: no green thread of its backend can be waiting here
+            # (and asking for its backend would make the choice final).
+            return None
         backend = anythread.get_backend()
     kernel = getattr(getattr(backend, "waits", None), "kernel", None)
     return kernel if isinstance(kernel, GreenKernel) else None
@@ -176,14 +180,16 @@ def run_in_thread(function: Callable[..., _T], /, *args: Any, backend: Any = Non
 
     Meant for blocking work the backend cannot make cooperative: a blocking socket or
     file call, :func:`time.sleep`, a long C call.  An exception raised by ``function``
-    is raised here.  Called from a thread that is not a cooperative green thread (on
-    another backend, for instance), it simply calls ``function(*args)``.
+    is raised here.  Where no green thread could run meanwhile (on another backend, or
+    in an OS thread's main code before anything has used the ``anythread`` facade), it
+    simply calls ``function(*args)``.
 
     :param function: what to call; use :func:`functools.partial` for keyword arguments.
     :param args: its positional arguments.
     :param backend: the cooperative backend whose green threads keep running meanwhile;
         by default the calling green thread's own or, in an OS thread's main code, the
-        backend that ``anythread`` serves.
+        backend that the ``anythread`` facade serves (once it has been used).  Pass it
+        for a backend made with :func:`make_backend` or ``anythread.get_backend(name)``.
     :returns: what ``function(*args)`` returned.
     """
     kernel = _kernel_for(backend)
