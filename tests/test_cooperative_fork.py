@@ -98,7 +98,10 @@ class TestForkFromTheMainProgram:
 
 
 class TestForkFromAGreenThread:
-    def test_forker_is_the_childs_main_thread_and_the_parents_code_never_runs(self) -> None:
+    @pytest.mark.parametrize("schedule", ["fifo", "random:1", "pct:5:3"])
+    def test_forker_is_the_childs_main_thread_and_the_parents_code_never_runs(
+        self, schedule: str
+    ) -> None:
         result = _script(
             """
             import os
@@ -119,11 +122,15 @@ class TestForkFromAGreenThread:
                     t.Thread(target=late).start()
                     return                    # the child's program is over
                 status.append(os.waitpid(pid, 0)[1])
+            others = [t.Thread(target=t.Event().wait, args=(5,), daemon=True) for _ in range(3)]
+            for other in others:
+                other.start()
             worker = t.Thread(target=forker, name="forker")
             worker.start()
             worker.join()
             print("parent's main code", os.waitstatus_to_exitcode(status[0]), flush=True)
-            """
+            """,
+            ANYTHREAD_SCHEDULE=schedule,
         )
         assert result.returncode == 0, result.stderr
         # When the forker returns, the child waits for its non-daemon thread, then
