@@ -252,13 +252,9 @@ class GreenKernel:
 
     def scheduling_point(self) -> None:
         """Let the schedule choose who runs next (random and pct schedules)."""
-        try:
-            hub: Hub = self._local.owner.hub
-        except AttributeError:
-            # No hub, so no green thread in this OS thread to choose among (a plain OS
-            # thread releasing a green lock): do not make it one.
-            return
-        if _getcurrent() is hub.greenlet:
+        glet = _getcurrent()
+        hub = self.hub()
+        if glet is hub.greenlet:
             return
         hub.yield_now()
 
