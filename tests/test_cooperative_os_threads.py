@@ -292,7 +292,10 @@ class TestRunInThread:
         # In this process anythread serves stdlib: nothing to keep running.
         assert run_in_thread(threading.get_ident) == threading.get_ident()
 
-    def test_busy_worker_is_no_deadlock_idle_one_hides_none(self) -> None:
+    @pytest.mark.parametrize("schedule", ["fifo", "random:3", "pct:3:2"])
+    def test_busy_worker_is_no_deadlock_idle_one_hides_none(self, schedule: str) -> None:
+        # Under random and pct every green lock operation is a scheduling point, also
+        # the worker's release: that must not give the worker a hub of its own.
         result = _script(
             """
             import threading, time
@@ -305,7 +308,8 @@ class TestRunInThread:
             except t.DeadlockError:
                 workers = [w for w in threading.enumerate() if w.name.startswith("anythread-")]
                 print("deadlock", len(workers), flush=True)
-            """
+            """,
+            ANYTHREAD_SCHEDULE=schedule,
         )
         assert result.returncode == 0, result.stderr
         # The worker is still alive (idle) when the deadlock is reported.

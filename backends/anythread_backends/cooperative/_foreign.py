@@ -7,7 +7,9 @@ but an OS thread can release a green lock without ever having used the backend b
 So the rule for "no wakeup from another OS thread can come", which decides a
 :class:`anythread.DeadlockError`, is:
 
-* every other hub of the kernel is stuck, and
+* every other hub of the kernel is stuck (or is an idle offload worker's: under the
+  random and pct schedules a worker's release of a green lock is a scheduling point,
+  which gives the worker a hub), and
 * no other OS thread that :func:`threading.enumerate` lists is alive, apart from those
   with a hub of the kernel and the idle workers of the
   :mod:`~anythread_backends.cooperative._offload` pool (an idle worker waits for work,

@@ -29,7 +29,7 @@ import anythread
 from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
 from anythread_backends.cooperative import _fork, _hub
-from anythread_backends.cooperative._foreign import outsiders_alive
+from anythread_backends.cooperative._foreign import idle_workers, outsiders_alive
 from anythread_backends.cooperative._hub import GreenLock, Hub, HubOwner, Task
 from anythread_backends.cooperative._schedule import Schedule
 
@@ -236,8 +236,14 @@ class GreenKernel:
                     other.poke()
 
     def nobody_can_wake(self, hub: Hub) -> bool:
-        """Whether no other OS thread using the backend could wake ``hub`` (mutex held)."""
-        return all(other is hub or other.stuck for other in self._hubs)
+        """Whether no other OS thread using the backend could wake ``hub`` (mutex held).
+
+        An idle worker of the offload pool cannot, even with a hub of its own (a green
+        lock it released under a random or pct schedule was a scheduling point).
+        """
+        return all(
+            other is hub or other.stuck or other.os_ident in idle_workers for other in self._hubs
+        )
 
     def outsiders_alive(self) -> bool:
         """Whether an OS thread without a hub could still wake a stuck hub (called
