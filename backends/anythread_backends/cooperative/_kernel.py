@@ -331,6 +331,9 @@ class GreenKernel:
         self._hubs = frozenset() if mine is None else frozenset({mine})
         for task in list(self.tasks.values()):
             if task is not survivor:
+                waiter = task.waiter
+                if waiter is not None and waiter.lock is not None:
+                    waiter.lock.withdraw(waiter)  # (if a hub above has not already)
                 self._left_behind.append(task)
                 del self.tasks[task.ident]
                 task.done.release()  # join() returns at once; nobody queues on it now
