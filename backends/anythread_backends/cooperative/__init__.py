@@ -15,10 +15,12 @@ Configuration, read when the backend is first loaded:
 * ``ANYTHREAD_SCHEDULE``: ``fifo`` (default), ``random:SEED``, ``pct:SEED:DEPTH``, or
   a recorded ``replay:DECISIONS`` line.
 
-It exports :func:`load`, the registry's loader, and :func:`make_backend`, which builds an
-independent backend with a given clock and schedule (for tests).  Each backend it builds
-also has three functions beyond the threading API (see :func:`make_backend`):
-``schedule_line()``, ``current_schedule()`` and ``schedule_scope(line)``.
+It exports :func:`load`, the registry's loader, :func:`make_backend`, which builds an
+independent backend with a given clock and schedule (for tests), and
+:func:`run_in_thread`, which hands blocking work to a real OS thread while the other green
+threads run.  Each backend it builds also has three functions beyond the threading API
+(see :func:`make_backend`): ``schedule_line()``, ``current_schedule()`` and
+``schedule_scope(line)``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 from anythread.protocols import Capability
 from anythread.semantics import SemanticsBackend, from_kernel
 from anythread_backends.cooperative._kernel import GreenKernel, user_site
+from anythread_backends.cooperative._offload import run_in_thread
 from anythread_backends.cooperative._schedule import (
     Schedule,
     SteeredSchedule,
@@ -38,7 +41,7 @@ from anythread_backends.cooperative._schedule import (
     parse_schedule,
 )
 
-__all__ = ["load", "make_backend"]
+__all__ = ["load", "make_backend", "run_in_thread"]
 
 #: The environment variable that chooses the clock (``real`` or ``virtual``).
 CLOCK_ENV = "ANYTHREAD_CLOCK"
@@ -48,14 +51,15 @@ SCHEDULE_ENV = "ANYTHREAD_SCHEDULE"
 # Why each capability is left out:
 # PREEMPTIVE: a green thread runs until it blocks.  NATIVE_IDS: green threads share
 # their OS thread's native id.  STACK_SIZE: greenlets copy their stacks, there is no
-# size to set.  FORK: the hubs of other OS threads do not survive a fork; not yet
-# handled.  TRUE_TIMEOUTS: only with the real clock.
+# size to set.  FORK: only where the platform has os.fork.  TRUE_TIMEOUTS: only with
+# the real clock.
 _LACKING = {
     Capability.PREEMPTIVE,
     Capability.NATIVE_IDS,
     Capability.STACK_SIZE,
-    Capability.FORK,
 }
+if not hasattr(os, "fork"):
+    _LACKING.add(Capability.FORK)
 
 
 def _clock_of(text: str) -> bool:

@@ -6,9 +6,11 @@ thread's root greenlet, which runs the ready green threads one at a time and kee
 of timers.  A green thread that blocks (a contended acquire, a sleep) switches to its
 hub; the hub picks the next ready green thread (FIFO, or as a :mod:`schedule
 <anythread_backends.cooperative._schedule>` says), or fires the next timer, or waits for
-a wakeup from another OS thread.  When none of these can come, the run is deadlocked:
-the hub throws :class:`anythread.DeadlockError` into the blocked call of its OS thread's
-root greenlet (the program's main thread, for the main OS thread) instead of hanging.
+a wakeup from another OS thread.  When none of these can come (the rule for "no wakeup
+from another OS thread" is :mod:`~anythread_backends.cooperative._foreign`'s), the run
+is deadlocked: the hub throws :class:`anythread.DeadlockError` into the blocked call of
+its OS thread's root greenlet (the program's main thread, for the main OS thread)
+instead of hanging.
 
 Green locks may be released from any OS thread: their state is guarded by one process-wide
 ``_thread`` lock, and a waiter of another hub is handed to that hub's ready queue and the
@@ -29,6 +31,8 @@ from collections.abc import Callable
 from typing import Any
 
 import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
+
+from anythread_backends.cooperative._foreign import POLL_MAX, POLL_MIN
 
 __all__ = ["GreenLock", "Hub", "HubOwner", "Task", "Waiter", "mutex"]
 
@@ -306,38 +310,53 @@ class Hub:
     def _next(self) -> Any:
         kernel = self.kernel
         clock = kernel.monotonic
+        poll = POLL_MIN
         while True:
             with mutex:
                 self._fire_due(clock())
                 if self.ready:
+                    self.stuck = False
                     return self.schedule.pick(self.ready)
                 timeout = -1.0
-                deadlocked = False
                 if self.timers:
                     if kernel.virtual:
                         kernel.advance_to(self.timers[0][0])
                         continue
                     timeout = max(self.timers[0][0] - clock(), 0.0)
-                elif self.isolated or kernel.nobody_can_wake(self):
-                    deadlocked = True
-                if deadlocked:
-                    self.stuck = True
-                    kernel.recheck_stuck_hubs(self)
+                self.sleeping = True
+                suspect = False
+                if timeout >= 0:
+                    self.stuck = False
                 else:
-                    self.sleeping = True
-                    self.stuck = timeout < 0
-                    if self.stuck:
+                    if not self.stuck:
+                        # Newly stuck: a stuck hub that waited for this one looks again.
+                        self.stuck = True
                         kernel.recheck_stuck_hubs(self)
-            if deadlocked:
-                # Built outside the mutex: the report reads the wait records.
-                raise kernel.deadlock_error(self)
+                    suspect = self.isolated or kernel.nobody_can_wake(self)
+            if suspect:
+                # Every hub is stuck: only an OS thread without a hub could still wake
+                # this one (see _foreign).  While one is alive, look again now and then.
+                if not self.isolated and kernel.outsiders_alive():
+                    timeout = poll
+                    poll = min(poll * 2, POLL_MAX)
+                else:
+                    with mutex:
+                        deadlocked = self.sleeping  # else woken meanwhile
+                        if deadlocked:
+                            self.sleeping = False
+                        else:
+                            self._wake.acquire(False)  # the wakeup's release
+                    if deadlocked:
+                        # Built outside the mutex: the report reads the wait records.
+                        raise kernel.deadlock_error(self)
+                    continue
             try:
                 self._wake.acquire(True, min(timeout, _thread.TIMEOUT_MAX))
             finally:
                 with mutex:
-                    if self.sleeping:  # timed out (or interrupted), not woken
-                        self.sleeping = False
-                        self.stuck = False
+                    # Timed out (or interrupted), not woken.  A stuck hub stays stuck:
+                    # it only looked again at outside threads.
+                    self.sleeping = False
 
     def _fire_due(self, now: float) -> None:
         timers = self.timers
@@ -347,11 +366,35 @@ class Hub:
                 callback(arg)
 
     def poke(self) -> None:
-        """Wake the hub if it sleeps, to look again (mutex held)."""
+        """Wake the hub if it sleeps, to look again (mutex held).  It stays stuck (if it
+        was): only a hub that becomes stuck makes the others look again."""
         if self.sleeping:
             self.sleeping = False
-            self.stuck = False
             self._wake.release()
+
+    # ------------------------------------------------------------------ fork
+
+    def forget_after_fork(self) -> list[Any]:
+        """In a forked child: forget every green thread of this hub (only the forking
+        one survives, and it is running, so it is neither ready nor blocked); return
+        their greenlets.
+
+        Each blocked one leaves the green lock it queued on, so that a release in the
+        child never hands a lock to a thread that no longer exists.
+        """
+        gone = [*self.ready, *self.blocked]
+        for waiter in self.blocked.values():
+            if waiter.lock is not None:
+                waiter.lock.withdraw(waiter)
+        self.ready.clear()
+        self.blocked.clear()
+        self.timers.clear()
+        # The wakeup lock may have been in any state at the fork.
+        self._wake = _thread.allocate_lock()
+        self._wake.acquire()
+        self.sleeping = False
+        self.stuck = False
+        return gone
 
 
 class HubOwner:

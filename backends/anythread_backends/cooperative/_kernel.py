@@ -6,7 +6,8 @@ green thread of a hub is blocked), the schedule, and the green threads alive, by
 identifier, for hang reports.  Extras it declares: :class:`~anythread.protocols.KernelWaitSites`
 (wait records name where each object was created), :class:`~anythread.protocols.KernelExitHook`
 and :class:`~anythread.protocols.KernelNamedThreads` (a green thread's name is readable
-beneath the backend, for hang reports).
+beneath the backend, for hang reports), and :class:`~anythread.protocols.KernelForkHooks`
+(the reset of a forked child is :mod:`~anythread_backends.cooperative._fork`'s).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 import anythread
 from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
-from anythread_backends.cooperative._hub import GreenLock, Hub, HubOwner, Task, mutex
+from anythread_backends.cooperative import _fork, _hub
+from anythread_backends.cooperative._foreign import idle_workers, outsiders_alive
+from anythread_backends.cooperative._hub import GreenLock, Hub, HubOwner, Task
 from anythread_backends.cooperative._schedule import Schedule
 
 __all__ = ["GreenKernel", "user_site"]
@@ -94,10 +97,16 @@ class GreenKernel:
         #: alive green threads by identifier
         self.tasks: dict[int, Task] = {}
         self._exit_callbacks: list[Callable[[], object]] = []
+        self._exit_registered = False
+        self._fork_callbacks: list[Callable[[], object]] = []
+        # Greenlets of the green threads a fork left behind, never to run (see _fork).
+        self._left_behind: list[Any] = []
+        self._pid = os.getpid()
         #: the backend built on this kernel (set by the package; names in reports)
         self.backend: Any = None
         if virtual:
             self.monotonic = self._virtual_clock  # type: ignore[method-assign]
+        _fork.arm(self)
 
     # ------------------------------------------------------------------ primitives
 
@@ -218,7 +227,11 @@ class GreenKernel:
         return hub
 
     def _hub_died(self, hub: Hub) -> None:
-        with mutex:
+        if os.getpid() != self._pid:
+            # A forked child clearing the threads the fork left behind, before
+            # after_fork_in_child: the mutex may be held by one of them.
+            return
+        with _hub.mutex:
             hub.alive = False
             self._hubs = self._hubs - {hub}
             for other in self._hubs:
@@ -226,8 +239,19 @@ class GreenKernel:
                     other.poke()
 
     def nobody_can_wake(self, hub: Hub) -> bool:
-        """Whether no other OS thread using the backend could wake ``hub`` (mutex held)."""
-        return all(other is hub or other.stuck for other in self._hubs)
+        """Whether no other OS thread using the backend could wake ``hub`` (mutex held).
+
+        An idle worker of the offload pool cannot, even with a hub of its own (a green
+        lock it released under a random or pct schedule was a scheduling point).
+        """
+        return all(
+            other is hub or other.stuck or other.os_ident in idle_workers for other in self._hubs
+        )
+
+    def outsiders_alive(self) -> bool:
+        """Whether an OS thread without a hub could still wake a stuck hub (called
+        without the mutex; the rule is :mod:`~anythread_backends.cooperative._foreign`'s)."""
+        return outsiders_alive(hub.os_ident for hub in self._hubs)
 
     def recheck_stuck_hubs(self, hub: Hub) -> None:
         """``hub`` is now stuck: every other stuck hub looks again (mutex held)."""
@@ -323,7 +347,7 @@ class GreenKernel:
 
     def all_blocked(self, hub: Hub) -> list[tuple[Any, Any]]:
         """Every blocked greenlet of ``hub`` and of every other live hub, with its waiter."""
-        with mutex:
+        with _hub.mutex:
             # ``hub`` first: at interpreter exit its thread-local owner may be gone already.
             hubs = [hub, *(other for other in self._hubs if other is not hub)]
             return [(glet, w) for h in hubs for glet, w in h.blocked.items()]
@@ -331,7 +355,8 @@ class GreenKernel:
     # ------------------------------------------------------------------ exit
 
     def register_exit_hook(self, callback: Callable[[], object]) -> None:
-        if not self._exit_callbacks:
+        if not self._exit_registered:
+            self._exit_registered = True
             atexit.register(self._run_exit_callbacks)
         self._exit_callbacks.append(callback)
 
@@ -343,6 +368,52 @@ class GreenKernel:
             except DeadlockError as exc:
                 # The program is over: say why its threads never ended, and do not hang.
                 print(f"anythread: at exit, {exc}", file=sys.stderr, flush=True)
+
+    # ------------------------------------------------------------------ fork
+
+    def register_after_fork(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` in a forked child, once this kernel has started over."""
+        self._fork_callbacks.append(callback)
+
+    def after_fork_in_child(self) -> None:
+        """Start over in a forked child, where only the calling greenlet's thread exists
+        (called by :mod:`~anythread_backends.cooperative._fork`)."""
+        self._pid = os.getpid()
+        survivor = _getcurrent()
+        owner = getattr(self._local, "owner", None)
+        mine: Hub | None = None if owner is None else owner.hub
+        for hub in self._hubs:
+            self._left_behind.extend(hub.forget_after_fork())
+        self._hubs = frozenset() if mine is None else frozenset({mine})
+        for task in list(self.tasks.values()):
+            if task is not survivor:
+                waiter = task.waiter
+                if waiter is not None and waiter.lock is not None:
+                    waiter.lock.withdraw(waiter)  # (if a hub above has not already)
+                self._left_behind.append(task)
+                del self.tasks[task.ident]
+                task.done.release()  # join() returns at once; nobody queues on it now
+        self._exit_callbacks = []
+        if mine is not None and isinstance(survivor, Task):
+            # The OS thread's own code is gone: the green thread is the main thread, and
+            # what this hub throws (a DeadlockError) goes to it.
+            self._left_behind.append(mine.root)
+            mine.root = survivor
+            if survivor.hub is mine:
+                survivor.parent = greenlet.greenlet(self._end_forked_child, mine.greenlet)
+        for callback in self._fork_callbacks:
+            callback()
+
+    def _end_forked_child(self, *_: object) -> None:
+        # The forking green thread has returned: the child's program is over.
+        self.hub().root = _getcurrent()
+        self._run_exit_callbacks()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # a closed or broken stream: exit anyway
+                pass
+        os._exit(0)
 
     def __repr__(self) -> str:
         clock = "virtual" if self.virtual else "real"
