@@ -294,7 +294,7 @@ class GreenKernel:
         hub.schedule = schedule
         hub.isolated = True
         preemptive = schedule.preemptive_points
-        with mutex:
+        with _hub.mutex:
             if preemptive:
                 self._preemptive_scopes += 1
                 self._set_preemptive(True)
@@ -304,7 +304,7 @@ class GreenKernel:
             yield schedule
         finally:
             self._virtual_now = max(saved, self._virtual_now)
-            with mutex:
+            with _hub.mutex:
                 if preemptive:
                     self._preemptive_scopes -= 1
                     self._set_preemptive(
