@@ -37,23 +37,9 @@ TEST_DEPENDENCIES = ("diskcache==5.6.3", "more-itertools")
 BACKENDS = ("pure", "debug")
 TIMEOUT = 300
 
-_POOL = (
-    "multiprocessing.Pool assigns thread._state on its handler threads, the private "
-    "attribute in which the semantics layer's Thread (pure) keeps its lifecycle: "
-    "'threads can only be started once'"
-)
 #: Differences from plain Python, per backend: {test id: reason}.
 KNOWN: dict[str, dict[str, str]] = {
-    "pure": {
-        f"tests.test_reader_writer_lock::{name}": _POOL
-        for name in (
-            "test_no_concurrent_writers",
-            "test_no_concurrent_readers_writers",
-            "test_multi_reader_multi_writer",
-            "test_multi_reader_single_writer",
-            "test_multi_writer",
-        )
-    },
+    "pure": {},
     "debug": {},
 }
 

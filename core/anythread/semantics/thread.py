@@ -113,7 +113,7 @@ class Thread:
         self._daemonic = daemon
         self._ident: int | None = None
         self._native_id: int | None = None
-        self._state = _INITIAL
+        self._lifecycle = _INITIAL
         self._done: KernelLock = world.kernel.allocate_lock()
         self._done.acquire()
         self._started_signal: KernelLock | None = None
@@ -137,9 +137,9 @@ class Thread:
         world = self._world
         kernel = world.kernel
         with world.lock:
-            if self._state != _INITIAL:
+            if self._lifecycle != _INITIAL:
                 raise RuntimeError("threads can only be started once")
-            self._state = _STARTING
+            self._lifecycle = _STARTING
             world.limbo[id(self)] = self
         signal = kernel.allocate_lock()
         signal.acquire()
@@ -151,7 +151,7 @@ class Thread:
         except BaseException:
             with world.lock:
                 world.limbo.pop(id(self), None)
-                self._state = _INITIAL
+                self._lifecycle = _INITIAL
             raise
         # Wait until the new thread is registered: afterwards is_alive(), ident and
         # native_id are all set, as CPython guarantees.
@@ -167,7 +167,7 @@ class Thread:
             with world.lock:
                 world.limbo.pop(id(self), None)
                 world.active[ident] = self
-                self._state = _STARTED
+                self._lifecycle = _STARTED
             # If the identifier was recycled, whatever held it (an alien thread, seen as a
             # dummy or not) has ended, and its thread-local values go with it.
             world.thread_ended(ident)
@@ -194,9 +194,9 @@ class Thread:
         world = self._world
         ident = self._ident
         with world.lock:
-            if self._state == _STOPPED:
+            if self._lifecycle == _STOPPED:
                 return
-            self._state = _STOPPED
+            self._lifecycle = _STOPPED
             if ident is not None and world.active.get(ident) is self:
                 del world.active[ident]
         if ident is not None:
@@ -210,10 +210,10 @@ class Thread:
             self._native_id = world.kernel.get_native_id()
             self._done = world.kernel.allocate_lock()
             self._done.acquire()
-            self._state = _STARTED
+            self._lifecycle = _STARTED
         else:
             self._done = world.kernel.allocate_lock()
-            self._state = _STOPPED
+            self._lifecycle = _STOPPED
 
     def run(self) -> None:
         """The thread's activity: call ``target(*args, **kwargs)`` if a target was given.
@@ -249,16 +249,16 @@ class Thread:
         """
         if not self._initialized:
             raise RuntimeError("Thread.__init__() not called")
-        if self._state == _INITIAL:
+        if self._lifecycle == _INITIAL:
             raise RuntimeError("cannot join thread before it is started")
         world = self._world
         if self._ident is not None and self._ident == world.kernel.get_ident():
             raise RuntimeError("cannot join current thread")
         seconds = check_join_timeout(timeout, world.kernel.TIMEOUT_MAX)
-        if self._state != _STOPPED:
+        if self._lifecycle != _STOPPED:
             self._wait_done(seconds)
         handle = self._handle
-        if handle is not None and self._state == _STOPPED:
+        if handle is not None and self._lifecycle == _STOPPED:
             # The thread is over; wait the little it takes the platform to forget it, so
             # that nothing beneath the backend still lists a joined thread.
             handle.join(seconds)
@@ -271,7 +271,7 @@ class Thread:
         """
         if not self._initialized:
             raise AssertionError("Thread.__init__() not called")
-        return self._state == _STARTED
+        return self._lifecycle == _STARTED
 
     # ------------------------------------------------------------------ attributes
 
@@ -327,7 +327,7 @@ class Thread:
             raise RuntimeError("Thread.__init__() not called")
         if daemonic and not self._world.daemon_threads_allowed():
             raise RuntimeError("daemon threads are disabled in this interpreter")
-        if self._state != _INITIAL:
+        if self._lifecycle != _INITIAL:
             raise RuntimeError("cannot set daemon status of active thread")
         self._daemonic = daemonic
 
@@ -371,9 +371,9 @@ class Thread:
         if not self._initialized:
             raise AssertionError("Thread.__init__() was not called")
         status = "initial"
-        if self._state in (_STARTED, _STOPPED):
+        if self._lifecycle in (_STARTED, _STOPPED):
             status = "started"
-        if self._state == _STOPPED:
+        if self._lifecycle == _STOPPED:
             status = "stopped"
         if self._daemonic:
             status += " daemon"
@@ -423,7 +423,7 @@ class _MainThread(Thread):
         world = self._world
         Thread.__init__(self, name="MainThread", daemon=False)
         self._ident, self._native_id = world.main_ids
-        self._state = _STARTED
+        self._lifecycle = _STARTED
 
 
 class _DummyThread(Thread):
@@ -445,7 +445,7 @@ class _DummyThread(Thread):
         )
         self._ident = world.kernel.get_ident()
         self._native_id = world.kernel.get_native_id()
-        self._state = _STARTED
+        self._lifecycle = _STARTED
         with world.lock:
             world.active[self._ident] = self
 
