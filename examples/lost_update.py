@@ -2,6 +2,7 @@
 
     ANYTHREAD_BACKEND=cooperative python examples/lost_update.py                    # fifo: correct
     ANYTHREAD_BACKEND=cooperative ANYTHREAD_SCHEDULE=pct:SEED:3 python examples/lost_update.py
+    python examples/lost_update.py --replay LINE    # a line found by anythread.testing.explore
 
 Each deposit reads the balance under the lock, releases it, then takes the lock again to
 write ``balance + amount``: every access is locked, yet a deposit made between the read
@@ -9,11 +10,14 @@ and the write is overwritten.  On ``stdlib`` and under the cooperative backend's
 ``fifo`` schedule the window is never hit, and the program prints the right balance.
 Under a ``random`` or ``pct`` schedule every lock operation is a point where another
 green thread may run; some seeds hit the window, and the same line replays the same
-interleaving.  The exit status is 1 when an update was lost.
+interleaving.  ``--replay LINE`` runs the deposits under
+:func:`anythread.testing.explore` with exactly the schedule ``LINE`` that a search
+reported (the tour does this).  The exit status is 1 when an update was lost.
 """
 
 from __future__ import annotations
 
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -60,7 +64,35 @@ def expected() -> int:
     return OPENING_BALANCE + sum(DEPOSITS.values())
 
 
-def main() -> int:
+def replay(line: str) -> int:
+    """Run the deposits once under ``explore(..., replay=line)``; 1 if an update is lost."""
+    from anythread.testing import ExploreFailure, explore
+
+    traces: list[list[str]] = []
+
+    def body() -> None:
+        balance, trace = run(anythread)
+        traces.append(trace)
+        assert balance == expected(), f"lost update: balance {balance}, expected {expected()}"
+
+    try:
+        explore(body, replay=line)
+    except ExploreFailure as failure:
+        print(f"schedule {line}: {'; '.join(traces[-1])}")
+        print(failure.__cause__)
+        return 1
+    print(f"schedule {line}: {'; '.join(traces[-1])}")
+    print(f"balance {expected()}: correct")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args:
+        if len(args) == 2 and args[0] == "--replay":
+            return replay(args[1])
+        print("usage: lost_update.py [--replay LINE]", file=sys.stderr)
+        return 2
     balance, trace = run(anythread)
     print(f"{anythread.current_backend().name}: {'; '.join(trace)}")
     if balance != expected():

@@ -9,8 +9,9 @@
 3. 10,000 green threads on cooperative (``examples/green_pool.py``);
 4. the debug backend's report on a lock-order inversion that never deadlocked in the run
    (``examples/latent_inversion.py``);
-5. a schedule search that finds a lost update no plain run shows, prints the schedule
-   line, and replays it (``examples/lost_update.py``).
+5. a schedule search (:func:`anythread.testing.explore`) that finds a lost update no
+   plain run shows, prints the schedule line, and replays it, in this process and from
+   the command line (``examples/lost_update.py --replay LINE``).
 
 Exit status 0 when every step showed what it should, 1 otherwise.
 """
@@ -51,7 +52,8 @@ def available() -> set[str]:
 def run_example(script: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run ``examples/<script>`` with ``env`` set, echoing the command and its output."""
     settings = " ".join(f"{key}={value}" for key, value in env.items())
-    print(f"$ {settings} python examples/{script} {' '.join(args)}".rstrip())
+    prefix = f"{settings} " if settings else ""
+    print(f"$ {prefix}python examples/{script} {' '.join(args)}".rstrip())
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / script), *args],
@@ -190,43 +192,45 @@ def same_program(names: list[str]) -> bool:
 # ---------------------------------------------------------------------------- step 5
 
 
-def search_race(runs: int = 50) -> bool:
-    """Search seeded schedules for the lost update of ``examples/lost_update.py``, then
-    replay the failing schedule: in this process twice, and from the command line.
-
-    The lead will switch this function to ``anythread.testing.explore`` when merging:
-    ``explore(body, runs=N, schedule="pct", depth=2)`` with ``body`` asserting
-    ``lost_update.run(anythread)[0] == lost_update.expected()``, the failing line from
-    the :class:`ExploreFailure` (``.schedule``), then ``explore(body, replay=line)``
-    twice and the command line.  Until then it drives the cooperative backend's public
-    ``make_backend(schedule=LINE)``, one independent backend per run.
-    """
-    from anythread_backends.cooperative import make_backend
+def search_race(runs: int = 200) -> bool:
+    """Search schedules for the lost update of ``examples/lost_update.py`` with
+    :func:`anythread.testing.explore`, then replay the failing schedule line: in this
+    process twice, and from the command line."""
+    from anythread.testing import ExploreFailure, explore
 
     expected = lost_update.expected()
-    balance, _ = lost_update.run(make_backend(schedule="fifo"))
-    print(f"fifo (the default schedule): balance {balance}, expected {expected}: no bug seen")
-    failing = None
-    for seed in range(runs):
-        line = f"random:{seed}"
-        balance, trace = lost_update.run(make_backend(schedule=line))
-        verdict = "ok" if balance == expected else f"LOST UPDATE (balance {balance})"
-        print(f"  schedule {line:<10} {verdict}")
-        if balance != expected:
-            failing = (line, balance, trace)
-            break
-    if failing is None:
-        print(f"no failing schedule in {runs} runs")
+    traces: list[list[str]] = []
+
+    def body() -> None:
+        balance, trace = lost_update.run(anythread)
+        traces.append(trace)
+        assert balance == expected, f"lost update: balance {balance}, expected {expected}"
+
+    explore(body, replay="fifo")
+    print(f"fifo (the default schedule): balance {expected}, as expected: no bug seen")
+    try:
+        result = explore(body, runs=runs, schedule="pct", depth=2, progress=False)
+    except ExploreFailure as failure:
+        line = failure.schedule
+        print(f"explore(runs={runs}, schedule='pct', depth=2): run {failure.run} fails:")
+        print(f"  {failure.__cause__}")
+    else:
+        print(f"no failing schedule in {result.runs} runs")
         return False
-    line, balance, trace = failing
-    print(f"failing schedule: ANYTHREAD_SCHEDULE={line}")
-    print(f"  interleaving: {'; '.join(trace)}")
-    replays = [lost_update.run(make_backend(schedule=line)) for _ in range(2)]
-    same = all(replay == (balance, trace) for replay in replays)
-    verdict = "the same interleaving and balance" if same else "DIFFERENT"
-    print(f"replayed twice in this process: {verdict}")
-    result = run_example("lost_update.py", ANYTHREAD_BACKEND="cooperative", ANYTHREAD_SCHEDULE=line)
-    again = result.returncode == 1 and "; ".join(trace) in result.stdout
+    print(f"failing schedule: {line}")
+    replays = []
+    for _ in range(2):
+        traces.clear()
+        try:
+            explore(body, replay=line)
+        except ExploreFailure:
+            replays.append(traces[-1])
+    same = len(replays) == 2 and replays[0] == replays[1]
+    print(f"  interleaving: {'; '.join(replays[0]) if replays else '?'}")
+    verdict = "fails again, the same interleaving" if same else "DIFFERENT"
+    print(f"replayed twice in this process (explore(fn, replay=LINE)): {verdict}")
+    done = run_example("lost_update.py", "--replay", line)
+    again = same and done.returncode == 1 and "; ".join(replays[0]) in done.stdout
     print(f"replayed from the command line: {'fails again, identically' if again else 'DIFFERENT'}")
     return same and again
 

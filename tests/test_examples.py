@@ -79,6 +79,11 @@ RUNS = [
         ("cooperative: ", "balance 220: correct"),
     ),
     Run(
+        "hang_report.py",  # the output in full: tests/test_cooperative_hang_report.py
+        {"ANYTHREAD_BACKEND": "cooperative"},
+        ("deadlock: every green thread is blocked", "replay: ANYTHREAD_SCHEDULE=fifo"),
+    ),
+    Run(
         "custom_kernel/demo.py",
         {"ANYTHREAD_BACKEND": "stdlib"},  # it builds its own backend; the facade is unused
         ("<anythread backend 'counting'>", "consumed 20 items in 4 threads", "kernel calls: {"),
@@ -185,10 +190,10 @@ class TestTour:
         # 4. the debug report
         assert "*** DEADLOCK ***" in out
         # 5. the search: a failing line, replayed twice in-process and from the shell
-        line = re.search(r"failing schedule: ANYTHREAD_SCHEDULE=(\S+)", out)
+        line = re.search(r"failing schedule: (\S+)", out)
         assert line is not None, out
-        assert f"ANYTHREAD_SCHEDULE={line[1]} python examples/lost_update.py" in out
-        assert "the same interleaving and balance" in out
+        assert f"python examples/lost_update.py --replay {line[1]}" in out
+        assert "fails again, the same interleaving" in out
         assert "fails again, identically" in out
 
 
