@@ -30,7 +30,7 @@ from typing import Any
 
 import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
 
-__all__ = ["GreenLock", "Hub", "HubOwner", "Task", "Waiter", "mutex"]
+__all__ = ["GreenLock", "Hub", "HubOwner", "PointsGreenLock", "Task", "Waiter", "mutex"]
 
 _getcurrent = greenlet.getcurrent
 # One process-wide mutex guards the state of every green lock, ready queue and hub: a
@@ -87,48 +87,64 @@ class GreenLock:
     """The kernel's primitive lock: ``_thread.LockType``'s interface, for green threads.
 
     Unlocked by any thread.  Its state is a ``_thread`` lock, taken without blocking, so
-    the uncontended acquire needs no mutex.  A waiter queues under the mutex, and a
-    release takes the mutex too: with waiters it hands the lock to the oldest one
-    directly (it stays locked, so a woken waiter never finds it taken again), otherwise
-    it unlocks.  The holder (the greenlet that acquired it last) is kept for hang
-    reports.
+    neither the uncontended acquire nor the uncontended release takes the mutex.  A
+    waiter queues under the mutex and then tries the state once more; a release with
+    waiters takes the mutex and hands the lock to the oldest one directly (it stays
+    locked, so a woken waiter never finds it taken again).  A release that saw no waiter
+    unlocks first and then looks again: a waiter of another OS thread that queued
+    meanwhile is granted the lock then, under the mutex, unless someone else took it (who
+    hands it on at their own release).  The holder (the greenlet that acquired it last)
+    is kept for hang reports.
     """
 
-    __slots__ = ("__weakref__", "_kernel", "_points", "_state", "_waiters", "holder")
+    __slots__ = ("__weakref__", "_kernel", "_state", "_waiters", "holder")
 
     def __init__(self, kernel: Any) -> None:
         self._kernel = kernel
-        #: whether each operation is a scheduling point (random and pct schedules)
-        self._points: bool = kernel.preemptive_points
         self._state = _thread.allocate_lock()
         self._waiters: deque[Waiter] = deque()
         #: the greenlet that acquired the lock last (None: unlocked)
         self.holder: Any = None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if self._points:
-            self._kernel.scheduling_point()
         if self._state.acquire(False):
             self.holder = _getcurrent()
             return True
         if not blocking:
             return False
+        return self._acquire_contended(timeout)
+
+    def _acquire_contended(self, timeout: float) -> bool:
         kernel = self._kernel
+        glet = _getcurrent()
+        # A green thread's hub is its OS thread's; only a root greenlet asks the kernel.
+        hub: Hub = glet.hub if type(glet) is Task else kernel.hub()
         with mutex:
-            # Again under the mutex: a release may have unlocked it meanwhile.
-            if self._state.acquire(False):
-                self.holder = _getcurrent()
-                return True
-            hub: Hub = kernel.hub()
+            # Queued first, then tried again: a release that saw no waiter unlocked
+            # before it looked, so either this try succeeds or that release sees us.
+            waiters = self._waiters
             deadline = None if timeout < 0 else kernel.monotonic() + timeout
-            waiter = Waiter(_getcurrent(), hub, self, deadline)
-            self._waiters.append(waiter)
+            waiter = Waiter(glet, hub, self, deadline)
+            waiters.append(waiter)
+            if self._state.acquire(False):
+                waiters.pop()
+                self.holder = glet
+                return True
             # Registered with the hub in the same critical section: a release from
             # another OS thread may grant the lock as soon as the mutex is free.
             hub.register(waiter)
         return hub.block(waiter)
 
     def release(self) -> None:
+        if self._waiters:
+            self._hand_off()
+            return
+        self.holder = None
+        self._state.release()  # RuntimeError("release unlocked lock") if unlocked
+        if self._waiters:  # a waiter of another OS thread queued meanwhile
+            self._grant_late()
+
+    def _hand_off(self) -> None:
         with mutex:
             if not self._state.locked():
                 raise RuntimeError("release unlocked lock")
@@ -141,8 +157,15 @@ class GreenLock:
             else:
                 self.holder = None
                 self._state.release()
-        if self._points:
-            self._kernel.scheduling_point()
+
+    def _grant_late(self) -> None:
+        with mutex:
+            waiters = self._waiters
+            if waiters and self._state.acquire(False):
+                waiter = waiters.popleft()
+                waiter.granted = True
+                self.holder = waiter.glet
+                waiter.hub.wake(waiter)
 
     def locked(self) -> bool:
         return self._state.locked()
@@ -163,6 +186,22 @@ class GreenLock:
     def __repr__(self) -> str:
         state = "locked" if self._state.locked() else "unlocked"
         return f"<{state} anythread cooperative kernel lock at {id(self):#x}>"
+
+
+class PointsGreenLock(GreenLock):
+    """A :class:`GreenLock` whose every acquire and release is a scheduling point (the
+    random and pct schedules), so that interleavings between two lock operations are
+    explored; FIFO kernels use the plain :class:`GreenLock`, which pays nothing for it."""
+
+    __slots__ = ()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        self._kernel.scheduling_point()
+        return GreenLock.acquire(self, blocking, timeout)
+
+    def release(self) -> None:
+        GreenLock.release(self)
+        self._kernel.scheduling_point()
 
 
 class Hub:
@@ -210,7 +249,7 @@ class Hub:
         DeadlockError, KeyboardInterrupt) leaves the lock untouched and propagates.
         """
         try:
-            self.greenlet.switch()
+            self.switch_out()
         except BaseException:
             with mutex:
                 granted = waiter.granted
@@ -221,6 +260,21 @@ class Hub:
                 waiter.lock.release()
             raise
         return waiter.granted
+
+    def switch_out(self) -> None:
+        """Leave the calling greenlet (already queued or registered): switch to the
+        ready green thread the hub would run next, or to the hub when none is ready.
+
+        It does what the hub's loop does first (fire the timers that are due, then let
+        the schedule pick), without the switch into the hub and out again; the hub runs
+        only when nothing is ready, to wait for a timer or another OS thread.
+        """
+        with mutex:
+            if self.timers:
+                self._fire_due(self.kernel.monotonic())
+            ready = self.ready
+            glet = self.kernel.schedule.pick(ready) if ready else self.greenlet
+        glet.switch()
 
     def _forget(self, waiter: Waiter) -> None:
         self.blocked.pop(waiter.glet, None)
@@ -236,7 +290,7 @@ class Hub:
         if seconds <= 0:
             with mutex:
                 self.kernel.schedule.enqueue(self.ready, glet)
-            self.greenlet.switch()
+            self.switch_out()
             return
         waiter = Waiter(glet, self, None, self.kernel.monotonic() + seconds)
         with mutex:
@@ -284,7 +338,9 @@ class Hub:
 
     # ------------------------------------------------------------------ hub side
 
-    def _run(self) -> None:
+    def _run(self, *_: object) -> None:
+        # Started by the first switch into it: from a green thread that found nothing
+        # ready, or by a green thread's end (its parent; the result is passed along).
         while True:
             try:
                 glet = self._next()

@@ -27,7 +27,14 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 import anythread
 from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
-from anythread_backends.cooperative._hub import GreenLock, Hub, HubOwner, Task, mutex
+from anythread_backends.cooperative._hub import (
+    GreenLock,
+    Hub,
+    HubOwner,
+    PointsGreenLock,
+    Task,
+    mutex,
+)
 from anythread_backends.cooperative._schedule import Schedule
 
 __all__ = ["GreenKernel", "user_site"]
@@ -84,6 +91,9 @@ class GreenKernel:
         self.virtual = virtual
         self.schedule = schedule if schedule is not None else Schedule()
         self.preemptive_points = self.schedule.preemptive_points
+        #: the class of this kernel's locks: under random and pct schedules each of
+        #: their operations is a scheduling point; under FIFO none is
+        self._lock_class = PointsGreenLock if self.preemptive_points else GreenLock
         self._virtual_now = 0.0
         self._local = threading.local()
         self._hubs: frozenset[Hub] = frozenset()
@@ -100,7 +110,7 @@ class GreenKernel:
 
     def allocate_lock(self) -> GreenLock:
         """Return a new unlocked green lock."""
-        return GreenLock(self)
+        return self._lock_class(self)
 
     def start_new_thread(
         self,
@@ -123,7 +133,7 @@ class GreenKernel:
     def _spawn(self, function: Callable[[], object], thread: NamedThread | None) -> Task:
         hub = self.hub()
         ident = next(self._idents)
-        done = GreenLock(self)
+        done = self._lock_class(self)
         done.acquire()
         frame = currentframe()
         try:
