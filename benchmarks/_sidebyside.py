@@ -34,6 +34,9 @@ class Row:
     ``number`` calls of a statement make one timed batch; ``ops`` is how many operations
     one call performs (for the per-operation figures).  ``target`` is the largest ratio
     the issue accepts, or ``None`` for a row that is measured and not judged.
+    ``peer_timer``, when given, times the peer elsewhere (in another process, say):
+    ``peer_timer(number)`` returns the seconds of one batch of ``number`` calls, and
+    ``peer`` is not called here; the rounds stay interleaved all the same.
     """
 
     name: str
@@ -42,6 +45,7 @@ class Row:
     number: int = 1
     ops: int = 1
     target: float | None = None
+    peer_timer: Callable[[int], float] | None = None
 
 
 @dataclass
@@ -63,7 +67,10 @@ def measure(row: Row, rounds: int, repeat: int) -> Measurement:
             order.reverse()
         times = {}
         for label, stmt in order:
-            times[label] = min(timeit.repeat(stmt, number=row.number, repeat=repeat))
+            if label == "peer" and row.peer_timer is not None:
+                times[label] = min(row.peer_timer(row.number) for _ in range(repeat))
+            else:
+                times[label] = min(timeit.repeat(stmt, number=row.number, repeat=repeat))
         ratios.append(times["subject"] / times["peer"])
         best_subject = min(best_subject, times["subject"])
         best_peer = min(best_peer, times["peer"])
