@@ -30,6 +30,8 @@ from typing import Any
 
 import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
 
+from anythread_backends.cooperative._schedule import Schedule
+
 __all__ = ["GreenLock", "Hub", "HubOwner", "PointsGreenLock", "Task", "Waiter", "mutex"]
 
 _getcurrent = greenlet.getcurrent
@@ -102,7 +104,9 @@ class GreenLock:
     def __init__(self, kernel: Any) -> None:
         self._kernel = kernel
         self._state = _thread.allocate_lock()
-        self._waiters: deque[Waiter] = deque()
+        # Made at the first contended acquire: most locks never have a waiter, and an
+        # empty deque is some 600 bytes (a lock per idle thread, times 100,000 threads).
+        self._waiters: deque[Waiter] | None = None
         #: the greenlet that acquired the lock last (None: unlocked)
         self.holder: Any = None
 
@@ -123,6 +127,8 @@ class GreenLock:
             # Queued first, then tried again: a release that saw no waiter unlocked
             # before it looked, so either this try succeeds or that release sees us.
             waiters = self._waiters
+            if waiters is None:
+                waiters = self._waiters = deque()
             deadline = None if timeout < 0 else kernel.monotonic() + timeout
             waiter = Waiter(glet, hub, self, deadline)
             waiters.append(waiter)
@@ -133,7 +139,8 @@ class GreenLock:
             # Registered with the hub in the same critical section: a release from
             # another OS thread may grant the lock as soon as the mutex is free.
             hub.register(waiter)
-        return hub.block(waiter)
+            after = hub.next_ready()
+        return hub.block(waiter, after)
 
     def release(self) -> None:
         if self._waiters:
@@ -172,10 +179,11 @@ class GreenLock:
 
     def withdraw(self, waiter: Waiter) -> None:
         """Remove ``waiter`` (timed out or interrupted); called with the mutex held."""
-        try:
-            self._waiters.remove(waiter)
-        except ValueError:
-            pass
+        if self._waiters is not None:
+            try:
+                self._waiters.remove(waiter)
+            except ValueError:
+                pass
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -241,15 +249,15 @@ class Hub:
         if type(glet) is Task:
             glet.waiter = waiter
 
-    def block(self, waiter: Waiter) -> bool:
+    def block(self, waiter: Waiter, after: Any) -> bool:
         """Suspend the calling greenlet, already :meth:`register`-ed, until ``waiter``
-        is granted or times out.
+        is granted or times out; ``after`` (from :meth:`next_ready`) runs meanwhile.
 
         Returns whether it was granted.  An exception thrown in while blocked (a
         DeadlockError, KeyboardInterrupt) leaves the lock untouched and propagates.
         """
         try:
-            self.switch_out()
+            after.switch()
         except BaseException:
             with mutex:
                 granted = waiter.granted
@@ -261,20 +269,23 @@ class Hub:
             raise
         return waiter.granted
 
-    def switch_out(self) -> None:
-        """Leave the calling greenlet (already queued or registered): switch to the
-        ready green thread the hub would run next, or to the hub when none is ready.
+    def next_ready(self) -> Any:
+        """Return the greenlet to switch to when the calling one (already queued or
+        registered) stops running: the ready green thread the hub would run next, or
+        the hub itself when none is ready (mutex held).
 
         It does what the hub's loop does first (fire the timers that are due, then let
         the schedule pick), without the switch into the hub and out again; the hub runs
         only when nothing is ready, to wait for a timer or another OS thread.
         """
-        with mutex:
-            if self.timers:
-                self._fire_due(self.kernel.monotonic())
-            ready = self.ready
-            glet = self.kernel.schedule.pick(ready) if ready else self.greenlet
-        glet.switch()
+        if self.timers:
+            self._fire_due(self.kernel.monotonic())
+        ready = self.ready
+        if not ready:
+            return self.greenlet
+        schedule = self.kernel.schedule
+        # FIFO inline (its own class exactly; any other schedule picks).
+        return ready.popleft() if type(schedule) is Schedule else schedule.pick(ready)
 
     def _forget(self, waiter: Waiter) -> None:
         self.blocked.pop(waiter.glet, None)
@@ -290,12 +301,14 @@ class Hub:
         if seconds <= 0:
             with mutex:
                 self.kernel.schedule.enqueue(self.ready, glet)
-            self.switch_out()
+                after = self.next_ready()
+            after.switch()
             return
         waiter = Waiter(glet, self, None, self.kernel.monotonic() + seconds)
         with mutex:
             self.register(waiter)
-        self.block(waiter)
+            after = self.next_ready()
+        self.block(waiter, after)
 
     def yield_now(self) -> None:
         """A scheduling point: let the schedule choose who runs next (maybe us)."""
@@ -330,7 +343,16 @@ class Hub:
         if waiter.timer is not None:
             waiter.timer[2] = None
             waiter.timer = None
-        self._make_ready(waiter)
+        # _make_ready, inline (the hot path of every handoff)
+        glet = waiter.glet
+        self.blocked.pop(glet, None)
+        if type(glet) is Task:
+            glet.waiter = None
+        schedule = self.kernel.schedule
+        if type(schedule) is Schedule:
+            self.ready.append(glet)
+        else:
+            schedule.enqueue(self.ready, glet)
         if self.sleeping:
             self.sleeping = False
             self.stuck = False
