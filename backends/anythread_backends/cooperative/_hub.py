@@ -23,6 +23,7 @@ from __future__ import annotations
 import _thread
 import heapq
 import itertools
+import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -38,30 +39,40 @@ _getcurrent = greenlet.getcurrent
 # One process-wide mutex guards the state of every green lock, ready queue and hub: a
 # green lock may be released by any OS thread.  Nothing blocks while holding it.
 mutex = _thread.allocate_lock()
+# A green lock's queue of waiters is a list up to this length, then a deque.
+_SHORT = 8
 
 
 class Task(greenlet.greenlet):  # type: ignore[misc]
     """One green thread: a greenlet with an identifier and the hub it belongs to.
 
-    :param run: what the green thread runs.
+    It runs ``function()``; an exception escaping it is printed (as ``_thread`` does),
+    then the task is forgotten by the kernel and ``done`` released.  It is also the
+    kernel's handle of the thread (:meth:`join`).  Its attributes are slots: an idle
+    green thread should cost little memory.
+
+    :param function: what the green thread runs.
     :param hub: the hub of the OS thread that started it (its parent greenlet).
     :param ident: its identifier.
     :param started_at: ``file:line`` of the code that started it.
     :param thread: the backend's thread object, for its name (None for a plain
         ``start_new_thread``).
-    :param done: a green lock, held until ``run`` is over.
+    :param done: a green lock, held until ``function`` is over.
     """
+
+    __slots__ = ("_function", "done", "hub", "ident", "started_at", "thread", "waiter")
 
     def __init__(
         self,
-        run: Callable[[], object],
+        function: Callable[[], object],
         hub: Hub,
         ident: int,
         started_at: str,
         thread: Any,
         done: GreenLock,
     ) -> None:
-        super().__init__(run, hub.greenlet)
+        super().__init__(None, hub.greenlet)
+        self._function = function
         self.ident = ident
         self.hub = hub
         self.started_at = started_at
@@ -69,6 +80,36 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
         self.done = done
         #: what the task is blocked on now (None while it runs or is ready)
         self.waiter: Waiter | None = None
+
+    def run(self, *_: object) -> None:
+        # (Started by a switch, or by the end of another green thread, which passes its
+        # result along: ignored.)
+        hub = self.hub
+        try:
+            self._function()
+        except SystemExit:
+            pass
+        except BaseException:
+            # As _thread does for a function that raises: report, and end the thread.
+            traceback.print_exc()
+        finally:
+            del self._function
+            hub.kernel.tasks.pop(self.ident, None)
+            self.done.release()
+        # A greenlet that ends switches to its parent: make that the next ready green
+        # thread, as the hub would pick it, and save the hub's turn.
+        with mutex:
+            after = hub.next_ready()
+        if after is not hub.greenlet:
+            self.parent = after  # type: ignore[misc]  # greenlet's, not a slot
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the task's function is over and the kernel has forgotten it."""
+        if self.ident not in self.hub.kernel.tasks:
+            return
+        done = self.done
+        if done.acquire(True, -1 if timeout is None else timeout):
+            done.release()
 
 
 class Waiter:
@@ -104,9 +145,11 @@ class GreenLock:
     def __init__(self, kernel: Any) -> None:
         self._kernel = kernel
         self._state = _thread.allocate_lock()
-        # Made at the first contended acquire: most locks never have a waiter, and an
-        # empty deque is some 600 bytes (a lock per idle thread, times 100,000 threads).
-        self._waiters: deque[Waiter] | None = None
+        # Made at the first contended acquire: most locks never have a waiter.  A list
+        # while short (most locks that have waiters have one: the lock each parked
+        # thread waits on), a deque once long: an empty deque is some 600 bytes, and
+        # there is such a lock per idle thread.
+        self._waiters: list[Waiter] | deque[Waiter] | None = None
         #: the greenlet that acquired the lock last (None: unlocked)
         self.holder: Any = None
 
@@ -128,7 +171,9 @@ class GreenLock:
             # before it looked, so either this try succeeds or that release sees us.
             waiters = self._waiters
             if waiters is None:
-                waiters = self._waiters = deque()
+                waiters = self._waiters = []
+            elif len(waiters) >= _SHORT and type(waiters) is list:
+                waiters = self._waiters = deque(waiters)
             deadline = None if timeout < 0 else kernel.monotonic() + timeout
             waiter = Waiter(glet, hub, self, deadline)
             waiters.append(waiter)
@@ -157,7 +202,7 @@ class GreenLock:
                 raise RuntimeError("release unlocked lock")
             waiters = self._waiters
             if waiters:
-                waiter = waiters.popleft()
+                waiter = waiters.popleft() if isinstance(waiters, deque) else waiters.pop(0)
                 waiter.granted = True
                 self.holder = waiter.glet
                 waiter.hub.wake(waiter)
@@ -169,7 +214,7 @@ class GreenLock:
         with mutex:
             waiters = self._waiters
             if waiters and self._state.acquire(False):
-                waiter = waiters.popleft()
+                waiter = waiters.popleft() if isinstance(waiters, deque) else waiters.pop(0)
                 waiter.granted = True
                 self.holder = waiter.glet
                 waiter.hub.wake(waiter)

@@ -17,7 +17,6 @@ import os
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from inspect import currentframe
 from typing import Any
@@ -61,18 +60,6 @@ def user_site(frame: Any) -> str:
     if frame is None:
         return ""
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
-
-
-class _TaskHandle:
-    """The kernel's handle of a green thread: ``join()`` waits until its function is over
-    and the kernel has forgotten it."""
-
-    def __init__(self, done: GreenLock) -> None:
-        self._done = done
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._done.acquire(True, -1 if timeout is None else timeout):
-            self._done.release()
 
 
 class GreenKernel:
@@ -123,12 +110,11 @@ class GreenKernel:
         keywords = {} if kwargs is None else kwargs
         return self._spawn(lambda: function(*args, **keywords), None).ident
 
-    def start_named_thread(
-        self, function: Callable[[], object], thread: NamedThread
-    ) -> _TaskHandle:
+    def start_named_thread(self, function: Callable[[], object], thread: NamedThread) -> Task:
         """Start a green thread running ``function()``, known as ``thread`` in hang
-        reports; its handle's ``join()`` returns once the kernel has forgotten it."""
-        return _TaskHandle(self._spawn(function, thread).done)
+        reports; its handle (the task) ``join()`` returns once the kernel has forgotten
+        it."""
+        return self._spawn(function, thread)
 
     def _spawn(self, function: Callable[[], object], thread: NamedThread | None) -> Task:
         hub = self.hub()
@@ -141,19 +127,7 @@ class GreenKernel:
         finally:
             del frame
 
-        def run() -> None:
-            try:
-                function()
-            except SystemExit:
-                pass
-            except BaseException:
-                # As _thread does for a function that raises: report, and end the thread.
-                traceback.print_exc()
-            finally:
-                self.tasks.pop(ident, None)
-                done.release()
-
-        task = Task(run, hub, ident, started_at, thread, done)
+        task = Task(function, hub, ident, started_at, thread, done)
         self.tasks[ident] = task
         hub.spawn(task)
         if self.preemptive_points:
