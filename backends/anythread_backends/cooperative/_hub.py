@@ -196,6 +196,9 @@ class GreenLock:
         if self._waiters:  # a waiter of another OS thread queued meanwhile
             self._grant_late()
 
+    #: the green lock's own release, whatever a subclass makes of ``release``
+    _unlock = release
+
     def _hand_off(self) -> None:
         with mutex:
             if not self._state.locked():
@@ -310,7 +313,7 @@ class Hub:
                     waiter.lock.withdraw(waiter)
                 self._forget(waiter)
             if granted and waiter.lock is not None:
-                waiter.lock.release()
+                waiter.lock._unlock()
             raise
         return waiter.granted
 

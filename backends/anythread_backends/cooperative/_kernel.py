@@ -6,7 +6,9 @@ green thread of a hub is blocked), the schedule, and the green threads alive, by
 identifier, for hang reports.  Extras it declares: :class:`~anythread.protocols.KernelWaitSites`
 (wait records name where each object was created), :class:`~anythread.protocols.KernelExitHook`
 and :class:`~anythread.protocols.KernelNamedThreads` (a green thread's name is readable
-beneath the backend, for hang reports).
+beneath the backend, for hang reports), and :class:`~anythread.protocols.KernelRLock`: a
+green reentrant lock (:class:`GreenRLock`), about twice as fast as the semantics layer's
+RLock over a green lock, since it is one green lock that knows its owner.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 import anythread
 from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
+from anythread.semantics._checks import check_lock_timeout
 from anythread_backends.cooperative._hub import (
     GreenLock,
     Hub,
@@ -62,6 +65,165 @@ def user_site(frame: Any) -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
+def _creation_site() -> tuple[str, int] | None:
+    # (filename, line) of the user's code creating a lock: the first frame, outwards,
+    # that is not anythread's own (a default Condition's lock: where the Condition was
+    # created).
+    frame = currentframe()
+    try:
+        while frame is not None and _is_ours(frame.f_code.co_filename):
+            frame = frame.f_back
+        return None if frame is None else (frame.f_code.co_filename, frame.f_lineno)
+    finally:
+        del frame
+
+
+class GreenRLock(GreenLock):
+    """The kernel's reentrant lock (the :class:`~anythread.protocols.KernelRLock` extra):
+    ``threading.RLock``'s behaviour, as the semantics layer's RLock has it, in one green
+    lock.
+
+    Its owner is the :attr:`~GreenLock.holder` of the green lock (the greenlet that
+    acquired it), its recursion level ``_count``.  The uncontended acquire and release
+    are one Python call each; a contended blocking acquire is listed in the world's wait
+    records while it waits (kind ``"RLock"``, with the creation site), for hang reports.
+    """
+
+    __slots__ = ("_count", "_site")
+
+    def __init__(self, kernel: Any) -> None:
+        GreenLock.__init__(self, kernel)
+        self._count = 0
+        self._site = _creation_site() if kernel.record_wait_sites else None
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """Acquire the lock, blocking or not, for at most ``timeout`` seconds; if this
+        thread owns it, raise the recursion level and return at once.
+
+        :raises ValueError: if a timeout is given with ``blocking=False``, or it is NaN
+            or negative other than -1.
+        :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
+        """
+        me = _getcurrent()
+        if self.holder is me:
+            if timeout != -1:
+                check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+            self._count += 1
+            return True
+        if timeout == -1 and self._state.acquire(False):
+            self.holder = me
+            self._count = 1
+            return True
+        return self._acquire_owned(me, blocking, timeout)
+
+    __enter__ = acquire
+
+    def _acquire_owned(self, me: Any, blocking: bool, timeout: float) -> bool:
+        seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+        if self._state.acquire(False):
+            acquired = True
+        elif not blocking or seconds == 0:
+            acquired = False
+        else:
+            acquired = self._wait_recorded(seconds)
+        if acquired:
+            self.holder = me
+            self._count = 1
+        return acquired
+
+    def _wait_recorded(self, seconds: float) -> bool:
+        # The contended blocking acquire: listed in the wait records while it blocks.
+        kernel = self._kernel
+        backend = kernel.backend
+        if backend is None:  # a kernel used on its own, without a backend
+            return self._acquire_contended(seconds)
+        deadline = None if seconds < 0 else kernel.monotonic() + seconds
+        record = backend.waits.enter(self, "RLock", self._site, deadline)
+        try:
+            return self._acquire_contended(seconds)
+        finally:
+            backend.waits.leave(record)
+
+    def release(self) -> None:
+        """Release the lock once; the outermost release unlocks it.
+
+        :raises RuntimeError: if the calling thread does not own the lock.
+        """
+        if self.holder is not _getcurrent() or not self._count:
+            raise RuntimeError("cannot release un-acquired lock")
+        count = self._count - 1
+        self._count = count
+        if count:
+            return
+        # GreenLock.release, inline (one call less on the hot path)
+        if self._waiters:
+            self._hand_off()
+            return
+        self.holder = None
+        self._state.release()
+        if self._waiters:
+            self._grant_late()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    # The protocol Condition uses (anythread.protocols.OwnedLock).
+
+    def _is_owned(self) -> bool:
+        return self.holder is _getcurrent() and self._count > 0
+
+    def _release_save(self) -> tuple[int, Any]:
+        if not self._count:
+            raise RuntimeError("cannot release un-acquired lock")
+        state = (self._count, self.holder)
+        self._count = 0
+        GreenLock.release(self)
+        return state
+
+    def _acquire_restore(self, state: tuple[int, Any], /) -> None:
+        GreenLock.acquire(self)
+        self._count, self.holder = state
+
+    def __repr__(self) -> str:
+        state = "locked" if self._state.locked() else "unlocked"
+        holder = self.holder
+        owner = None
+        if self._count and holder is not None:
+            owner = self._kernel.ident_of(holder)
+        return (
+            f"<{state} anythread.RLock object owner={owner!r} count={self._count} at {id(self):#x}>"
+        )
+
+
+class PointsGreenRLock(GreenRLock):
+    """A :class:`GreenRLock` whose outermost acquire and release are scheduling points
+    (random and pct schedules), where the layer's RLock over a
+    :class:`~anythread_backends.cooperative._hub.PointsGreenLock` has them."""
+
+    __slots__ = ()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if self.holder is not _getcurrent():
+            self._kernel.scheduling_point()
+        return GreenRLock.acquire(self, blocking, timeout)
+
+    __enter__ = acquire
+
+    def release(self) -> None:
+        GreenRLock.release(self)
+        if not self._count:
+            self._kernel.scheduling_point()
+
+    def _release_save(self) -> tuple[int, Any]:
+        state = GreenRLock._release_save(self)
+        self._kernel.scheduling_point()
+        return state
+
+    def _acquire_restore(self, state: tuple[int, Any], /) -> None:
+        self._kernel.scheduling_point()
+        GreenRLock._acquire_restore(self, state)
+
+
 class GreenKernel:
     """Green threads on greenlet, one hub per OS thread.
 
@@ -81,6 +243,7 @@ class GreenKernel:
         #: the class of this kernel's locks: under random and pct schedules each of
         #: their operations is a scheduling point; under FIFO none is
         self._lock_class = PointsGreenLock if self.preemptive_points else GreenLock
+        self._rlock_class = PointsGreenRLock if self.preemptive_points else GreenRLock
         self._virtual_now = 0.0
         self._local = threading.local()
         self._hubs: frozenset[Hub] = frozenset()
@@ -98,6 +261,10 @@ class GreenKernel:
     def allocate_lock(self) -> GreenLock:
         """Return a new unlocked green lock."""
         return self._lock_class(self)
+
+    def allocate_rlock(self) -> GreenRLock:
+        """Return a new unlocked green reentrant lock (the KernelRLock extra)."""
+        return self._rlock_class(self)
 
     def start_new_thread(
         self,
@@ -141,6 +308,19 @@ class GreenKernel:
         if type(glet) is Task:
             return glet.ident
         return _os_ident()
+
+    def ident_of(self, glet: Any) -> int | None:
+        """Return the identifier of the thread that ``glet`` runs, if it is known: a
+        green thread's own, or (for the calling greenlet or the root greenlet of a hub)
+        its OS thread's."""
+        if type(glet) is Task:
+            return int(glet.ident)
+        if glet is _getcurrent():
+            return _os_ident()
+        for hub in self._hubs:
+            if hub.root is glet:
+                return int(hub.os_ident)
+        return None
 
     get_native_id = staticmethod(_thread.get_native_id)
 
