@@ -47,39 +47,46 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
     """One green thread: a greenlet with an identifier and the hub it belongs to.
 
     It runs ``function()``; an exception escaping it is printed (as ``_thread`` does),
-    then the task is forgotten by the kernel and ``done`` released.  It is also the
-    kernel's handle of the thread (:meth:`join`).  Its attributes are slots: an idle
-    green thread should cost little memory.
+    then the task is forgotten by the kernel.  It is also the kernel's handle of the
+    thread (:meth:`join`).  Its attributes are slots, and what only a report or a join
+    needs is made when asked: an idle green thread should cost little memory.
 
     :param function: what the green thread runs.
     :param hub: the hub of the OS thread that started it (its parent greenlet).
     :param ident: its identifier.
-    :param started_at: ``file:line`` of the code that started it.
+    :param site: the code object and line of the code that started it, or None.
     :param thread: the backend's thread object, for its name (None for a plain
         ``start_new_thread``).
-    :param done: a green lock, held until ``function`` is over.
     """
 
-    __slots__ = ("_function", "done", "hub", "ident", "started_at", "thread", "waiter")
+    __slots__ = ("_done", "_function", "_site", "hub", "ident", "thread", "waiter")
 
     def __init__(
         self,
         function: Callable[[], object],
         hub: Hub,
         ident: int,
-        started_at: str,
+        site: tuple[Any, int] | None,
         thread: Any,
-        done: GreenLock,
     ) -> None:
         super().__init__(None, hub.greenlet)
         self._function = function
         self.ident = ident
         self.hub = hub
-        self.started_at = started_at
+        self._site = site
         self.thread = thread
-        self.done = done
         #: what the task is blocked on now (None while it runs or is ready)
         self.waiter: Waiter | None = None
+        # A green lock that join() waits on, made by the first join that must wait.
+        self._done: GreenLock | None = None
+
+    @property
+    def started_at(self) -> str:
+        """``file:line`` of the code that started the task (``""`` if not known)."""
+        if self._site is None:
+            return ""
+        code, line = self._site
+        return f"{code.co_filename}:{line}"
 
     def run(self, *_: object) -> None:
         # (Started by a switch, or by the end of another green thread, which passes its
@@ -94,8 +101,11 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
             traceback.print_exc()
         finally:
             del self._function
-            hub.kernel.tasks.pop(self.ident, None)
-            self.done.release()
+            with mutex:
+                hub.kernel.tasks.pop(self.ident, None)
+                done = self._done
+            if done is not None:
+                done.release()
         # A greenlet that ends switches to its parent: make that the next ready green
         # thread, as the hub would pick it, and save the hub's turn.
         with mutex:
@@ -105,9 +115,16 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the task's function is over and the kernel has forgotten it."""
-        if self.ident not in self.hub.kernel.tasks:
-            return
-        done = self.done
+        kernel = self.hub.kernel
+        with mutex:
+            if self.ident not in kernel.tasks:
+                return
+            done = self._done
+            if done is None:
+                done = self._done = kernel.allocate_lock()
+                # Locked on behalf of the task (no scheduling point under the mutex).
+                done._state.acquire()
+                done.holder = self
         if done.acquire(True, -1 if timeout is None else timeout):
             done.release()
 

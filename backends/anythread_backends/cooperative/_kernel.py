@@ -286,15 +286,16 @@ class GreenKernel:
     def _spawn(self, function: Callable[[], object], thread: NamedThread | None) -> Task:
         hub = self.hub()
         ident = next(self._idents)
-        done = self._lock_class(self)
-        done.acquire()
         frame = currentframe()
         try:
-            started_at = user_site(frame)
+            # The first frame of the user's code: kept as its code and line, and made a
+            # ``file:line`` only when a report asks (an idle thread holds no string).
+            while frame is not None and _is_ours(frame.f_code.co_filename):
+                frame = frame.f_back
+            site = None if frame is None else (frame.f_code, frame.f_lineno)
         finally:
             del frame
-
-        task = Task(function, hub, ident, started_at, thread, done)
+        task = Task(function, hub, ident, site, thread)
         self.tasks[ident] = task
         hub.spawn(task)
         if self.preemptive_points:
