@@ -33,7 +33,17 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 
 from anythread_backends.cooperative._schedule import Schedule
 
-__all__ = ["GreenLock", "Hub", "HubOwner", "PointsGreenLock", "Task", "Waiter", "mutex"]
+__all__ = [
+    "GreenLock",
+    "Hub",
+    "HubOwner",
+    "ParkedLock",
+    "PointsGreenLock",
+    "PointsParkedLock",
+    "Task",
+    "Waiter",
+    "mutex",
+]
 
 _getcurrent = greenlet.getcurrent
 # One process-wide mutex guards the state of every green lock, ready queue and hub: a
@@ -134,13 +144,95 @@ class Waiter:
 
     __slots__ = ("deadline", "glet", "granted", "hub", "lock", "timer")
 
-    def __init__(self, glet: Any, hub: Hub, lock: GreenLock | None, deadline: float | None):
+    def __init__(
+        self, glet: Any, hub: Hub, lock: GreenLock | ParkedLock | None, deadline: float | None
+    ):
         self.glet = glet
         self.hub = hub
         self.lock = lock
         self.deadline = deadline
         self.granted = False
         self.timer: list[Any] | None = None
+
+
+class ParkedLock(Waiter):
+    """The lock a parked green thread waits on (the
+    :class:`~anythread.protocols.KernelParkedLocks` extra): locked at creation, waited
+    on only by the green thread that made it, released once by another.
+
+    It is its own :class:`Waiter`: no queue of waiters, no ``_thread`` lock.  Its state
+    is ``granted``: True once released and not yet taken by an acquire.
+
+    :param kernel: the kernel; the calling greenlet is the one that will wait.
+    """
+
+    __slots__ = ()
+
+    #: a parked lock has no holder to report (its waiter waits for a notification)
+    holder = None
+
+    def __init__(self, kernel: Any) -> None:
+        glet = _getcurrent()
+        Waiter.__init__(self, glet, glet.hub if type(glet) is Task else kernel.hub(), self, None)
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if self.granted:
+            self.granted = False
+            return True
+        if not blocking or timeout == 0:
+            return False
+        if _getcurrent() is not self.glet:
+            raise RuntimeError("only the green thread that parked waits on its parked lock")
+        hub = self.hub
+        with mutex:
+            if self.granted:  # another OS thread released it meanwhile
+                self.granted = False  # type: ignore[unreachable]  # (mypy cannot know)
+                return True
+            self.deadline = None if timeout < 0 else hub.kernel.monotonic() + timeout
+            hub.register(self)
+            after = hub.next_ready()
+        if hub.block(self, after):
+            self.granted = False
+            return True
+        return False
+
+    def release(self) -> None:
+        with mutex:
+            if self.granted:
+                raise RuntimeError("release unlocked lock")
+            self.granted = True
+            hub = self.hub
+            if hub.blocked.get(self.glet) is self:
+                hub.wake(self)
+
+    def locked(self) -> bool:
+        return not self.granted
+
+    def withdraw(self, waiter: Waiter) -> None:
+        """Nothing to do: only its own green thread waits on it (mutex held)."""
+
+    def _unlock(self) -> None:
+        # A waiter interrupted after its release: the release stands (granted stays).
+        pass
+
+    def __repr__(self) -> str:
+        state = "unlocked" if self.granted else "locked"
+        return f"<{state} anythread cooperative parked lock at {id(self):#x}>"
+
+
+class PointsParkedLock(ParkedLock):
+    """A :class:`ParkedLock` whose waits and release are scheduling points (random and
+    pct schedules)."""
+
+    __slots__ = ()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        self.hub.kernel.scheduling_point()
+        return ParkedLock.acquire(self, blocking, timeout)
+
+    def release(self) -> None:
+        ParkedLock.release(self)
+        self.hub.kernel.scheduling_point()
 
 
 class GreenLock:

@@ -33,7 +33,9 @@ from anythread_backends.cooperative._hub import (
     GreenLock,
     Hub,
     HubOwner,
+    ParkedLock,
     PointsGreenLock,
+    PointsParkedLock,
     Task,
     mutex,
 )
@@ -244,6 +246,7 @@ class GreenKernel:
         #: their operations is a scheduling point; under FIFO none is
         self._lock_class = PointsGreenLock if self.preemptive_points else GreenLock
         self._rlock_class = PointsGreenRLock if self.preemptive_points else GreenRLock
+        self._parked_class = PointsParkedLock if self.preemptive_points else ParkedLock
         self._virtual_now = 0.0
         self._local = threading.local()
         self._hubs: frozenset[Hub] = frozenset()
@@ -261,6 +264,11 @@ class GreenKernel:
     def allocate_lock(self) -> GreenLock:
         """Return a new unlocked green lock."""
         return self._lock_class(self)
+
+    def allocate_parked_lock(self) -> ParkedLock:
+        """Return a lock, locked, that only the calling green thread will wait on (the
+        KernelParkedLocks extra)."""
+        return self._parked_class(self)
 
     def allocate_rlock(self) -> GreenRLock:
         """Return a new unlocked green reentrant lock (the KernelRLock extra)."""

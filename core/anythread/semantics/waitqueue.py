@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from inspect import currentframe
 from typing import Any, ClassVar, TypeVar, cast
 
-from anythread.protocols import Kernel, KernelForkHooks, KernelLock, KernelWaitSites
+from anythread.protocols import (
+    Kernel,
+    KernelForkHooks,
+    KernelLock,
+    KernelParkedLocks,
+    KernelWaitSites,
+)
 from anythread.semantics._checks import wait_lock
 
 __all__ = [
@@ -123,6 +129,11 @@ class WaitRegistry:
         self.records_sites = records_sites(kernel)
         self._lock = kernel.allocate_lock()
         self._records: dict[int, WaitRecord] = {}
+        #: makes the locked lock a parked thread waits on (:class:`KernelParkedLocks`),
+        #: or None: ``allocate_lock()`` then ``acquire()``
+        self.allocate_parked: Callable[[], KernelLock] | None = (
+            kernel.allocate_parked_lock if isinstance(kernel, KernelParkedLocks) else None
+        )
         if isinstance(kernel, KernelForkHooks):
             kernel.register_after_fork(self._after_fork_in_child)
 
@@ -230,8 +241,11 @@ class WaitQueue:
         """
         registry = self._registry
         kernel = registry.kernel
-        waiter = kernel.allocate_lock()
-        waiter.acquire()
+        if registry.allocate_parked is None:
+            waiter = kernel.allocate_lock()
+            waiter.acquire()
+        else:
+            waiter = registry.allocate_parked()
         deadline = None if timeout is None else kernel.monotonic() + timeout
         entry = (waiter, registry.enter(subject, self._kind, self._site, deadline))
         self._parked.append(entry)
