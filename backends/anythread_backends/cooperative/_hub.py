@@ -102,25 +102,33 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
         # (Started by a switch, or by the end of another green thread, which passes its
         # result along: ignored.)
         hub = self.hub
+        # Killed (GreenletExit, as greenlet does to a suspended greenlet it collects):
+        # the killer is the parent and must get control back.
+        killed = False
+        after = None
         try:
             self._function()
         except SystemExit:
             pass
-        except BaseException:
+        except BaseException as exc:
+            killed = isinstance(exc, greenlet.GreenletExit)
             # As _thread does for a function that raises: report, and end the thread.
             traceback.print_exc()
         finally:
             del self._function
+            # A greenlet that ends switches to its parent: make that the next ready
+            # green thread, as the hub would pick it (no turn of the hub).
             with mutex:
                 hub.kernel.tasks.pop(self.ident, None)
                 done = self._done
+                if done is None and not killed:
+                    after = hub.next_ready()
             if done is not None:
                 done.release()
-        # A greenlet that ends switches to its parent: make that the next ready green
-        # thread, as the hub would pick it, and save the hub's turn.
-        with mutex:
-            after = hub.next_ready()
-        if after is not hub.greenlet:
+                if not killed:
+                    with mutex:
+                        after = hub.next_ready()
+        if after is not None and after is not hub.greenlet:
             self.parent = after  # type: ignore[misc]  # greenlet's, not a slot
 
     def join(self, timeout: float | None = None) -> None:
@@ -472,8 +480,12 @@ class Hub:
         self.sleep(0)
 
     def spawn(self, task: Task) -> None:
+        schedule = self.kernel.schedule
         with mutex:
-            self.kernel.schedule.enqueue(self.ready, task)
+            if type(schedule) is Schedule:  # FIFO inline
+                self.ready.append(task)
+            else:
+                schedule.enqueue(self.ready, task)
 
     def call_at(self, deadline: float, callback: Callable[[Any], None], arg: Any) -> list[Any]:
         entry = [deadline, next(self._seq), callback, arg]

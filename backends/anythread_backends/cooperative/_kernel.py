@@ -292,13 +292,14 @@ class GreenKernel:
         return self._spawn(function, thread)
 
     def _spawn(self, function: Callable[[], object], thread: NamedThread | None) -> Task:
-        hub = self.hub()
+        glet = _getcurrent()
+        hub = glet.hub if type(glet) is Task else self.hub()
         ident = next(self._idents)
         frame = currentframe()
         try:
             # The first frame of the user's code: kept as its code and line, and made a
             # ``file:line`` only when a report asks (an idle thread holds no string).
-            while frame is not None and _is_ours(frame.f_code.co_filename):
+            while frame is not None and frame.f_code.co_filename.startswith(_SKIP_DIRS):
                 frame = frame.f_back
             site = None if frame is None else (frame.f_code, frame.f_lineno)
         finally:
