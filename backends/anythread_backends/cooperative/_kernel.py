@@ -106,15 +106,16 @@ class GreenRLock(GreenLock):
             or negative other than -1.
         :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
         """
+        # Free: taken at once (an owner would have found it locked).
+        if timeout == -1 and self._state.acquire(False):
+            self.holder = _getcurrent()
+            self._count = 1
+            return True
         me = _getcurrent()
         if self.holder is me:
             if timeout != -1:
                 check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
             self._count += 1
-            return True
-        if timeout == -1 and self._state.acquire(False):
-            self.holder = me
-            self._count = 1
             return True
         return self._acquire_owned(me, blocking, timeout)
 
@@ -151,12 +152,13 @@ class GreenRLock(GreenLock):
 
         :raises RuntimeError: if the calling thread does not own the lock.
         """
-        if self.holder is not _getcurrent() or not self._count:
+        count = self._count
+        if self.holder is not _getcurrent() or not count:
             raise RuntimeError("cannot release un-acquired lock")
-        count = self._count - 1
-        self._count = count
-        if count:
+        if count > 1:
+            self._count = count - 1
             return
+        self._count = 0
         # GreenLock.release, inline (one call less on the hot path)
         if self._waiters:
             self._hand_off()
