@@ -69,7 +69,7 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
         ``start_new_thread``).
     """
 
-    __slots__ = ("_done", "_function", "_site", "hub", "ident", "thread", "waiter")
+    __slots__ = ("_code", "_done", "_function", "_line", "hub", "ident", "thread", "waiter")
 
     def __init__(
         self,
@@ -83,7 +83,9 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
         self._function = function
         self.ident = ident
         self.hub = hub
-        self._site = site
+        # Two slots rather than the tuple: 48 bytes less per thread.
+        self._code: Any = None if site is None else site[0]
+        self._line = 0 if site is None else site[1]
         self.thread = thread
         #: what the task is blocked on now (None while it runs or is ready)
         self.waiter: Waiter | None = None
@@ -93,10 +95,9 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
     @property
     def started_at(self) -> str:
         """``file:line`` of the code that started the task (``""`` if not known)."""
-        if self._site is None:
+        if self._code is None:
             return ""
-        code, line = self._site
-        return f"{code.co_filename}:{line}"
+        return f"{self._code.co_filename}:{self._line}"
 
     def run(self, *_: object) -> None:
         # (Started by a switch, or by the end of another green thread, which passes its
