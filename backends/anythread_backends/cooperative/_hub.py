@@ -211,7 +211,8 @@ class ParkedLock(Waiter):
                 raise RuntimeError("release unlocked lock")
             self.granted = True
             hub = self.hub
-            if hub.blocked.get(self.glet) is self:
+            glet = self.glet
+            if (glet.waiter if type(glet) is Task else hub.blocked.get(glet)) is self:
                 hub.wake(self)
 
     def locked(self) -> bool:
@@ -258,7 +259,7 @@ class GreenLock:
     is kept for hang reports.
     """
 
-    __slots__ = ("__weakref__", "_kernel", "_state", "_waiters", "holder")
+    __slots__ = ("_kernel", "_state", "_waiters", "holder")
 
     def __init__(self, kernel: Any) -> None:
         self._kernel = kernel
@@ -382,7 +383,9 @@ class Hub:
     """The scheduler of the green threads of one OS thread.
 
     :ivar ready: green threads that can run, in the order the schedule sees them.
-    :ivar blocked: each blocked greenlet of this hub and its :class:`Waiter`.
+    :ivar blocked: each blocked greenlet of this hub that is not a :class:`Task` (the
+        OS thread's root greenlet) and its :class:`Waiter`; a blocked task keeps its
+        waiter itself (``task.waiter``): no dictionary entry per idle green thread.
     """
 
     def __init__(self, kernel: Any) -> None:
@@ -411,9 +414,10 @@ class Hub:
         glet = waiter.glet
         if waiter.deadline is not None:
             waiter.timer = self.call_at(waiter.deadline, self._timed_out, waiter)
-        self.blocked[glet] = waiter
         if type(glet) is Task:
             glet.waiter = waiter
+        else:
+            self.blocked[glet] = waiter
 
     def block(self, waiter: Waiter, after: Any) -> bool:
         """Suspend the calling greenlet, already :meth:`register`-ed, until ``waiter``
@@ -454,9 +458,10 @@ class Hub:
         return ready.popleft() if type(schedule) is Schedule else schedule.pick(ready)
 
     def _forget(self, waiter: Waiter) -> None:
-        self.blocked.pop(waiter.glet, None)
         if type(waiter.glet) is Task:
             waiter.glet.waiter = None
+        else:
+            self.blocked.pop(waiter.glet, None)
         if waiter.timer is not None:
             waiter.timer[2] = None  # cancelled
             waiter.timer = None
@@ -503,9 +508,10 @@ class Hub:
         self._make_ready(waiter)
 
     def _make_ready(self, waiter: Waiter) -> None:
-        self.blocked.pop(waiter.glet, None)
         if type(waiter.glet) is Task:
             waiter.glet.waiter = None
+        else:
+            self.blocked.pop(waiter.glet, None)
         self.kernel.schedule.enqueue(self.ready, waiter.glet)
 
     def wake(self, waiter: Waiter) -> None:
@@ -515,9 +521,10 @@ class Hub:
             waiter.timer = None
         # _make_ready, inline (the hot path of every handoff)
         glet = waiter.glet
-        self.blocked.pop(glet, None)
         if type(glet) is Task:
             glet.waiter = None
+        else:
+            self.blocked.pop(glet, None)
         schedule = self.kernel.schedule
         if type(schedule) is Schedule:
             self.ready.append(glet)

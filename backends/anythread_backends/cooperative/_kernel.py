@@ -91,7 +91,8 @@ class GreenRLock(GreenLock):
     records while it waits (kind ``"RLock"``, with the creation site), for hang reports.
     """
 
-    __slots__ = ("_count", "_site")
+    # (weakly referable, as threading's RLock is; the kernel's plain locks are not)
+    __slots__ = ("__weakref__", "_count", "_site")
 
     def __init__(self, kernel: Any) -> None:
         GreenLock.__init__(self, kernel)
@@ -446,7 +447,15 @@ class GreenKernel:
         with mutex:
             # ``hub`` first: at interpreter exit its thread-local owner may be gone already.
             hubs = [hub, *(other for other in self._hubs if other is not hub)]
-            return [(glet, w) for h in hubs for glet, w in h.blocked.items()]
+            tasks = [task for task in self.tasks.values() if task.waiter is not None]
+            return [
+                pair
+                for h in hubs
+                for pair in [
+                    *h.blocked.items(),
+                    *((task, task.waiter) for task in tasks if task.hub is h),
+                ]
+            ]
 
     # ------------------------------------------------------------------ exit
 
