@@ -200,8 +200,17 @@ class ParkedLock(Waiter):
             self.deadline = None if timeout < 0 else hub.kernel.monotonic() + timeout
             hub.register(self)
             after = hub.next_ready()
-        if hub.block(self, after):
-            self.granted = False
+        # Hub.block, inline (one frame less per idle thread), for a lock that has no
+        # queue to leave: an exception thrown in (a DeadlockError, KeyboardInterrupt)
+        # leaves a release that came first standing.
+        try:
+            after.switch()
+        except BaseException:
+            with mutex:
+                hub._forget(self)
+            raise
+        if self.granted:  # released while it waited (else: timed out)
+            self.granted = False  # type: ignore[unreachable]  # (mypy cannot know)
             return True
         return False
 
