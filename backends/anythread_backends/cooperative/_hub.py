@@ -181,8 +181,13 @@ class ParkedLock(Waiter):
     holder = None
 
     def __init__(self, kernel: Any) -> None:
-        glet = _getcurrent()
-        Waiter.__init__(self, glet, glet.hub if type(glet) is Task else kernel.hub(), self, None)
+        # Waiter.__init__, inline: one of these is made per park.
+        glet = self.glet = _getcurrent()
+        self.hub = glet.hub if type(glet) is Task else kernel.hub()
+        self.lock = self
+        self.deadline = None
+        self.granted = False
+        self.timer = None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if self.granted:
@@ -197,9 +202,21 @@ class ParkedLock(Waiter):
             if self.granted:  # another OS thread released it meanwhile
                 self.granted = False  # type: ignore[unreachable]  # (mypy cannot know)
                 return True
-            self.deadline = None if timeout < 0 else hub.kernel.monotonic() + timeout
-            hub.register(self)
-            after = hub.next_ready()
+            glet = self.glet
+            if timeout < 0 and type(glet) is Task:
+                # Hub.register and (FIFO, no timers) Hub.next_ready, inline: the path
+                # of every wait without a timeout.
+                self.deadline = None
+                glet.waiter = self
+                ready = hub.ready
+                if ready and not hub.timers and type(hub.kernel.schedule) is Schedule:
+                    after = ready.popleft()
+                else:
+                    after = hub.next_ready()
+            else:
+                self.deadline = None if timeout < 0 else hub.kernel.monotonic() + timeout
+                hub.register(self)
+                after = hub.next_ready()
         # Hub.block, inline (one frame less per idle thread), for a lock that has no
         # queue to leave: an exception thrown in (a DeadlockError, KeyboardInterrupt)
         # leaves a release that came first standing.
@@ -221,7 +238,20 @@ class ParkedLock(Waiter):
             self.granted = True
             hub = self.hub
             glet = self.glet
-            if (glet.waiter if type(glet) is Task else hub.blocked.get(glet)) is self:
+            if type(glet) is Task:
+                if glet.waiter is self:
+                    if self.timer is None and not hub.sleeping:
+                        # Hub.wake, inline for the common case (no timer to cancel,
+                        # a hub that is not waiting for a wakeup).
+                        glet.waiter = None
+                        schedule = hub.kernel.schedule
+                        if type(schedule) is Schedule:
+                            hub.ready.append(glet)
+                        else:
+                            schedule.enqueue(hub.ready, glet)
+                    else:
+                        hub.wake(self)
+            elif hub.blocked.get(glet) is self:
                 hub.wake(self)
 
     def locked(self) -> bool:

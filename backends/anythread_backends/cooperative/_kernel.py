@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import _thread
 import atexit
+import functools
 import os
 import sys
 import threading
@@ -250,6 +251,10 @@ class GreenKernel:
         self._lock_class = PointsGreenLock if self.preemptive_points else GreenLock
         self._rlock_class = PointsGreenRLock if self.preemptive_points else GreenRLock
         self._parked_class = PointsParkedLock if self.preemptive_points else ParkedLock
+        # The class itself, bound to this kernel: one call less per park.
+        self.allocate_parked_lock = functools.partial(  # type: ignore[method-assign]
+            self._parked_class, self
+        )
         self._virtual_now = 0.0
         self._local = threading.local()
         self._hubs: frozenset[Hub] = frozenset()
