@@ -3,16 +3,25 @@
 Every anythread thread of this backend is a greenlet (a :class:`Task`).  Each OS thread
 that uses the backend gets a :class:`Hub`, created lazily: a greenlet, child of that OS
 thread's root greenlet, which runs the ready green threads one at a time and keeps a heap
-of timers.  A green thread that blocks (a contended acquire, a sleep) switches to its
-hub; the hub picks the next ready green thread (FIFO, or as a :mod:`schedule
-<anythread_backends.cooperative._schedule>` says), or fires the next timer, or waits for
-a wakeup from another OS thread.  When none of these can come, the run is deadlocked:
+of timers.  A green thread that blocks (a contended acquire, a sleep) fires the timers
+that are due and switches straight to the next ready green thread (FIFO, or as a
+:mod:`schedule <anythread_backends.cooperative._schedule>` says); a green thread that
+ends hands over the same way.  Only when none is ready does it switch to the hub, which
+waits for the next timer or for a wakeup from another OS thread.  When none of these can
+come, the run is deadlocked:
 the hub throws :class:`anythread.DeadlockError` into the blocked call of its OS thread's
 root greenlet (the program's main thread, for the main OS thread) instead of hanging.
 
-Green locks may be released from any OS thread: their state is guarded by one process-wide
-``_thread`` lock, and a waiter of another hub is handed to that hub's ready queue and the
-hub woken, race-free.  A greenlet never moves between OS threads.
+Green locks may be released from any OS thread.  A green lock's state is a ``_thread``
+lock taken without blocking, so the uncontended acquire and release take no mutex;
+waiters, ready queues and hubs are guarded by one process-wide ``_thread`` lock, and a
+waiter of another hub is handed to that hub's ready queue and the hub woken, race-free.
+A greenlet never moves between OS threads.
+
+The hot paths (every acquire, release, park and handoff) are written for speed and
+measured side by side with gevent in ``benchmarks/bench_cooperative.py``: FIFO enqueue
+and pick are inline, a parked thread waits on a :class:`ParkedLock` that is its own
+waiter, and an idle green thread keeps nothing a report can compute later.
 
 This module knows nothing of the semantics layer; the report of a deadlock is written by
 :mod:`~anythread_backends.cooperative._report` from what the hubs record here.

@@ -6,9 +6,12 @@ green thread of a hub is blocked), the schedule, and the green threads alive, by
 identifier, for hang reports.  Extras it declares: :class:`~anythread.protocols.KernelWaitSites`
 (wait records name where each object was created), :class:`~anythread.protocols.KernelExitHook`
 and :class:`~anythread.protocols.KernelNamedThreads` (a green thread's name is readable
-beneath the backend, for hang reports), and :class:`~anythread.protocols.KernelRLock`: a
-green reentrant lock (:class:`GreenRLock`), about twice as fast as the semantics layer's
-RLock over a green lock, since it is one green lock that knows its owner.
+beneath the backend, for hang reports), :class:`~anythread.protocols.KernelRLock` (a
+green reentrant lock, :class:`GreenRLock`, about twice as fast as the semantics layer's
+RLock over a green lock, since it is one green lock that knows its owner) and
+:class:`~anythread.protocols.KernelParkedLocks` (a parked thread waits on a
+:class:`~anythread_backends.cooperative._hub.ParkedLock`, its own waiter, instead of a
+general green lock).
 """
 
 from __future__ import annotations
