@@ -350,8 +350,18 @@ class GreenLock:
                 return True
             # Registered with the hub in the same critical section: a release from
             # another OS thread may grant the lock as soon as the mutex is free.
-            hub.register(waiter)
-            after = hub.next_ready()
+            if deadline is None:  # Hub.register, inline
+                if type(glet) is Task:
+                    glet.waiter = waiter
+                else:
+                    hub.blocked[glet] = waiter
+            else:
+                hub.register(waiter)
+            ready = hub.ready
+            if ready and not hub.timers and type(kernel.schedule) is Schedule:
+                after = ready.popleft()  # Hub.next_ready, inline (FIFO, no timers)
+            else:
+                after = hub.next_ready()
         return hub.block(waiter, after)
 
     def release(self) -> None:
