@@ -23,7 +23,10 @@ import pytest
 pytest.importorskip("greenlet")
 
 from helpers import run_python
+from test_semantics_kernels import EarlyLock, ToyKernel
 
+from anythread.protocols import Capability, KernelParkedLocks
+from anythread.semantics import from_kernel
 from anythread_backends.cooperative import make_backend
 
 SCHEDULES = ["fifo", "random:3", "pct:5:3"]
@@ -333,6 +336,55 @@ class TestParkedLock:
         with cond:
             cond.notify()
         assert b.waits.snapshot() == ()
+
+
+class ParkedLockKernel(ToyKernel):
+    """The toy kernel plus the KernelParkedLocks extra, counting the locks it parks on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parked_made = 0
+
+    def allocate_parked_lock(self) -> EarlyLock:
+        self.parked_made += 1
+        lock = EarlyLock()
+        lock.acquire()
+        return lock
+
+
+class TestKernelParkedLocksExtra:
+    def test_layer_parks_on_the_kernels_parked_locks(self) -> None:
+        kernel = ParkedLockKernel()
+        assert isinstance(kernel, KernelParkedLocks)
+        b = from_kernel(kernel, "parked", capabilities={Capability.PREEMPTIVE})
+        event = b.Event()
+        woken: list[bool] = []
+        t = b.Thread(target=lambda: woken.append(event.wait(timeout=10)))
+        t.start()
+        deadline = time.monotonic() + 10
+        while not b.waits.snapshot() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        event.set()
+        t.join(timeout=10)
+        assert woken == [True]
+        assert kernel.parked_made == 1
+        cond = b.Condition()
+        with cond:
+            assert cond.wait(0.01) is False  # a timed-out park on a parked lock
+        assert kernel.parked_made == 2
+
+    def test_without_the_extra_the_layer_uses_plain_locks(self) -> None:
+        kernel = ToyKernel()
+        assert not isinstance(kernel, KernelParkedLocks)
+        b = from_kernel(kernel, "plain", capabilities={Capability.PREEMPTIVE})
+        cond = b.Condition()
+        with cond:
+            assert cond.wait(0.01) is False
+        assert b.waits.allocate_parked is None
+
+    def test_cooperative_declares_it(self) -> None:
+        kernel = make_backend().waits.kernel
+        assert isinstance(kernel, KernelParkedLocks)
 
 
 def _idle_thread_bytes(n: int) -> float:
