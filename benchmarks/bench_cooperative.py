@@ -261,9 +261,9 @@ def _memory_child(side: str, n: int, traced: bool) -> dict[str, float]:
     return result
 
 
-def memory_rows(quick: bool) -> tuple[list[str], bool]:
+def memory_rows(quick: bool) -> tuple[list[str], bool, list[dict[str, Any]]]:
     """Measure memory per idle thread, each side in a fresh process; return the lines
-    to print and whether every target was met."""
+    to print, whether every target was met, and the rows as data."""
     traced_n = MEMORY_TRACED // 10 if quick else MEMORY_TRACED
     many = MEMORY_MANY // 10 if quick else MEMORY_MANY
     lines = [
@@ -272,6 +272,7 @@ def memory_rows(quick: bool) -> tuple[list[str], bool]:
         f"under tracemalloc, {many:,} for RSS and time)",
     ]
     ok = True
+    data_rows: list[dict[str, Any]] = []
     traced = {side: _memory_child(side, traced_n, True) for side in ("cooperative", "gevent")}
     plain = {side: _memory_child(side, many, False) for side in ("cooperative", "gevent")}
     for label, key, data in (
@@ -286,12 +287,32 @@ def memory_rows(quick: bool) -> tuple[list[str], bool]:
             f"  {label:<58} {coop:>12.0f}B {peer:>12.0f}B {ratio:>6.2f}x   1.00x  "
             f"{'PASS' if passed else 'FAIL'}"
         )
+        data_rows.append(
+            {
+                "operation": label,
+                "cooperative_bytes": coop,
+                "gevent_bytes": peer,
+                "ratio": ratio,
+                "target": 1.0,
+                "pass": passed,
+            }
+        )
     coop_s, peer_s = plain["cooperative"]["seconds"], plain["gevent"]["seconds"]
     lines.append(
         f"  {many:,} idle threads start, wait and finish (one run): "
         f"{coop_s:.2f}s vs {peer_s:.2f}s ({coop_s / peer_s:.2f}x, measured, not judged)"
     )
-    return lines, ok
+    data_rows.append(
+        {
+            "operation": f"{many} idle threads start, wait and finish",
+            "cooperative_seconds": coop_s,
+            "gevent_seconds": peer_s,
+            "ratio": coop_s / peer_s,
+            "target": None,
+            "pass": True,
+        }
+    )
+    return lines, ok, data_rows
 
 
 # --------------------------------------------------------------------------- rows
@@ -545,8 +566,15 @@ def run(argv: list[str]) -> int:
         )
     finally:
         child.close()
-    lines, memory_ok = memory_rows("--quick" in argv)
+    lines, memory_ok, data = memory_rows("--quick" in argv)
     print("\n".join(lines))
+    if "--json" in argv:  # the timed rows are there already: add the memory rows
+        path = argv[argv.index("--json") + 1]
+        with open(path, encoding="utf-8") as f:
+            report = json.load(f)
+        report["memory"] = data
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2)
     return status or (0 if memory_ok else 1)
 
 

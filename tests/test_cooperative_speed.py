@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import gc
 import inspect
+import json
+import subprocess
 import sys
 import threading
 import time
 import tracemalloc
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -440,3 +443,30 @@ class TestMemory:
         assert result.returncode == 0, result.stderr
         parked, alive, active, _seconds = result.stdout.split()
         assert (parked, alive, active) == ("100000", "0", "1")
+
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_cooperative.py"
+
+
+class TestBenchmarkScript:
+    """The benchmark runs and reports every target (a smoke test, not a gate: ratios on a
+    shared machine are too noisy; the script's own exit status is the gate)."""
+
+    @pytest.mark.slow
+    def test_quick_run_reports_every_row(self, tmp_path: Path) -> None:
+        pytest.importorskip("gevent")
+        out = tmp_path / "bench.json"
+        result = subprocess.run(
+            [sys.executable, str(BENCH), "--quick", "--json", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode in (0, 1), result.stderr
+        report = json.loads(out.read_text(encoding="utf-8"))
+        targets = [row["target"] for row in report["rows"]]
+        assert targets == [3.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, None, None, None]
+        assert [row["target"] for row in report["memory"]] == [1.0, 1.0, None]
+        for row in report["rows"] + report["memory"]:
+            assert row["ratio"] > 0
+        assert "PASS" in result.stdout or "FAIL" in result.stdout
