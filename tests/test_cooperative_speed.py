@@ -219,6 +219,8 @@ class TestKernelRLock:
             rlock.acquire(False, 1)
         with pytest.raises(ValueError, match="timeout value must be"):
             rlock.acquire(timeout=-5)
+        assert not rlock.locked()  # a refused acquire leaves it free
+        assert "count=0" in repr(rlock)
         rlock.acquire()
         with pytest.raises(ValueError, match="can't specify a timeout"):
             rlock.acquire(False, 1)  # also when owned

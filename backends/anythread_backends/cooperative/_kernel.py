@@ -111,8 +111,15 @@ class GreenRLock(GreenLock):
             or negative other than -1.
         :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
         """
-        # Free: taken at once (an owner would have found it locked).
-        if timeout == -1 and self._state.acquire(False):
+        # Free: taken at once (an owner would have found it locked); arguments other
+        # than the defaults are checked then, and the lock given back if they are wrong.
+        if self._state.acquire(False):
+            if timeout != -1:
+                try:
+                    check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+                except BaseException:
+                    self._unlock()  # (a waiter of another OS thread may have come)
+                    raise
             self.holder = _getcurrent()
             self._count = 1
             return True
