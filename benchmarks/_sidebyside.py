@@ -34,6 +34,9 @@ class Row:
     ``number`` calls of a statement make one timed batch; ``ops`` is how many operations
     one call performs (for the per-operation figures).  ``target`` is the largest ratio
     the issue accepts, or ``None`` for a row that is measured and not judged.
+    ``peer_timer``, when given, times the peer elsewhere (in another process, say):
+    ``peer_timer(number)`` returns the seconds of one batch of ``number`` calls, and
+    ``peer`` is not called here; the rounds stay interleaved all the same.
     """
 
     name: str
@@ -45,6 +48,9 @@ class Row:
     #: The clock a batch is timed with: wall time by default; ``time.thread_time`` for
     #: a single-threaded row makes the ratio hold on a loaded machine.
     timer: Callable[[], float] = timeit.default_timer
+    #: Times ``number`` calls of the peer elsewhere (e.g. in a child process) and
+    #: returns the seconds; ``None``: the peer statement is timed here.
+    peer_timer: Callable[[int], float] | None = None
 
 
 @dataclass
@@ -66,9 +72,12 @@ def measure(row: Row, rounds: int, repeat: int) -> Measurement:
             order.reverse()
         times = {}
         for label, stmt in order:
-            times[label] = min(
-                timeit.repeat(stmt, number=row.number, repeat=repeat, timer=row.timer)
-            )
+            if label == "peer" and row.peer_timer is not None:
+                times[label] = min(row.peer_timer(row.number) for _ in range(repeat))
+            else:
+                times[label] = min(
+                    timeit.repeat(stmt, number=row.number, repeat=repeat, timer=row.timer)
+                )
         ratios.append(times["subject"] / times["peer"])
         best_subject = min(best_subject, times["subject"])
         best_peer = min(best_peer, times["peer"])

@@ -676,6 +676,22 @@ class KernelWaitSites(Protocol):
     record_wait_sites: bool
 
 
+@runtime_checkable
+class KernelParkedLocks(Protocol):
+    """Extra: the kernel makes the lock that a parked thread waits on cheaply.
+
+    A thread that parks in a wait queue (Condition, Event, Semaphore, Barrier) needs a
+    lock that is locked from the start, that only that thread waits on (``acquire``,
+    again after a timeout), and that one other thread releases, once.  Without this
+    extra it is ``allocate_lock()`` followed by ``acquire()``; a kernel can make it much
+    lighter than a general lock (no queue of waiters: only its creator ever waits).
+    """
+
+    def allocate_parked_lock(self) -> KernelLock:
+        """Return a new lock, locked, that only the calling thread will wait on."""
+        ...
+
+
 class NamedThread(Protocol):
     """What a kernel may show of a thread to code beneath the backend: its name (read and
     renamed through the thread itself) and its daemon flag."""
@@ -727,6 +743,7 @@ KERNEL_EXTRAS: tuple[type, ...] = (
     KernelDaemonPolicy,
     KernelWaitSites,
     KernelNamedThreads,
+    KernelParkedLocks,
 )
 
 __all__ += [
@@ -737,6 +754,7 @@ __all__ += [
     "KernelForkHooks",
     "KernelMainThread",
     "KernelNamedThreads",
+    "KernelParkedLocks",
     "KernelRLock",
     "KernelStackSize",
     "KernelThreadHandle",

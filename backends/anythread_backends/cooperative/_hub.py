@@ -3,18 +3,26 @@
 Every anythread thread of this backend is a greenlet (a :class:`Task`).  Each OS thread
 that uses the backend gets a :class:`Hub`, created lazily: a greenlet, child of that OS
 thread's root greenlet, which runs the ready green threads one at a time and keeps a heap
-of timers.  A green thread that blocks (a contended acquire, a sleep) switches to its
-hub; the hub picks the next ready green thread (FIFO, or as a :mod:`schedule
-<anythread_backends.cooperative._schedule>` says), or fires the next timer, or waits for
-a wakeup from another OS thread.  When none of these can come (the rule for "no wakeup
-from another OS thread" is :mod:`~anythread_backends.cooperative._foreign`'s), the run
-is deadlocked: the hub throws :class:`anythread.DeadlockError` into the blocked call of
-its OS thread's root greenlet (the program's main thread, for the main OS thread)
-instead of hanging.
+of timers.  A green thread that blocks (a contended acquire, a sleep) fires the timers
+that are due and switches straight to the next ready green thread (FIFO, or as a
+:mod:`schedule <anythread_backends.cooperative._schedule>` says); a green thread that
+ends hands over the same way.  Only when none is ready does it switch to the hub, which
+waits for the next timer or for a wakeup from another OS thread.  When none of these can
+come (the rule for "no wakeup from another OS thread" is
+:mod:`~anythread_backends.cooperative._foreign`'s), the run is deadlocked:
+the hub throws :class:`anythread.DeadlockError` into the blocked call of its OS thread's
+root greenlet (the program's main thread, for the main OS thread) instead of hanging.
 
-Green locks may be released from any OS thread: their state is guarded by one process-wide
-``_thread`` lock, and a waiter of another hub is handed to that hub's ready queue and the
-hub woken, race-free.  A greenlet never moves between OS threads.
+Green locks may be released from any OS thread.  A green lock's state is a ``_thread``
+lock taken without blocking, so the uncontended acquire and release take no mutex;
+waiters, ready queues and hubs are guarded by one process-wide ``_thread`` lock, and a
+waiter of another hub is handed to that hub's ready queue and the hub woken, race-free.
+A greenlet never moves between OS threads.
+
+The hot paths (every acquire, release, park and handoff) are written for speed and
+measured side by side with gevent in ``benchmarks/bench_cooperative.py``: FIFO enqueue
+and pick are inline, a parked thread waits on a :class:`ParkedLock` that is its own
+waiter, and an idle green thread keeps nothing a report can compute later.
 
 This module knows nothing of the semantics layer; the report of a deadlock is written by
 :mod:`~anythread_backends.cooperative._report` from what the hubs record here.
@@ -25,6 +33,7 @@ from __future__ import annotations
 import _thread
 import heapq
 import itertools
+import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -33,44 +42,124 @@ from typing import Any
 import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
 
 from anythread_backends.cooperative._foreign import POLL_MAX, POLL_MIN
+from anythread_backends.cooperative._schedule import Schedule
 
-__all__ = ["GreenLock", "Hub", "HubOwner", "Task", "Waiter", "mutex"]
+__all__ = [
+    "GreenLock",
+    "Hub",
+    "HubOwner",
+    "ParkedLock",
+    "PointsGreenLock",
+    "PointsParkedLock",
+    "Task",
+    "Waiter",
+    "mutex",
+]
 
 _getcurrent = greenlet.getcurrent
 # One process-wide mutex guards the state of every green lock, ready queue and hub: a
 # green lock may be released by any OS thread.  Nothing blocks while holding it.
 mutex = _thread.allocate_lock()
+# A green lock's queue of waiters is a list up to this length, then a deque.
+_SHORT = 8
 
 
 class Task(greenlet.greenlet):  # type: ignore[misc]
     """One green thread: a greenlet with an identifier and the hub it belongs to.
 
-    :param run: what the green thread runs.
+    It runs ``function()``; an exception escaping it is printed (as ``_thread`` does),
+    then the task is forgotten by the kernel.  It is also the kernel's handle of the
+    thread (:meth:`join`).  Its attributes are slots, and what only a report or a join
+    needs is made when asked: an idle green thread should cost little memory.
+
+    :param function: what the green thread runs.
     :param hub: the hub of the OS thread that started it (its parent greenlet).
     :param ident: its identifier.
-    :param started_at: ``file:line`` of the code that started it.
+    :param site: the code object and line of the code that started it, or None.
     :param thread: the backend's thread object, for its name (None for a plain
         ``start_new_thread``).
-    :param done: a green lock, held until ``run`` is over.
     """
+
+    __slots__ = ("_code", "_done", "_function", "_line", "hub", "ident", "thread", "waiter")
 
     def __init__(
         self,
-        run: Callable[[], object],
+        function: Callable[[], object],
         hub: Hub,
         ident: int,
-        started_at: str,
+        site: tuple[Any, int] | None,
         thread: Any,
-        done: GreenLock,
     ) -> None:
-        super().__init__(run, hub.greenlet)
+        super().__init__(None, hub.greenlet)
+        self._function = function
         self.ident = ident
         self.hub = hub
-        self.started_at = started_at
+        # Two slots rather than the tuple: 48 bytes less per thread.
+        self._code: Any = None if site is None else site[0]
+        self._line = 0 if site is None else site[1]
         self.thread = thread
-        self.done = done
         #: what the task is blocked on now (None while it runs or is ready)
         self.waiter: Waiter | None = None
+        # A green lock that join() waits on, made by the first join that must wait.
+        self._done: GreenLock | None = None
+
+    @property
+    def started_at(self) -> str:
+        """``file:line`` of the code that started the task (``""`` if not known)."""
+        if self._code is None:
+            return ""
+        return f"{self._code.co_filename}:{self._line}"
+
+    def run(self, *_: object) -> None:
+        # (Started by a switch, or by the end of another green thread, which passes its
+        # result along: ignored.)
+        hub = self.hub
+        # Only a task whose parent is its hub hands over to the next ready one; another
+        # parent (the exit greenlet of a child forked from this task) gets control back.
+        handover = self.parent is hub.greenlet  # type: ignore[has-type]  # greenlet's
+        # Killed (GreenletExit, as greenlet does to a suspended greenlet it collects):
+        # the killer is the parent and must get control back.
+        killed = False
+        after = None
+        try:
+            self._function()
+        except SystemExit:
+            pass
+        except BaseException as exc:
+            killed = isinstance(exc, greenlet.GreenletExit)
+            # As _thread does for a function that raises: report, and end the thread.
+            traceback.print_exc()
+        finally:
+            del self._function
+            # A greenlet that ends switches to its parent: make that the next ready
+            # green thread, as the hub would pick it (no turn of the hub).
+            with mutex:
+                hub.kernel.tasks.pop(self.ident, None)
+                done = self._done
+                if done is None and not killed and handover:
+                    after = hub.next_ready()
+            if done is not None:
+                done.release()
+                if not killed and handover:
+                    with mutex:
+                        after = hub.next_ready()
+        if after is not None and after is not hub.greenlet:
+            self.parent = after  # type: ignore[misc]  # greenlet's, not a slot
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the task's function is over and the kernel has forgotten it."""
+        kernel = self.hub.kernel
+        with mutex:
+            if self.ident not in kernel.tasks:
+                return
+            done = self._done
+            if done is None:
+                done = self._done = kernel.allocate_lock()
+                # Locked on behalf of the task (no scheduling point under the mutex).
+                done._state.acquire()
+                done.holder = self
+        if done.acquire(True, -1 if timeout is None else timeout):
+            done.release()
 
 
 class Waiter:
@@ -78,7 +167,9 @@ class Waiter:
 
     __slots__ = ("deadline", "glet", "granted", "hub", "lock", "timer")
 
-    def __init__(self, glet: Any, hub: Hub, lock: GreenLock | None, deadline: float | None):
+    def __init__(
+        self, glet: Any, hub: Hub, lock: GreenLock | ParkedLock | None, deadline: float | None
+    ):
         self.glet = glet
         self.hub = hub
         self.lock = lock
@@ -87,76 +178,242 @@ class Waiter:
         self.timer: list[Any] | None = None
 
 
+class ParkedLock(Waiter):
+    """The lock a parked green thread waits on (the
+    :class:`~anythread.protocols.KernelParkedLocks` extra): locked at creation, waited
+    on only by the green thread that made it, released once by another.
+
+    It is its own :class:`Waiter`: no queue of waiters, no ``_thread`` lock.  Its state
+    is ``granted``: True once released and not yet taken by an acquire.
+
+    :param kernel: the kernel; the calling greenlet is the one that will wait.
+    """
+
+    __slots__ = ()
+
+    #: a parked lock has no holder to report (its waiter waits for a notification)
+    holder = None
+
+    def __init__(self, kernel: Any) -> None:
+        # Waiter.__init__, inline: one of these is made per park.
+        glet = self.glet = _getcurrent()
+        self.hub = glet.hub if type(glet) is Task else kernel.hub()
+        self.lock = self
+        self.deadline = None
+        self.granted = False
+        self.timer = None
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if self.granted:
+            self.granted = False
+            return True
+        if not blocking or timeout == 0:
+            return False
+        if _getcurrent() is not self.glet:
+            raise RuntimeError("only the green thread that parked waits on its parked lock")
+        hub = self.hub
+        with mutex:
+            if self.granted:  # another OS thread released it meanwhile
+                self.granted = False  # type: ignore[unreachable]  # (mypy cannot know)
+                return True
+            glet = self.glet
+            if timeout < 0 and type(glet) is Task:
+                # Hub.register and (FIFO, no timers) Hub.next_ready, inline: the path
+                # of every wait without a timeout.
+                self.deadline = None
+                glet.waiter = self
+                ready = hub.ready
+                if ready and not hub.timers and type(hub.schedule) is Schedule:
+                    after = ready.popleft()
+                else:
+                    after = hub.next_ready()
+            else:
+                self.deadline = None if timeout < 0 else hub.kernel.monotonic() + timeout
+                hub.register(self)
+                after = hub.next_ready()
+        # Hub.block, inline (one frame less per idle thread), for a lock that has no
+        # queue to leave: an exception thrown in (a DeadlockError, KeyboardInterrupt)
+        # leaves a release that came first standing.
+        try:
+            after.switch()
+        except BaseException:
+            with mutex:
+                hub._forget(self)
+            raise
+        if self.granted:  # released while it waited (else: timed out)
+            self.granted = False  # type: ignore[unreachable]  # (mypy cannot know)
+            return True
+        return False
+
+    def release(self) -> None:
+        with mutex:
+            if self.granted:
+                raise RuntimeError("release unlocked lock")
+            self.granted = True
+            hub = self.hub
+            glet = self.glet
+            if type(glet) is Task:
+                if glet.waiter is self:
+                    if self.timer is None and not hub.sleeping:
+                        # Hub.wake, inline for the common case (no timer to cancel,
+                        # a hub that is not waiting for a wakeup).
+                        glet.waiter = None
+                        schedule = hub.schedule
+                        if type(schedule) is Schedule:
+                            hub.ready.append(glet)
+                        else:
+                            schedule.enqueue(hub.ready, glet)
+                    else:
+                        hub.wake(self)
+            elif hub.blocked.get(glet) is self:
+                hub.wake(self)
+
+    def locked(self) -> bool:
+        return not self.granted
+
+    def withdraw(self, waiter: Waiter) -> None:
+        """Nothing to do: only its own green thread waits on it (mutex held)."""
+
+    def _unlock(self) -> None:
+        # A waiter interrupted after its release: the release stands (granted stays).
+        pass
+
+    def __repr__(self) -> str:
+        state = "unlocked" if self.granted else "locked"
+        return f"<{state} anythread cooperative parked lock at {id(self):#x}>"
+
+
+class PointsParkedLock(ParkedLock):
+    """A :class:`ParkedLock` whose waits and release are scheduling points (random and
+    pct schedules)."""
+
+    __slots__ = ()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        self.hub.kernel.scheduling_point()
+        return ParkedLock.acquire(self, blocking, timeout)
+
+    def release(self) -> None:
+        ParkedLock.release(self)
+        self.hub.kernel.scheduling_point()
+
+
 class GreenLock:
     """The kernel's primitive lock: ``_thread.LockType``'s interface, for green threads.
 
     Unlocked by any thread.  Its state is a ``_thread`` lock, taken without blocking, so
-    the uncontended acquire needs no mutex.  A waiter queues under the mutex, and a
-    release takes the mutex too: with waiters it hands the lock to the oldest one
-    directly (it stays locked, so a woken waiter never finds it taken again), otherwise
-    it unlocks.  The holder (the greenlet that acquired it last) is kept for hang
-    reports.
+    neither the uncontended acquire nor the uncontended release takes the mutex.  A
+    waiter queues under the mutex and then tries the state once more; a release with
+    waiters takes the mutex and hands the lock to the oldest one directly (it stays
+    locked, so a woken waiter never finds it taken again).  A release that saw no waiter
+    unlocks first and then looks again: a waiter of another OS thread that queued
+    meanwhile is granted the lock then, under the mutex, unless someone else took it (who
+    hands it on at their own release).  The holder (the greenlet that acquired it last)
+    is kept for hang reports.
     """
 
-    __slots__ = ("__weakref__", "_kernel", "_points", "_state", "_waiters", "holder")
+    __slots__ = ("_kernel", "_state", "_waiters", "holder")
 
     def __init__(self, kernel: Any) -> None:
         self._kernel = kernel
-        #: whether each operation is a scheduling point (random and pct schedules)
-        self._points: bool = kernel.preemptive_points
         self._state = _thread.allocate_lock()
-        self._waiters: deque[Waiter] = deque()
+        # Made at the first contended acquire: most locks never have a waiter.  A list
+        # while short (most locks that have waiters have one: the lock each parked
+        # thread waits on), a deque once long: an empty deque is some 600 bytes, and
+        # there is such a lock per idle thread.
+        self._waiters: list[Waiter] | deque[Waiter] | None = None
         #: the greenlet that acquired the lock last (None: unlocked)
         self.holder: Any = None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if self._points:
-            self._kernel.scheduling_point()
         if self._state.acquire(False):
             self.holder = _getcurrent()
             return True
         if not blocking:
             return False
+        return self._acquire_contended(timeout)
+
+    def _acquire_contended(self, timeout: float) -> bool:
         kernel = self._kernel
+        glet = _getcurrent()
+        # A green thread's hub is its OS thread's; only a root greenlet asks the kernel.
+        hub: Hub = glet.hub if type(glet) is Task else kernel.hub()
         with mutex:
-            # Again under the mutex: a release may have unlocked it meanwhile.
-            if self._state.acquire(False):
-                self.holder = _getcurrent()
-                return True
-            hub: Hub = kernel.hub()
+            # Queued first, then tried again: a release that saw no waiter unlocked
+            # before it looked, so either this try succeeds or that release sees us.
+            waiters = self._waiters
+            if waiters is None:
+                waiters = self._waiters = []
+            elif len(waiters) >= _SHORT and type(waiters) is list:
+                waiters = self._waiters = deque(waiters)
             deadline = None if timeout < 0 else kernel.monotonic() + timeout
-            waiter = Waiter(_getcurrent(), hub, self, deadline)
-            self._waiters.append(waiter)
+            waiter = Waiter(glet, hub, self, deadline)
+            waiters.append(waiter)
+            if self._state.acquire(False):
+                waiters.pop()
+                self.holder = glet
+                return True
             # Registered with the hub in the same critical section: a release from
             # another OS thread may grant the lock as soon as the mutex is free.
-            hub.register(waiter)
-        return hub.block(waiter)
+            if deadline is None:  # Hub.register, inline
+                if type(glet) is Task:
+                    glet.waiter = waiter
+                else:
+                    hub.blocked[glet] = waiter
+            else:
+                hub.register(waiter)
+            ready = hub.ready
+            if ready and not hub.timers and type(hub.schedule) is Schedule:
+                after = ready.popleft()  # Hub.next_ready, inline (FIFO, no timers)
+            else:
+                after = hub.next_ready()
+        return hub.block(waiter, after)
 
     def release(self) -> None:
+        if self._waiters:
+            self._hand_off()
+            return
+        self.holder = None
+        self._state.release()  # RuntimeError("release unlocked lock") if unlocked
+        if self._waiters:  # a waiter of another OS thread queued meanwhile
+            self._grant_late()
+
+    #: the green lock's own release, whatever a subclass makes of ``release``
+    _unlock = release
+
+    def _hand_off(self) -> None:
         with mutex:
             if not self._state.locked():
                 raise RuntimeError("release unlocked lock")
             waiters = self._waiters
             if waiters:
-                waiter = waiters.popleft()
+                waiter = waiters.popleft() if isinstance(waiters, deque) else waiters.pop(0)
                 waiter.granted = True
                 self.holder = waiter.glet
                 waiter.hub.wake(waiter)
             else:
                 self.holder = None
                 self._state.release()
-        if self._points:
-            self._kernel.scheduling_point()
+
+    def _grant_late(self) -> None:
+        with mutex:
+            waiters = self._waiters
+            if waiters and self._state.acquire(False):
+                waiter = waiters.popleft() if isinstance(waiters, deque) else waiters.pop(0)
+                waiter.granted = True
+                self.holder = waiter.glet
+                waiter.hub.wake(waiter)
 
     def locked(self) -> bool:
         return self._state.locked()
 
     def withdraw(self, waiter: Waiter) -> None:
         """Remove ``waiter`` (timed out or interrupted); called with the mutex held."""
-        try:
-            self._waiters.remove(waiter)
-        except ValueError:
-            pass
+        if self._waiters is not None:
+            try:
+                self._waiters.remove(waiter)
+            except ValueError:
+                pass
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -169,11 +426,29 @@ class GreenLock:
         return f"<{state} anythread cooperative kernel lock at {id(self):#x}>"
 
 
+class PointsGreenLock(GreenLock):
+    """A :class:`GreenLock` whose every acquire and release is a scheduling point (the
+    random and pct schedules), so that interleavings between two lock operations are
+    explored; FIFO kernels use the plain :class:`GreenLock`, which pays nothing for it."""
+
+    __slots__ = ()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        self._kernel.scheduling_point()
+        return GreenLock.acquire(self, blocking, timeout)
+
+    def release(self) -> None:
+        GreenLock.release(self)
+        self._kernel.scheduling_point()
+
+
 class Hub:
     """The scheduler of the green threads of one OS thread.
 
     :ivar ready: green threads that can run, in the order the schedule sees them.
-    :ivar blocked: each blocked greenlet of this hub and its :class:`Waiter`.
+    :ivar blocked: each blocked greenlet of this hub that is not a :class:`Task` (the
+        OS thread's root greenlet) and its :class:`Waiter`; a blocked task keeps its
+        waiter itself (``task.waiter``): no dictionary entry per idle green thread.
     """
 
     def __init__(self, kernel: Any) -> None:
@@ -206,19 +481,20 @@ class Hub:
         glet = waiter.glet
         if waiter.deadline is not None:
             waiter.timer = self.call_at(waiter.deadline, self._timed_out, waiter)
-        self.blocked[glet] = waiter
         if type(glet) is Task:
             glet.waiter = waiter
+        else:
+            self.blocked[glet] = waiter
 
-    def block(self, waiter: Waiter) -> bool:
+    def block(self, waiter: Waiter, after: Any) -> bool:
         """Suspend the calling greenlet, already :meth:`register`-ed, until ``waiter``
-        is granted or times out.
+        is granted or times out; ``after`` (from :meth:`next_ready`) runs meanwhile.
 
         Returns whether it was granted.  An exception thrown in while blocked (a
         DeadlockError, KeyboardInterrupt) leaves the lock untouched and propagates.
         """
         try:
-            self.greenlet.switch()
+            after.switch()
         except BaseException:
             with mutex:
                 granted = waiter.granted
@@ -226,14 +502,33 @@ class Hub:
                     waiter.lock.withdraw(waiter)
                 self._forget(waiter)
             if granted and waiter.lock is not None:
-                waiter.lock.release()
+                waiter.lock._unlock()
             raise
         return waiter.granted
 
+    def next_ready(self) -> Any:
+        """Return the greenlet to switch to when the calling one (already queued or
+        registered) stops running: the ready green thread the hub would run next, or
+        the hub itself when none is ready (mutex held).
+
+        It does what the hub's loop does first (fire the timers that are due, then let
+        the schedule pick), without the switch into the hub and out again; the hub runs
+        only when nothing is ready, to wait for a timer or another OS thread.
+        """
+        if self.timers:
+            self._fire_due(self.kernel.monotonic())
+        ready = self.ready
+        if not ready:
+            return self.greenlet
+        schedule = self.schedule
+        # FIFO inline (its own class exactly; any other schedule picks).
+        return ready.popleft() if type(schedule) is Schedule else schedule.pick(ready)
+
     def _forget(self, waiter: Waiter) -> None:
-        self.blocked.pop(waiter.glet, None)
         if type(waiter.glet) is Task:
             waiter.glet.waiter = None
+        else:
+            self.blocked.pop(waiter.glet, None)
         if waiter.timer is not None:
             waiter.timer[2] = None  # cancelled
             waiter.timer = None
@@ -244,20 +539,26 @@ class Hub:
         if seconds <= 0:
             with mutex:
                 self.schedule.enqueue(self.ready, glet)
-            self.greenlet.switch()
+                after = self.next_ready()
+            after.switch()
             return
         waiter = Waiter(glet, self, None, self.kernel.monotonic() + seconds)
         with mutex:
             self.register(waiter)
-        self.block(waiter)
+            after = self.next_ready()
+        self.block(waiter, after)
 
     def yield_now(self) -> None:
         """A scheduling point: let the schedule choose who runs next (maybe us)."""
         self.sleep(0)
 
     def spawn(self, task: Task) -> None:
+        schedule = self.schedule
         with mutex:
-            self.schedule.enqueue(self.ready, task)
+            if type(schedule) is Schedule:  # FIFO inline
+                self.ready.append(task)
+            else:
+                schedule.enqueue(self.ready, task)
 
     def call_at(self, deadline: float, callback: Callable[[Any], None], arg: Any) -> list[Any]:
         entry = [deadline, next(self._seq), callback, arg]
@@ -274,9 +575,10 @@ class Hub:
         self._make_ready(waiter)
 
     def _make_ready(self, waiter: Waiter) -> None:
-        self.blocked.pop(waiter.glet, None)
         if type(waiter.glet) is Task:
             waiter.glet.waiter = None
+        else:
+            self.blocked.pop(waiter.glet, None)
         self.schedule.enqueue(self.ready, waiter.glet)
 
     def wake(self, waiter: Waiter) -> None:
@@ -284,7 +586,17 @@ class Hub:
         if waiter.timer is not None:
             waiter.timer[2] = None
             waiter.timer = None
-        self._make_ready(waiter)
+        # _make_ready, inline (the hot path of every handoff)
+        glet = waiter.glet
+        if type(glet) is Task:
+            glet.waiter = None
+        else:
+            self.blocked.pop(glet, None)
+        schedule = self.schedule
+        if type(schedule) is Schedule:
+            self.ready.append(glet)
+        else:
+            schedule.enqueue(self.ready, glet)
         if self.sleeping:
             self.sleeping = False
             self.stuck = False
@@ -292,7 +604,9 @@ class Hub:
 
     # ------------------------------------------------------------------ hub side
 
-    def _run(self) -> None:
+    def _run(self, *_: object) -> None:
+        # Started by the first switch into it: from a green thread that found nothing
+        # ready, or by a green thread's end (its parent; the result is passed along).
         while True:
             try:
                 glet = self._next()

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from inspect import currentframe
 from typing import Any, ClassVar, TypeVar, cast
 
-from anythread.protocols import Kernel, KernelForkHooks, KernelLock, KernelWaitSites
+from anythread.protocols import (
+    Kernel,
+    KernelForkHooks,
+    KernelLock,
+    KernelParkedLocks,
+    KernelWaitSites,
+)
 from anythread.semantics._checks import wait_lock
 
 __all__ = [
@@ -122,7 +128,15 @@ class WaitRegistry:
         #: whether objects remember where they were created (:class:`KernelWaitSites`)
         self.records_sites = records_sites(kernel)
         self._lock = kernel.allocate_lock()
-        self._records: dict[int, WaitRecord] = {}
+        # The records as keys (they hash by identity), in the order they were entered.
+        self._records: dict[WaitRecord, None] = {}
+        # ``file:line`` of each creation site seen (sites are source lines: bounded)
+        self._where: dict[tuple[str, int], str] = {}
+        #: makes the locked lock a parked thread waits on (:class:`KernelParkedLocks`),
+        #: or None: ``allocate_lock()`` then ``acquire()``
+        self.allocate_parked: Callable[[], KernelLock] | None = (
+            kernel.allocate_parked_lock if isinstance(kernel, KernelParkedLocks) else None
+        )
         if isinstance(kernel, KernelForkHooks):
             kernel.register_after_fork(self._after_fork_in_child)
 
@@ -139,11 +153,18 @@ class WaitRegistry:
 
     def enter(self, obj: object, kind: str, site: Site, deadline: float | None) -> WaitRecord:
         """Record that the calling thread is about to block on ``obj``; return the record."""
-        where = "" if site is None else f"{site[0]}:{site[1]}"
+        if site is None:
+            where = ""
+        else:
+            # One string per creation site, shared by every record of it: not a new
+            # string per park (72 bytes per parked thread, and the formatting).
+            where = self._where.get(site, "")
+            if not where:
+                where = self._where[site] = f"{site[0]}:{site[1]}"
         record = WaitRecord(self.kernel.get_ident(), kind, obj, where, deadline)
         self._lock.acquire()
         try:
-            self._records[id(record)] = record
+            self._records[record] = None
         finally:
             self._lock.release()
         return record
@@ -152,7 +173,7 @@ class WaitRegistry:
         """Forget ``record`` (no error if it is already gone)."""
         self._lock.acquire()
         try:
-            self._records.pop(id(record), None)
+            self._records.pop(record, None)
         finally:
             self._lock.release()
 
@@ -160,7 +181,7 @@ class WaitRegistry:
         """Return the records of the threads parked now, oldest first."""
         self._lock.acquire()
         try:
-            return tuple(self._records.values())
+            return tuple(self._records)
         finally:
             self._lock.release()
 
@@ -230,8 +251,11 @@ class WaitQueue:
         """
         registry = self._registry
         kernel = registry.kernel
-        waiter = kernel.allocate_lock()
-        waiter.acquire()
+        if registry.allocate_parked is None:
+            waiter = kernel.allocate_lock()
+            waiter.acquire()
+        else:
+            waiter = registry.allocate_parked()
         deadline = None if timeout is None else kernel.monotonic() + timeout
         entry = (waiter, registry.enter(subject, self._kind, self._site, deadline))
         self._parked.append(entry)

@@ -1,0 +1,474 @@
+"""The cooperative backend's fast paths keep its behaviour, and its memory stays small.
+
+The speed itself is measured side by side with gevent in ``benchmarks/`` (never in a
+timed test); here each shortcut of the hot paths is held to what it must not change:
+a release that takes no mutex loses no waiter of another OS thread, switching straight
+to the next ready green thread keeps FIFO order and never starves a timer, the kernel's
+own reentrant lock behaves as the layer's did (under every schedule), a parked lock is
+its waiter's alone, and an idle green thread costs a few kilobytes.
+"""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import json
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("greenlet")
+
+from helpers import run_python
+from test_semantics_kernels import EarlyLock, ToyKernel
+
+from anythread.protocols import Capability, KernelParkedLocks
+from anythread.semantics import from_kernel
+from anythread_backends.cooperative import make_backend
+
+SCHEDULES = ["fifo", "random:3", "pct:5:3"]
+
+
+class TestGreenLockWithoutMutex:
+    def test_release_of_unlocked_kernel_lock_raises(self) -> None:
+        kernel = make_backend().waits.kernel
+        lock = kernel.allocate_lock()
+        with pytest.raises(RuntimeError, match="release unlocked lock"):
+            lock.release()
+        lock.acquire()
+        lock.release()
+        with pytest.raises(RuntimeError, match="release unlocked lock"):
+            lock.release()
+
+    def test_os_thread_and_green_thread_share_a_lock_nothing_lost(self) -> None:
+        # The OS thread's releases take no mutex when they see no waiter; a green
+        # thread queueing at that moment must still get the lock (else its acquire
+        # times out and the count is short).
+        b = make_backend()
+        lock = b.Lock()
+        rounds = 3000
+        count = [0]
+        failures: list[str] = []
+
+        def work(who: str) -> None:
+            for _ in range(rounds):
+                if not lock.acquire(timeout=10):
+                    failures.append(who)
+                    return
+                count[0] += 1
+                lock.release()
+                if who == "green":
+                    b.sleep(0)
+
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # switch OS threads as often as possible
+        try:
+            green = b.Thread(target=work, args=("green",))
+            green.start()
+            os_thread = threading.Thread(target=work, args=("os",))
+            os_thread.start()
+            green.join(timeout=60)
+            os_thread.join(timeout=60)
+        finally:
+            sys.setswitchinterval(interval)
+        assert failures == []
+        assert count[0] == 2 * rounds
+        assert not lock.locked()
+
+    def test_many_green_waiters_served_in_order(self) -> None:
+        # More waiters than the short list holds: the queue becomes a deque, FIFO kept.
+        b = make_backend()
+        lock = b.Lock()
+        lock.acquire()
+        order: list[int] = []
+
+        def take(i: int) -> None:
+            assert lock.acquire(timeout=10)
+            order.append(i)
+            lock.release()
+
+        threads = [b.Thread(target=take, args=(i,)) for i in range(20)]
+        for t in threads:
+            t.start()
+        lock.release()
+        for t in threads:
+            t.join(timeout=10)
+        assert order == list(range(20))
+
+
+class TestDirectSwitch:
+    def test_woken_threads_run_in_fifo_order_before_the_waker(self) -> None:
+        b = make_backend()
+        go = b.Event()
+        log: list[str] = []
+
+        def worker(tag: str) -> None:
+            assert go.wait(timeout=10)
+            log.append(tag)
+
+        threads = [b.Thread(target=worker, args=(tag,)) for tag in "abc"]
+        for t in threads:
+            t.start()
+        go.set()
+        b.sleep(0)  # behind the three woken threads
+        log.append("main")
+        assert log == ["a", "b", "c", "main"]
+        for t in threads:
+            t.join(timeout=10)
+
+    def test_ending_thread_hands_over_in_fifo_order(self) -> None:
+        b = make_backend()
+        log: list[str] = []
+        threads = [b.Thread(target=log.append, args=(tag,)) for tag in "xyz"]
+        for t in threads:
+            t.start()
+        assert log == ["x", "y", "z"]  # each ran up to its end at its start
+        b.sleep(0)
+        for t in threads:
+            t.join(timeout=10)
+            assert not t.is_alive()
+
+    def test_timer_fires_while_green_threads_keep_switching(self) -> None:
+        # Two threads yield to each other for ever: the hub's loop never runs, yet the
+        # third thread's timeout must expire (timers are fired at every switch).
+        b = make_backend()
+        never = b.Event()
+        done = b.Event()
+        limit = time.monotonic() + 20
+        result: list[tuple[bool, float]] = []
+
+        def spin() -> None:
+            while not done.is_set() and time.monotonic() < limit:
+                b.sleep(0)
+
+        def timed() -> None:
+            start = time.monotonic()
+            result.append((never.wait(0.05), time.monotonic() - start))
+            done.set()
+
+        threads = [b.Thread(target=spin), b.Thread(target=spin), b.Thread(target=timed)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert len(result) == 1
+        woke, waited = result[0]
+        assert woke is False
+        assert 0.05 <= waited < 15
+
+
+class TestKernelRLock:
+    @pytest.mark.parametrize("schedule", SCHEDULES)
+    def test_reentrant_owned_and_handed_on(self, schedule: str) -> None:
+        b = make_backend(schedule=schedule)
+        rlock = b.RLock()
+        log: list[str] = []
+        assert rlock.acquire()
+        assert rlock.acquire()
+        assert "count=2" in repr(rlock)
+        assert f"owner={b.get_ident()}" in repr(rlock)
+
+        def other() -> None:
+            assert rlock.acquire(timeout=10)
+            log.append("other got it")
+            assert rlock._is_owned()  # type: ignore[attr-defined]  # Condition's protocol
+            rlock.release()
+
+        t = b.Thread(target=other)
+        t.start()
+        b.sleep(0)
+        rlock.release()
+        b.sleep(0)
+        assert log == []  # still held once
+        rlock.release()
+        t.join(timeout=10)
+        assert log == ["other got it"]
+        assert repr(rlock).startswith("<unlocked")
+        assert "count=0" in repr(rlock)
+
+    def test_release_by_non_owner_raises(self) -> None:
+        b = make_backend()
+        rlock = b.RLock()
+        errors: list[BaseException] = []
+
+        def stranger() -> None:
+            try:
+                rlock.release()
+            except RuntimeError as exc:
+                errors.append(exc)
+
+        rlock.acquire()
+        t = b.Thread(target=stranger)
+        t.start()
+        t.join(timeout=10)
+        assert [str(e) for e in errors] == ["cannot release un-acquired lock"]
+        rlock.release()
+        with pytest.raises(RuntimeError, match="cannot release un-acquired lock"):
+            rlock.release()
+
+    def test_arguments_checked_like_cpython(self) -> None:
+        b = make_backend()
+        rlock = b.RLock()
+        with pytest.raises(ValueError, match="can't specify a timeout"):
+            rlock.acquire(False, 1)
+        with pytest.raises(ValueError, match="timeout value must be"):
+            rlock.acquire(timeout=-5)
+        assert not rlock.locked()  # a refused acquire leaves it free
+        assert "count=0" in repr(rlock)
+        rlock.acquire()
+        with pytest.raises(ValueError, match="can't specify a timeout"):
+            rlock.acquire(False, 1)  # also when owned
+        assert rlock.acquire(timeout=0)
+        rlock.release()
+        rlock.release()
+
+    def test_timed_out_acquire_of_held_rlock(self) -> None:
+        b = make_backend()
+        rlock = b.RLock()
+        rlock.acquire()
+        got: list[bool] = []
+        t = b.Thread(target=lambda: got.append(rlock.acquire(timeout=0.02)))
+        t.start()
+        t.join(timeout=10)
+        assert got == [False]
+        assert b.waits.snapshot() == ()  # the wait record is gone with the wait
+        rlock.release()
+
+    def test_contended_acquire_is_recorded_while_it_waits(self) -> None:
+        b = make_backend()
+        rlock, line = b.RLock(), inspect.currentframe().f_lineno  # type: ignore[union-attr]
+        rlock.acquire()
+
+        def contender() -> None:
+            if rlock.acquire(timeout=10):
+                rlock.release()
+
+        t = b.Thread(target=contender)
+        t.start()
+        b.sleep(0)
+        records = b.waits.snapshot()
+        assert [(r.kind, r.obj, r.ident) for r in records] == [("RLock", rlock, t.ident)]
+        assert records[0].site == f"{__file__}:{line}"
+        rlock.release()
+        t.join(timeout=10)
+        assert b.waits.snapshot() == ()
+
+    @pytest.mark.parametrize("schedule", SCHEDULES)
+    def test_condition_over_kernel_rlock(self, schedule: str) -> None:
+        b = make_backend(schedule=schedule)
+        cond = b.Condition()
+        items: list[int] = []
+
+        def producer() -> None:
+            for i in range(50):
+                with cond:
+                    items.append(i)
+                    cond.notify()
+
+        def consumer(out: list[int]) -> None:
+            with cond, cond:  # held twice: each wait must release it fully
+                while len(out) < 50:
+                    assert cond.wait_for(lambda: items, timeout=10)
+                    out.append(items.pop(0))
+
+        got: list[int] = []
+        threads = [b.Thread(target=consumer, args=(got,)), b.Thread(target=producer)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert got == list(range(50))
+
+
+class TestParkedLock:
+    def test_only_its_own_green_thread_may_wait_on_it(self) -> None:
+        b = make_backend()
+        kernel: Any = b.waits.kernel
+        parked = kernel.allocate_parked_lock()
+        assert parked.locked()
+        errors: list[str] = []
+
+        def intruder() -> None:
+            try:
+                parked.acquire(timeout=1)
+            except RuntimeError as exc:
+                errors.append(str(exc))
+
+        t = b.Thread(target=intruder)
+        t.start()
+        t.join(timeout=10)
+        assert errors == ["only the green thread that parked waits on its parked lock"]
+        assert parked.acquire(False) is False
+        parked.release()
+        assert not parked.locked()
+        with pytest.raises(RuntimeError, match="release unlocked lock"):
+            parked.release()
+        assert parked.acquire(False) is True
+
+    def test_release_from_os_thread_wakes_its_green_thread(self) -> None:
+        b = make_backend()
+        kernel: Any = b.waits.kernel
+        results: list[bool] = []
+        ready = threading.Event()
+        box: list[Any] = []
+
+        def green() -> None:
+            box.append(kernel.allocate_parked_lock())
+            ready.set()
+            results.append(box[0].acquire(True, 10))
+
+        t = b.Thread(target=green)
+        t.start()
+        assert ready.wait(10)
+        releaser = threading.Thread(target=lambda: box[0].release())
+        releaser.start()
+        t.join(timeout=20)
+        releaser.join(timeout=10)
+        assert results == [True]
+
+    def test_condition_timeout_then_notify_counts_once(self) -> None:
+        b = make_backend()
+        cond = b.Condition()
+        with cond:
+            assert cond.wait(0.01) is False
+        # The timed-out waiter left the queue: a notify now wakes nobody.
+        with cond:
+            cond.notify()
+        assert b.waits.snapshot() == ()
+
+
+class ParkedLockKernel(ToyKernel):
+    """The toy kernel plus the KernelParkedLocks extra, counting the locks it parks on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parked_made = 0
+
+    def allocate_parked_lock(self) -> EarlyLock:
+        self.parked_made += 1
+        lock = EarlyLock()
+        lock.acquire()
+        return lock
+
+
+class TestKernelParkedLocksExtra:
+    def test_layer_parks_on_the_kernels_parked_locks(self) -> None:
+        kernel = ParkedLockKernel()
+        assert isinstance(kernel, KernelParkedLocks)
+        b = from_kernel(kernel, "parked", capabilities={Capability.PREEMPTIVE})
+        event = b.Event()
+        woken: list[bool] = []
+        t = b.Thread(target=lambda: woken.append(event.wait(timeout=10)))
+        t.start()
+        deadline = time.monotonic() + 10
+        while not b.waits.snapshot() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        event.set()
+        t.join(timeout=10)
+        assert woken == [True]
+        assert kernel.parked_made == 1
+        cond = b.Condition()
+        with cond:
+            assert cond.wait(0.01) is False  # a timed-out park on a parked lock
+        assert kernel.parked_made == 2
+
+    def test_without_the_extra_the_layer_uses_plain_locks(self) -> None:
+        kernel = ToyKernel()
+        assert not isinstance(kernel, KernelParkedLocks)
+        b = from_kernel(kernel, "plain", capabilities={Capability.PREEMPTIVE})
+        cond = b.Condition()
+        with cond:
+            assert cond.wait(0.01) is False
+        assert b.waits.allocate_parked is None
+
+    def test_cooperative_declares_it(self) -> None:
+        kernel = make_backend().waits.kernel
+        assert isinstance(kernel, KernelParkedLocks)
+
+
+def _idle_thread_bytes(n: int) -> float:
+    b = make_backend()
+    event = b.Event()
+    warm = [b.Thread(target=event.wait) for _ in range(10)]
+    for t in warm:
+        t.start()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        threads = [b.Thread(target=event.wait) for _ in range(n)]
+        for t in threads:
+            t.start()
+        gc.collect()
+        per_thread = (tracemalloc.get_traced_memory()[0] - before) / n
+    finally:
+        tracemalloc.stop()
+        event.set()
+        for t in warm + threads:
+            t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads)
+    return per_thread
+
+
+class TestMemory:
+    def test_idle_green_thread_costs_a_few_kilobytes(self) -> None:
+        # About 4 KB on CPython 3.11 (gevent's idle greenlet: about 4.3 KB); the bound
+        # leaves room for other Python versions, and catches a per-thread regression
+        # such as a waiter queue (600 bytes) or a string per thread coming back.
+        assert _idle_thread_bytes(2000) < 5500
+
+    @pytest.mark.slow
+    def test_100000_idle_green_threads_start_wait_and_finish(self) -> None:
+        code = (
+            "import time\n"
+            "from anythread_backends.cooperative import make_backend\n"
+            "b = make_backend()\n"
+            "event = b.Event()\n"
+            "start = time.monotonic()\n"
+            "threads = [b.Thread(target=event.wait) for _ in range(100_000)]\n"
+            "for t in threads:\n"
+            "    t.start()\n"
+            "parked = len(b.waits)\n"
+            "event.set()\n"
+            "for t in threads:\n"
+            "    t.join(timeout=60)\n"
+            "alive = sum(t.is_alive() for t in threads)\n"
+            "print(parked, alive, b.active_count(), round(time.monotonic() - start, 1))\n"
+        )
+        result = run_python(code, timeout=600)
+        assert result.returncode == 0, result.stderr
+        parked, alive, active, _seconds = result.stdout.split()
+        assert (parked, alive, active) == ("100000", "0", "1")
+
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_cooperative.py"
+
+
+class TestBenchmarkScript:
+    """The benchmark runs and reports every target (a smoke test, not a gate: ratios on a
+    shared machine are too noisy; the script's own exit status is the gate)."""
+
+    @pytest.mark.slow
+    def test_quick_run_reports_every_row(self, tmp_path: Path) -> None:
+        pytest.importorskip("gevent")
+        out = tmp_path / "bench.json"
+        result = subprocess.run(
+            [sys.executable, str(BENCH), "--quick", "--json", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode in (0, 1), result.stderr
+        report = json.loads(out.read_text(encoding="utf-8"))
+        targets = [row["target"] for row in report["rows"]]
+        assert targets == [3.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, None, None, None]
+        assert [row["target"] for row in report["memory"]] == [1.0, 1.0, None]
+        for row in report["rows"] + report["memory"]:
+            assert row["ratio"] > 0
+        assert "PASS" in result.stdout or "FAIL" in result.stdout
