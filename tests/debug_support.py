@@ -12,15 +12,31 @@ from anythread_backends.debug import DebugBackend, make_backend
 
 BOUND = 10.0
 
+try:
+    import greenlet  # noqa: F401  (the cooperative backend's requirement)
 
-@pytest.fixture(params=["stdlib", "pure"])
+    INNER = ["stdlib", "pure", "cooperative"]
+except ImportError:  # pragma: no cover - the dev install has it
+    INNER = ["stdlib", "pure"]
+
+#: How :func:`wait_until` lets other threads run between two polls: ``time.sleep``,
+#: except over cooperative, where only the backend's own sleep lets a green thread run.
+_pause: Callable[[float], None] = time.sleep
+
+
+@pytest.fixture(params=INNER)
 def debug(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[DebugBackend]:
-    """A fresh debug backend (its own graphs) over stdlib, then over pure, mode raise."""
+    """A fresh debug backend (its own graphs) over stdlib, pure and cooperative, mode
+    raise."""
     for name in ("ANYTHREAD_DEBUG_MODE", "ANYTHREAD_DEBUG_ORDER", "ANYTHREAD_DEBUG_WRAPS"):
         monkeypatch.delenv(name, raising=False)
-    return make_backend(request.param)
+    backend = make_backend(request.param)
+    monkeypatch.setattr(
+        f"{__name__}._pause", backend.sleep if request.param == "cooperative" else time.sleep
+    )
+    yield backend
 
 
 def fresh(debug: DebugBackend, **options: str) -> DebugBackend:
@@ -62,4 +78,4 @@ def wait_until(predicate: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + BOUND
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.001)
+        _pause(0.001)
