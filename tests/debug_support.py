@@ -27,7 +27,7 @@ _pause: Callable[[float], None] = time.sleep
 @pytest.fixture(params=INNER)
 def debug(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[DebugBackend]:
+) -> DebugBackend:
     """A fresh debug backend (its own graphs) over stdlib, pure and cooperative, mode
     raise."""
     for name in ("ANYTHREAD_DEBUG_MODE", "ANYTHREAD_DEBUG_ORDER", "ANYTHREAD_DEBUG_WRAPS"):
@@ -36,7 +36,7 @@ def debug(
     monkeypatch.setattr(
         f"{__name__}._pause", backend.sleep if request.param == "cooperative" else time.sleep
     )
-    yield backend
+    return backend
 
 
 def fresh(debug: DebugBackend, **options: str) -> DebugBackend:
