@@ -25,9 +25,7 @@ _pause: Callable[[float], None] = time.sleep
 
 
 @pytest.fixture(params=INNER)
-def debug(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> DebugBackend:
+def debug(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> DebugBackend:
     """A fresh debug backend (its own graphs) over stdlib, pure and cooperative, mode
     raise."""
     for name in ("ANYTHREAD_DEBUG_MODE", "ANYTHREAD_DEBUG_ORDER", "ANYTHREAD_DEBUG_WRAPS"):
