@@ -123,6 +123,26 @@ class TestLocalAttributes:
         assert data.__doc__ == "property"
         assert spawn(backend, lambda: data.__doc__).join() == "property"
 
+    @clause("MOD-LOCAL-ATTR-02")
+    @pytest.mark.parametrize("method", ["__set__", "__delete__"])
+    def test_either_set_or_delete_makes_a_data_descriptor(self, backend: Any, method: str) -> None:
+        # A descriptor with __get__ and only one of __set__ / __delete__ is a data
+        # descriptor all the same: a stored value of its name does not hide it.
+        def refuse(self: object, *args: object) -> None:
+            raise AttributeError("refused")
+
+        def get(self: object, obj: object, owner: object = None) -> str:
+            return "descriptor"
+
+        descriptor_type = type("Half", (), {"__get__": get, method: refuse})
+
+        class Data(backend.local):  # type: ignore[misc]
+            value = descriptor_type()
+
+        data: Any = Data()
+        data.__dict__["value"] = "in the dict"
+        assert data.value == "descriptor"
+
     @clause("MOD-LOCAL-ATTR-01")
     def test_missing_attributes(self, backend: Any) -> None:
         data = backend.local()
