@@ -9,6 +9,7 @@ public API only, so it holds any backend to it.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -157,6 +158,20 @@ class TestLocalAttributes:
         data.nope = 1
         del data.nope
         assert not hasattr(data, "nope")
+
+    @clause("MOD-LOCAL-ATTR-01")
+    def test_deleting_a_missing_attribute_says_what_the_running_python_says(
+        self, backend: Any
+    ) -> None:
+        # CPython 3.10 gives only the name; 3.11 and later say which object lacks it.
+        data = backend.local()
+        data.other = 1
+        if sys.version_info >= (3, 11):
+            expected = r"object has no attribute 'nope'$"
+        else:
+            expected = r"^'?nope'?$"
+        with pytest.raises(AttributeError, match=expected):
+            del data.nope
 
     @clause("MOD-LOCAL-ATTR-01")
     def test_class_attribute_that_equals_everything(self, backend: Any) -> None:
