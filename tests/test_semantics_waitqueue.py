@@ -10,6 +10,7 @@ the event, and is gone after its wakeup or its timeout.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 import subprocess
@@ -414,8 +415,10 @@ class TestWaitRecords:
             timer.join(LONG)
         assert records(backend) == ()
 
+    # A subclass defined in a script (__main__) as well as in a package.
+    @pytest.mark.parametrize("module", [__name__, "__main__"])
     def test_subclass_is_placed_where_it_is_called_not_in_its_init(
-        self, sites: tuple[Any, SitesKernel]
+        self, sites: tuple[Any, SitesKernel], module: str
     ) -> None:
         backend, _ = sites
 
@@ -424,6 +427,7 @@ class TestWaitRecords:
                 super().__init__()
                 self.opened_by: str | None = None
 
+        Gate.__module__ = module
         gate = Gate()
         line = here() - 1
         thread = start(backend, gate.wait, LONG)
@@ -453,6 +457,11 @@ class TestWaitRecords:
         event.set()
         thread.join(LONG)
         assert len(snapshot) == 1
+        # A record is frozen and compares by identity (two waits are two records).
+        (record,) = snapshot
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            record.kind = "Lock"  # type: ignore[misc]
+        assert record != dataclasses.replace(record)
         assert records(backend) == ()
         assert len(backend.waits) == 0
         assert repr(backend.waits) == "<anythread WaitRegistry: 0 parked>"
