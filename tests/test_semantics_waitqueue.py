@@ -382,16 +382,20 @@ class TestWaitRecords:
         block: Callable[[Any], object],
         unblock: Callable[[Any], object],
     ) -> None:
-        backend, _ = sites
+        backend, kernel = sites
         obj = make(backend)
 
         def on_obj() -> list[WaitRecord]:
             return [r for r in records(backend) if r.obj is obj]
 
+        before = kernel.monotonic()
         thread = start(backend, block, obj)
         wait_until(on_obj)
         (record,) = on_obj()
         assert (record.kind, record.ident) == (kind, ident_of(thread))
+        # Each waits with a timeout of LONG: its deadline is on the kernel's clock.
+        assert record.deadline is not None
+        assert before + LONG - 1e-6 <= record.deadline <= kernel.monotonic() + LONG
         assert record.site.startswith(f"{__file__}:")
         unblock(obj)
         thread.join(LONG)
