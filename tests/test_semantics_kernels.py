@@ -384,6 +384,37 @@ class TestExitRuleWithoutExtras:
         assert result.stdout.splitlines() == ["main done", "worker saw main finish: True"]
 
 
+class TestExitHookRegistration:
+    def test_a_failed_registration_is_tried_again_at_the_next_start(self) -> None:
+        # The kernel could not register the exit rule (say, it could not start the
+        # thread that runs it): that start fails, and the next non-daemon start tries
+        # again, or the program would not wait for its threads at exit.
+        class FlakyExitKernel(ToyKernel):
+            def __init__(self) -> None:
+                super().__init__()
+                self.refusals = 1
+                self.registered: list[Callable[[], object]] = []
+
+            def register_exit_hook(self, callback: Callable[[], object]) -> None:
+                if self.refusals:
+                    self.refusals -= 1
+                    raise RuntimeError("can't start new thread")
+                self.registered.append(callback)
+
+        kernel = FlakyExitKernel()
+        backend: Any = from_kernel(kernel, "flaky-exit")
+        first = backend.Thread(target=lambda: None)
+        with pytest.raises(RuntimeError, match="can't start new thread"):
+            first.start()
+        assert not first.is_alive()
+        assert kernel.registered == []
+        second = backend.Thread(target=lambda: None)
+        second.start()
+        second.join(10)
+        assert not second.is_alive()
+        assert len(kernel.registered) == 1
+
+
 class VirtualClockKernel(ToyKernel):
     """A kernel whose clock is virtual: a timed wait that would block jumps the clock.
 
