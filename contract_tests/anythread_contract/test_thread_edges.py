@@ -19,6 +19,7 @@ import pytest
 
 from anythread_contract._support import (
     LONG,
+    PROMPT,
     SHORT,
     in_alien_thread,
     needs_own_os_threads,
@@ -135,6 +136,23 @@ class TestThreadEdges:
                 dummy.join(SHORT)
 
         in_alien_thread(backend, lambda dummy, ident: probe(dummy))
+
+    @clause("THREAD-JOIN-02")
+    def test_timed_out_join_returns_when_its_timeout_occurs(self, backend: Any) -> None:
+        # When the timeout occurs, not after waiting a second time (say, for something
+        # beneath the backend as well).
+        release = backend.Event()
+        worker = spawn(backend, release.wait, LONG)
+        timeout = PROMPT
+        try:
+            started = time.monotonic()
+            worker.thread.join(timeout)
+            took = time.monotonic() - started
+            assert worker.thread.is_alive()
+        finally:
+            release.set()
+        worker.join()
+        assert took < 2 * timeout, f"join({timeout}) of a live thread took {took:.2f}s"
 
     @clause("THREAD-NAME-02")
     def test_default_name_names_the_target(self, backend: Any) -> None:
@@ -399,9 +417,11 @@ print("parent", os.waitstatus_to_exitcode(result["status"]), flush=True)
 _FORK_IN_ALIEN = """
 import os, time, _thread
 import anythread as threading
+threading.main_thread()  # the backend (and its record of threads) exists before the fork
 result = {}
 def alien():
-    threading.current_thread()  # seen as a dummy thread before the fork
+    if SEEN:
+        threading.current_thread()  # seen as a dummy thread before the fork
     pid = os.fork()
     if pid == 0:
         me = threading.current_thread()
@@ -440,8 +460,11 @@ class TestFork:
         ], proc.stdout
 
     @clause("THREAD-FORK-02")
-    def test_fork_in_an_alien_thread(self, backend: Any, backend_name: str) -> None:
-        proc = run_script(backend_name, _FORK_IN_ALIEN)
+    # An alien thread that forks becomes the child's main thread, whether or not this
+    # backend had seen it (as a dummy thread) before the fork.
+    @pytest.mark.parametrize("seen", [True, False])
+    def test_fork_in_an_alien_thread(self, backend: Any, backend_name: str, seen: bool) -> None:
+        proc = run_script(backend_name, _FORK_IN_ALIEN.replace("SEEN", str(seen)))
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.splitlines()
         if issubclass(backend.Thread, threading.Thread) and lines[0] == "child True True [True]":
