@@ -347,7 +347,10 @@ class TestStartFailure:
 
 
 class TestExitRuleWithoutExtras:
-    def test_atexit_fallback_waits_for_non_daemon_threads(self) -> None:
+    # The kernel's identifiers in _thread's order and reversed: the exit rule must not
+    # tell the threads to wait for from the one running it by the order of identifiers.
+    @pytest.mark.parametrize("sign", [1, -1])
+    def test_atexit_fallback_waits_for_non_daemon_threads(self, sign: int) -> None:
         import subprocess
         import sys
         import textwrap
@@ -361,10 +364,13 @@ class TestExitRuleWithoutExtras:
                 TIMEOUT_MAX = _thread.TIMEOUT_MAX
                 allocate_lock = staticmethod(_thread.allocate_lock)
                 start_new_thread = staticmethod(_thread.start_new_thread)
-                get_ident = staticmethod(_thread.get_ident)
                 get_native_id = staticmethod(_thread.get_native_id)
                 sleep = staticmethod(time.sleep)
                 monotonic = staticmethod(time.monotonic)
+
+                @staticmethod
+                def get_ident():
+                    return SIGN * _thread.get_ident()
 
             at = from_kernel(Kernel(), "bare")
 
@@ -378,7 +384,10 @@ class TestExitRuleWithoutExtras:
             """
         )
         result = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+            [sys.executable, "-c", script.replace("SIGN", str(sign))],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.splitlines() == ["main done", "worker saw main finish: True"]
