@@ -353,7 +353,8 @@ def wait_listening(url: str, limit: float = 30.0) -> None:
 # ------------------------------------------------------------------------------ report
 
 
-_FAILURE_HEADER = re.compile(r"^_{3,} (\S.*?) _{3,}$", re.MULTILINE)
+# pytest centres a failure's title in underscores (as few as one each side when long).
+_FAILURE_HEADER = re.compile(r"^_+ (\S.*?) _+$", re.MULTILINE)
 
 
 @dataclass
@@ -377,7 +378,11 @@ class Mutant:
         if self.outcome == "timeout":
             return "timeout"
         found = _FAILURE_HEADER.search(self.output)
-        return found.group(1) if found else "(see session)"
+        if found:
+            return found.group(1)
+        if "+ Timeout +" in self.output:
+            return "a test's timeout (the mutant hung it)"
+        return "(see session)"
 
 
 @dataclass

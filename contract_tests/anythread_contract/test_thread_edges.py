@@ -142,8 +142,10 @@ class TestThreadEdges:
         # When the timeout occurs, not after waiting a second time (say, for something
         # beneath the backend as well).
         release = backend.Event()
-        worker = spawn(backend, release.wait, LONG)
         timeout = PROMPT
+        # The worker outlives twice the timeout whatever the patience (it is released
+        # as soon as the join is over).
+        worker = spawn(backend, release.wait, LONG + 2 * timeout)
         try:
             started = time.monotonic()
             worker.thread.join(timeout)
