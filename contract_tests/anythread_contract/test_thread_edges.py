@@ -429,6 +429,7 @@ def alien():
         me = threading.current_thread()
         print("child", me is threading.main_thread(), me.daemon,
               [t is me for t in threading.enumerate()], flush=True)
+        print("alive", me.is_alive(), me.ident == threading.get_ident(), flush=True)
         os._exit(0)
     result["status"] = os.waitpid(pid, 0)[1]
 _thread.start_new_thread(alien, ())
@@ -473,4 +474,4 @@ class TestFork:
             # Threads that are CPython's own (stdlib, or a backend that wraps its
             # threads) before gh-102512: the child's main thread stays a dummy.
             lines[0] = "child True False [True]"
-        assert lines == ["child True False [True]", "parent 0"], proc.stdout
+        assert lines == ["child True False [True]", "alive True True", "parent 0"], proc.stdout
