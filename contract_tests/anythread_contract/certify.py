@@ -528,8 +528,12 @@ def _version_problem(backend: Any, name: str) -> tuple[int, str]:
     return 0, ""
 
 
-def _root_check(args: argparse.Namespace, ini: str, tmp: str) -> list[str]:
-    """Run the :data:`ROOT_CLAUSES` alone, quickly; return those that failed."""
+def _root_check(
+    args: argparse.Namespace, ini: str, tmp: str
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Run the :data:`ROOT_CLAUSES` alone, quickly; return those that failed, and the
+    per-test results (so that the report shows their failures even if the full run is
+    stopped before it gets to them)."""
     root = argparse.Namespace(**vars(args))
     root.select = list(ROOT_CLAUSES)
     root.timeout = min(args.timeout, _ROOT_TIMEOUT)
@@ -543,8 +547,9 @@ def _root_check(args: argparse.Namespace, ini: str, tmp: str) -> list[str]:
         with open(raw_path, encoding="utf-8") as stream:
             raw = json.load(stream)
     if not raw.get("results"):
-        return []  # the check itself did not run: the full run will show why
-    return [c["id"] for c in fold(raw, args.name, ROOT_CLAUSES) if c["outcome"] == "failed"]
+        return [], []  # the check itself did not run: the full run will show why
+    failed = [c["id"] for c in fold(raw, args.name, ROOT_CLAUSES) if c["outcome"] == "failed"]
+    return failed, list(raw["results"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -585,7 +590,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.write(_INI)
         raw_path = os.path.join(tmp, "report.json")
         started = time.monotonic()
-        root_failed = [] if args.select else _root_check(args, ini, tmp)
+        root_failed, root_rows = ([], []) if args.select else _root_check(args, ini, tmp)
         budget = args.run_timeout - (time.monotonic() - started)
         if root_failed:
             args.timeout = min(args.timeout, _BROKEN_TIMEOUT)
@@ -598,6 +603,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.path.exists(raw_path):
             with open(raw_path, encoding="utf-8") as stream:
                 raw = json.load(stream)
+        if root_failed:
+            # The root failures stand even if the full run was stopped before its own
+            # tests of those clauses reported.
+            raw = {**raw, "results": [*root_rows, *raw.get("results", [])]}
 
     error = ""
     if proc.returncode == _TIMED_OUT:
