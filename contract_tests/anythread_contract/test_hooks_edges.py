@@ -59,6 +59,7 @@ class TestExceptHookArgs:
             ),
             ((values,), {"foo": 1}, unexpected),
             ((values, 3), {}, r"ExceptHookArgs\(\) takes a dict as second arg, if any$"),
+            ((3,), {}, r"^constructor requires a sequence$"),
         ]
         for args, kwargs, message in bad:
             with pytest.raises(TypeError, match=message):
@@ -77,13 +78,26 @@ for count in (0, 2):
         threading.excepthook(*[args] * count)
     except TypeError as error:
         print(error)
+class Claims(type):
+    def __eq__(cls, other):
+        return True
+    __hash__ = type.__hash__
+class Lookalike(tuple, metaclass=Claims):  # not an ExceptHookArgs, says it is
+    pass
+for wrong in ((ValueError, None, None, None), Lookalike((ValueError, None, None, None))):
+    try:
+        threading.excepthook(wrong)
+    except TypeError as error:
+        print(error)
 """,
         )
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.splitlines()
-        assert len(lines) == 2, proc.stdout
-        for line, count in zip(lines, (0, 2), strict=True):
+        assert len(lines) == 4, proc.stdout
+        for line, count in zip(lines[:2], (0, 2), strict=True):
             assert re.search(rf"excepthook\(\) takes exactly one argument \({count} given\)$", line)
+        for line in lines[2:]:
+            assert line.endswith("excepthook argument type must be ExceptHookArgs"), line
 
     @clause("MOD-EXCEPTHOOK-REPR-01")
     def test_repr_names_each_field(self, backend: Any) -> None:
