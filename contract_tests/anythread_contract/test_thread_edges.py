@@ -394,16 +394,25 @@ print("parent", os.waitstatus_to_exitcode(status), flush=True)
 """
 
 _FORK_IN_THREAD = """
-import os
+import gc, os, weakref
 import anythread as threading
 main = threading.main_thread()
 result = {}
+class Value:
+    pass
+data = threading.local()
+value = Value()
+data.value = value  # the main thread's value: gone with the main thread in the child
+ref = weakref.ref(value)
+del value
 def forker():
     pid = os.fork()
     if pid == 0:
         me = threading.current_thread()
+        gc.collect()
         print("child", me.name, me is threading.main_thread(),
               [t is me for t in threading.enumerate()], main.is_alive(), flush=True)
+        print("main's value gone", ref() is None, flush=True)
         new = threading.Thread(target=print, args=("new",))
         new.start()
         new.join(30)
@@ -457,6 +466,7 @@ class TestFork:
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.splitlines() == [
             "child forker True [True] False",
+            "main's value gone True",
             "new",
             "joined False 1",
             "parent 0",
