@@ -100,9 +100,12 @@ ALL_TEST_MODULES = tuple(
 # the semantics layer's own Lock wrapper is used only by kernels like that one.
 # Likewise ``world``: pure's kernel has the exit-hook extra, so the atexit route of the
 # exit rule is taken only by kernels without it, such as counting.
+# And ``waitqueue``: its registry registers an after-fork hook only with kernels that
+# have the fork-hooks extra, which pure has and counting lacks.
 BACKENDS: dict[str, tuple[str, ...]] = {
     "locks": ("pure", "counting"),
     "world": ("pure", "counting"),
+    "waitqueue": ("pure", "counting"),
 }
 PLUGINS = "counting_plugin:plugin"
 
@@ -224,19 +227,31 @@ def history_path(module: str) -> Path:
 
 
 def forget_survivors(module: str) -> None:
-    """Drop the results of the module's surviving mutants, so that they run again; keep
-    their ids, so that the report can say which of them the new tests killed."""
+    """Drop the results of the module's surviving mutants that ``equivalent.toml`` does
+    not explain, so that they run again; keep their ids, so that the report can say
+    which of them the new tests killed.  Listed survivors are not run again (they
+    survive by definition; if a new test kills one, a full run shows it, and the report
+    lists its entry for review)."""
     session = session_path(module)
     if not session.exists():
         return
+    digest = session.with_suffix(".sha256")
+    if not digest.exists() or digest.read_text() != source_digest(module):
+        return  # the module changed: the next run makes its session anew
+    equivalents = load_equivalents()
+    again = [
+        m.job_id
+        for m in collect(module)
+        if m.outcome == "survived" and not any(e.matches(m) for e in equivalents)
+    ]
     history = history_path(module)
     seen = set(json.loads(history.read_text())) if history.exists() else set()
+    seen.update(again)
     with contextlib.closing(sqlite3.connect(session)) as db:
-        rows = db.execute("SELECT job_id FROM work_results WHERE test_outcome = 'SURVIVED'")
-        seen.update(job for (job,) in rows.fetchall())
-        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+        db.executemany("DELETE FROM work_results WHERE job_id = ?", [(j,) for j in again])
         db.commit()
     history.write_text(json.dumps(sorted(seen)))
+    print(f"recheck {module}: {len(again)} unexplained survivor(s) to run again", flush=True)
 
 
 # ----------------------------------------------------------------------------- workers
@@ -338,7 +353,8 @@ def wait_listening(url: str, limit: float = 30.0) -> None:
 # ------------------------------------------------------------------------------ report
 
 
-_FAILURE_HEADER = re.compile(r"^_{3,} (\S.*?) _{3,}$", re.MULTILINE)
+# pytest centres a failure's title in underscores (as few as one each side when long).
+_FAILURE_HEADER = re.compile(r"^_+ (\S.*?) _+$", re.MULTILINE)
 
 
 @dataclass
@@ -362,7 +378,11 @@ class Mutant:
         if self.outcome == "timeout":
             return "timeout"
         found = _FAILURE_HEADER.search(self.output)
-        return found.group(1) if found else "(see session)"
+        if found:
+            return found.group(1)
+        if "+ Timeout +" in self.output:
+            return "a test's timeout (the mutant hung it)"
+        return "(see session)"
 
 
 @dataclass

@@ -8,9 +8,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from anythread_contract import certify as certify_module
 from anythread_contract.clauses import CLAUSES, SECTIONS
 
 
@@ -108,3 +110,80 @@ class TestJsonToStdout:
         assert [c["id"] for c in report["clauses"]] == ["LOCK-INIT-01"]
         assert "Verdict: NOT CERTIFIED (partial run)" in proc.stderr
         assert "anythread certify: backend 'stdlib'" in proc.stderr
+
+
+class TestSkipCategories:
+    """A skip for a capability the backend lacks and a skip because a clause cannot run
+    here (the running Python, the system) are counted and listed apart."""
+
+    CAPABILITY = (
+        "backend 'double' lacks capability 'native-ids': get_native_id() and "
+        "Thread.native_id return the operating system's thread id"
+    )
+    OS_THREADS = (
+        "this test stops a thread with sys.setprofile, which reaches every thread that "
+        "shares its OS thread: it needs a backend whose threads are OS threads "
+        "(capability 'preemptive')"
+    )
+    HERE = "before 3.11, CPython's Event repr does not show the flag"
+
+    def _report(self) -> dict[str, Any]:
+        skipped = {
+            "MOD-NATIVE-01": self.CAPABILITY,
+            "EVENT-WAIT-RACE-01": self.OS_THREADS,
+            "EVENT-REPR-01": self.HERE,
+        }
+        rows = [
+            {
+                "nodeid": f"test_{clause.id}",
+                "backend": "double",
+                "clauses": [clause.id],
+                "outcome": "skipped" if clause.id in skipped else "passed",
+                "reason": skipped.get(clause.id, ""),
+            }
+            for clause in CLAUSES
+        ]
+        clauses = certify_module.fold({"results": rows}, "double", [])
+        report: dict[str, Any] = {
+            "backend": "double",
+            "distribution": "",
+            "version": "",
+            "description": "",
+            "capabilities": [],
+            "contract_version": 2,
+            "backend_contract_version": 2,
+            "version_note": "",
+            "root_failed": [],
+            "anythread": "0.1.0",
+            "python": "3.x",
+            "python_implementation": "CPython",
+            "platform": "test",
+            "workers": "0",
+            "select": [],
+            "duration": 0.0,
+            "error": "",
+            "clauses": clauses,
+        }
+        report["root_causes"] = certify_module.root_causes(clauses)
+        report["verdict"] = certify_module._verdict(report)
+        return report
+
+    def test_each_skipped_clause_says_why(self) -> None:
+        by_id = {c["id"]: c for c in self._report()["clauses"]}
+        assert by_id["MOD-NATIVE-01"]["skip"] == "capability"
+        assert by_id["EVENT-WAIT-RACE-01"]["skip"] == "capability"
+        assert by_id["EVENT-REPR-01"]["skip"] == "here"
+        assert "skip" not in by_id["LOCK-ACQ-01"]
+
+    def test_report_lists_and_counts_them_apart(self) -> None:
+        report = self._report()
+        text = certify_module.render(report)
+        capability = text.index("Skipped for missing capabilities")
+        here = text.index("Skipped because they cannot run here")
+        assert capability < text.index("MOD-NATIVE-01 (16.2)") < here
+        assert capability < text.index("EVENT-WAIT-RACE-01") < here
+        assert text.index("EVENT-REPR-01 (16.2.6)") > here
+        assert "2 skipped for missing capabilities" in report["verdict"]
+        assert "1 skipped because they cannot run on this Python or system" in report["verdict"]
+        assert text.strip().splitlines()[-1] == f"Verdict: {report['verdict']}"
+        assert report["verdict"].startswith("CERTIFIED")

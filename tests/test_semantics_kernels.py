@@ -347,7 +347,10 @@ class TestStartFailure:
 
 
 class TestExitRuleWithoutExtras:
-    def test_atexit_fallback_waits_for_non_daemon_threads(self) -> None:
+    # The kernel's identifiers in _thread's order and reversed: the exit rule must not
+    # tell the threads to wait for from the one running it by the order of identifiers.
+    @pytest.mark.parametrize("sign", [1, -1])
+    def test_atexit_fallback_waits_for_non_daemon_threads(self, sign: int) -> None:
         import subprocess
         import sys
         import textwrap
@@ -361,10 +364,13 @@ class TestExitRuleWithoutExtras:
                 TIMEOUT_MAX = _thread.TIMEOUT_MAX
                 allocate_lock = staticmethod(_thread.allocate_lock)
                 start_new_thread = staticmethod(_thread.start_new_thread)
-                get_ident = staticmethod(_thread.get_ident)
                 get_native_id = staticmethod(_thread.get_native_id)
                 sleep = staticmethod(time.sleep)
                 monotonic = staticmethod(time.monotonic)
+
+                @staticmethod
+                def get_ident():
+                    return SIGN * _thread.get_ident()
 
             at = from_kernel(Kernel(), "bare")
 
@@ -378,10 +384,44 @@ class TestExitRuleWithoutExtras:
             """
         )
         result = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+            [sys.executable, "-c", script.replace("SIGN", str(sign))],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.splitlines() == ["main done", "worker saw main finish: True"]
+
+
+class TestExitHookRegistration:
+    def test_a_failed_registration_is_tried_again_at_the_next_start(self) -> None:
+        # The kernel could not register the exit rule (say, it could not start the
+        # thread that runs it): that start fails, and the next non-daemon start tries
+        # again, or the program would not wait for its threads at exit.
+        class FlakyExitKernel(ToyKernel):
+            def __init__(self) -> None:
+                super().__init__()
+                self.refusals = 1
+                self.registered: list[Callable[[], object]] = []
+
+            def register_exit_hook(self, callback: Callable[[], object]) -> None:
+                if self.refusals:
+                    self.refusals -= 1
+                    raise RuntimeError("can't start new thread")
+                self.registered.append(callback)
+
+        kernel = FlakyExitKernel()
+        backend: Any = from_kernel(kernel, "flaky-exit")
+        first = backend.Thread(target=lambda: None)
+        with pytest.raises(RuntimeError, match="can't start new thread"):
+            first.start()
+        assert not first.is_alive()
+        assert kernel.registered == []
+        second = backend.Thread(target=lambda: None)
+        second.start()
+        second.join(10)
+        assert not second.is_alive()
+        assert len(kernel.registered) == 1
 
 
 class VirtualClockKernel(ToyKernel):

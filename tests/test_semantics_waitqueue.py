@@ -10,6 +10,7 @@ the event, and is gone after its wakeup or its timeout.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 import subprocess
@@ -381,16 +382,20 @@ class TestWaitRecords:
         block: Callable[[Any], object],
         unblock: Callable[[Any], object],
     ) -> None:
-        backend, _ = sites
+        backend, kernel = sites
         obj = make(backend)
 
         def on_obj() -> list[WaitRecord]:
             return [r for r in records(backend) if r.obj is obj]
 
+        before = kernel.monotonic()
         thread = start(backend, block, obj)
         wait_until(on_obj)
         (record,) = on_obj()
         assert (record.kind, record.ident) == (kind, ident_of(thread))
+        # Each waits with a timeout of LONG: its deadline is on the kernel's clock.
+        assert record.deadline is not None
+        assert before + LONG - 1e-6 <= record.deadline <= kernel.monotonic() + LONG
         assert record.site.startswith(f"{__file__}:")
         unblock(obj)
         thread.join(LONG)
@@ -414,8 +419,10 @@ class TestWaitRecords:
             timer.join(LONG)
         assert records(backend) == ()
 
+    # A subclass defined in a script (__main__) as well as in a package.
+    @pytest.mark.parametrize("module", [__name__, "__main__"])
     def test_subclass_is_placed_where_it_is_called_not_in_its_init(
-        self, sites: tuple[Any, SitesKernel]
+        self, sites: tuple[Any, SitesKernel], module: str
     ) -> None:
         backend, _ = sites
 
@@ -424,6 +431,7 @@ class TestWaitRecords:
                 super().__init__()
                 self.opened_by: str | None = None
 
+        Gate.__module__ = module
         gate = Gate()
         line = here() - 1
         thread = start(backend, gate.wait, LONG)
@@ -453,6 +461,11 @@ class TestWaitRecords:
         event.set()
         thread.join(LONG)
         assert len(snapshot) == 1
+        # A record is frozen and compares by identity (two waits are two records).
+        (record,) = snapshot
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            record.kind = "Lock"  # type: ignore[misc]
+        assert record != dataclasses.replace(record)
         assert records(backend) == ()
         assert len(backend.waits) == 0
         assert repr(backend.waits) == "<anythread WaitRegistry: 0 parked>"

@@ -26,6 +26,7 @@ __all__ = [
     "ODD_TIMEOUTS",
     "PROMPT",
     "SHORT",
+    "BlockProbe",
     "Clock",
     "Worker",
     "assert_not_early",
@@ -181,6 +182,66 @@ def settle(backend: Any, seconds: float = 0.05) -> None:
     whatever happens during this pause.
     """
     backend.sleep(seconds)
+
+
+class BlockProbe:
+    """Runs a call in a thread and tells other threads when that thread is blocked in it.
+
+    Nothing in the threading API tells that a thread is blocked in, say,
+    ``Event.wait()``; a test that needs it (a wakeup followed at once by its undoing)
+    must not guess with a pause.  While :meth:`call` runs, a profile function (installed
+    with :func:`sys.setprofile` for the calling thread only, the previous one restored
+    after) keeps the stack of calls in progress inside it: Python frames and calls of C
+    functions.  A thread that finds a C call innermost has been given the interpreter by
+    that call: the call let go of the GIL (a lock's acquire, a sleep) or switched to
+    another thread of the same OS thread (a greenlet's switch): the caller is blocked in
+    it.  :meth:`blocked` asks for the same C call at two looks in a row, so a call that
+    lets go of the GIL only for a moment (a write) is not taken for a block.
+
+    :param backend: the backend under test (threads of one OS thread are told apart by
+        its ``get_ident``).
+    """
+
+    def __init__(self, backend: Any) -> None:
+        self._get_ident = backend.get_ident
+        self._ident: int | None = None
+        self._stack: list[bool] = []  # True: a C call; False: a Python frame
+        self._calls = 0  # calls of C functions so far
+        self._seen = -1  # _calls when blocked() last found a C call innermost
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Call ``function(*args)`` in this thread, watched; return its result."""
+        previous = sys.getprofile()
+        self._ident = self._get_ident()
+        sys.setprofile(self._profile)
+        try:
+            return function(*args)
+        finally:
+            self._ident = None
+            sys.setprofile(previous)
+
+    def _profile(self, frame: Any, event: str, arg: Any) -> None:
+        if self._ident is None or self._get_ident() != self._ident:
+            return  # another thread of this OS thread (a greenlet), or not watching
+        if event == "c_call":
+            self._stack.append(True)
+            self._calls += 1
+        elif event == "call":
+            self._stack.append(False)
+        elif event in ("c_return", "c_exception", "return") and self._stack:
+            self._stack.pop()
+
+    def blocked(self) -> bool:
+        """Return whether the watched thread is blocked in a C call, the same one as
+        at the previous look (call it repeatedly, as :func:`wait_until` does)."""
+        calls, stack = self._calls, self._stack
+        if self._ident is None or not stack or not stack[-1]:
+            self._seen = -1
+            return False
+        if calls != self._seen:
+            self._seen = calls
+            return False
+        return True
 
 
 class Clock:

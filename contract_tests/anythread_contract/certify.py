@@ -36,7 +36,7 @@ import anythread
 from anythread.protocols import Backend, DeclaresDeviations
 from anythread_contract.clauses import CLAUSES, SECTIONS, Clause
 
-__all__ = ["fold", "main", "root_causes"]
+__all__ = ["SKIP_KINDS", "fold", "main", "root_causes", "skip_kind"]
 
 #: The modules the suite's run needs, with the distribution that provides each: they come
 #: with ``pip install 'anythread[contract]'``.  ``xdist`` only when run with ``-n N``.
@@ -44,6 +44,22 @@ _DEPENDENCIES = {"pytest": "pytest", "pytest_timeout": "pytest-timeout", "xdist"
 _NO_TEST_RAN = "no test of this clause ran (collection error, crash or interruption)"
 
 OUTCOMES = ("passed", "failed", "skipped", "xfailed")
+
+#: Why a clause was skipped (the ``skip`` field of a skipped clause in the JSON report):
+#: the backend lacks a capability the clause needs, or the clause cannot run here (the
+#: running Python's own behaviour differs there, or the system would not cooperate).
+SKIP_KINDS = ("capability", "here")
+# The plugin's skip for a clause's required capabilities says "lacks capability 'x'";
+# needs_own_os_threads says "(capability 'preemptive')".
+_CAPABILITY_SKIP = re.compile(r"lacks capability '|\(capability '")
+
+
+def skip_kind(reason: str) -> str:
+    """Return why a clause with this skip reason was skipped: ``"capability"`` if any of
+    its tests was skipped for a capability the backend lacks, else ``"here"``."""
+    return "capability" if _CAPABILITY_SKIP.search(reason) else "here"
+
+
 _INI = """\
 [pytest]
 # anythread certify: a configuration of its own, independent of the caller's directory.
@@ -243,17 +259,19 @@ def fold(raw: dict[str, Any], backend: str, select: Sequence[str]) -> list[dict[
         reasons = list(dict.fromkeys(row["reason"] for row in rows if row["outcome"] == outcome))
         if not rows:
             reasons = [_NO_TEST_RAN]
-        clauses.append(
-            {
-                "id": clause.id,
-                "section": clause.section,
-                "source": clause.source,
-                "text": clause.text,
-                "outcome": outcome,
-                "reason": "\n".join(reasons) if outcome != "passed" else "",
-                "tests": sorted({f"{row['nodeid']}: {row['outcome']}" for row in rows}),
-            }
-        )
+        reason = "\n".join(reasons) if outcome != "passed" else ""
+        entry: dict[str, Any] = {
+            "id": clause.id,
+            "section": clause.section,
+            "source": clause.source,
+            "text": clause.text,
+            "outcome": outcome,
+            "reason": reason,
+            "tests": sorted({f"{row['nodeid']}: {row['outcome']}" for row in rows}),
+        }
+        if outcome == "skipped":
+            entry["skip"] = skip_kind(reason)
+        clauses.append(entry)
     return clauses
 
 
@@ -385,10 +403,14 @@ def render(report: dict[str, Any]) -> str:
         if len(ran) > 5:
             out.append(f"  ... and {len(ran) - 5} other errors (see Failing clauses)")
     out += ["", *_table(clauses)]
-    skipped = [c for c in clauses if c["outcome"] == "skipped"]
-    if skipped:
-        out += ["", "Skipped clauses:"]
-        out += [f"  {c['id']} ({c['section']}): {c['reason'].splitlines()[0]}" for c in skipped]
+    for kind, title in (
+        ("capability", "Skipped for missing capabilities (the backend declares it lacks them):"),
+        ("here", "Skipped because they cannot run here (on this Python, or on this system):"),
+    ):
+        skipped = [c for c in clauses if c["outcome"] == "skipped" and c.get("skip") == kind]
+        if skipped:
+            out += ["", title]
+            out += [f"  {c['id']} ({c['section']}): {c['reason'].splitlines()[0]}" for c in skipped]
     xfailed = [c for c in clauses if c["outcome"] == "xfailed"]
     if xfailed:
         out += ["", "Known deviations (declared by the backend, failing as declared):"]
@@ -453,10 +475,12 @@ def _verdict(report: dict[str, Any]) -> str:
             f"NOT CERTIFIED (partial run): {name!r} passes the {len(clauses)} selected "
             "clauses; certification needs the full suite."
         )
+    skips = {k: sum(1 for c in clauses if c.get("skip") == k) for k in SKIP_KINDS}
     return (
         f"CERTIFIED: {name!r} fails none of the {len(clauses)} clauses of contract version "
-        f"{report['contract_version']} ({n['passed']} passed, {n['skipped']} skipped for "
-        f"missing capabilities, {n['xfailed']} declared deviations) on Python "
+        f"{report['contract_version']} ({n['passed']} passed, {skips['capability']} "
+        f"skipped for missing capabilities, {skips['here']} skipped because they cannot "
+        f"run on this Python or system, {n['xfailed']} declared deviations) on Python "
         f"{report['python']}."
     )
 
@@ -504,8 +528,12 @@ def _version_problem(backend: Any, name: str) -> tuple[int, str]:
     return 0, ""
 
 
-def _root_check(args: argparse.Namespace, ini: str, tmp: str) -> list[str]:
-    """Run the :data:`ROOT_CLAUSES` alone, quickly; return those that failed."""
+def _root_check(
+    args: argparse.Namespace, ini: str, tmp: str
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Run the :data:`ROOT_CLAUSES` alone, quickly; return those that failed, and the
+    per-test results (so that the report shows their failures even if the full run is
+    stopped before it gets to them)."""
     root = argparse.Namespace(**vars(args))
     root.select = list(ROOT_CLAUSES)
     root.timeout = min(args.timeout, _ROOT_TIMEOUT)
@@ -519,8 +547,9 @@ def _root_check(args: argparse.Namespace, ini: str, tmp: str) -> list[str]:
         with open(raw_path, encoding="utf-8") as stream:
             raw = json.load(stream)
     if not raw.get("results"):
-        return []  # the check itself did not run: the full run will show why
-    return [c["id"] for c in fold(raw, args.name, ROOT_CLAUSES) if c["outcome"] == "failed"]
+        return [], []  # the check itself did not run: the full run will show why
+    failed = [c["id"] for c in fold(raw, args.name, ROOT_CLAUSES) if c["outcome"] == "failed"]
+    return failed, list(raw["results"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -561,7 +590,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.write(_INI)
         raw_path = os.path.join(tmp, "report.json")
         started = time.monotonic()
-        root_failed = [] if args.select else _root_check(args, ini, tmp)
+        root_failed, root_rows = ([], []) if args.select else _root_check(args, ini, tmp)
         budget = args.run_timeout - (time.monotonic() - started)
         if root_failed:
             args.timeout = min(args.timeout, _BROKEN_TIMEOUT)
@@ -574,6 +603,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.path.exists(raw_path):
             with open(raw_path, encoding="utf-8") as stream:
                 raw = json.load(stream)
+        if root_failed:
+            # The root failures stand even if the full run was stopped before its own
+            # tests of those clauses reported.
+            raw = {**raw, "results": [*root_rows, *raw.get("results", [])]}
 
     error = ""
     if proc.returncode == _TIMED_OUT:
@@ -639,6 +672,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         report["verdict"] = _verdict(report)
     report["summary"] = {o: sum(1 for c in clauses if c["outcome"] == o) for o in OUTCOMES}
+    report["skips"] = {k: sum(1 for c in clauses if c.get("skip") == k) for k in SKIP_KINDS}
     print(render(report), file=human)
     if args.json:
         text = json.dumps(report, indent=2)

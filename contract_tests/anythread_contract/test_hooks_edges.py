@@ -9,6 +9,8 @@ holds any backend to it.
 
 from __future__ import annotations
 
+import re
+import sys
 from typing import Any
 
 import pytest
@@ -24,6 +26,84 @@ class TestExceptHookArgs:
     def test_only_a_4_sequence(self, backend: Any, size: int) -> None:
         with pytest.raises(TypeError, match=rf"4-sequence \({size}-sequence given\)"):
             backend.ExceptHookArgs([None] * size)
+
+    @clause("MOD-EXCEPTHOOK-03")
+    def test_built_from_a_sequence_and_an_optional_dict(self, backend: Any) -> None:
+        # ExceptHookArgs is a struct sequence: (sequence, dict=None), by position or by
+        # name, with CPython's messages for every wrong call.
+        values = [ValueError, None, None, None]
+        good: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+            ((values,), {}),
+            ((values, {}), {}),
+            ((values,), {"dict": {}}),
+            ((), {"sequence": values}),
+            ((), {"sequence": values, "dict": {}}),
+        ]
+        for args, kwargs in good:
+            assert backend.ExceptHookArgs(*args, **kwargs).exc_type is ValueError
+        assert backend.ExceptHookArgs.n_unnamed_fields == 0
+        assert backend.ExceptHookArgs.n_fields == backend.ExceptHookArgs.n_sequence_fields == 4
+        if sys.version_info >= (3, 13):
+            unexpected = r"^structseq\(\) got an unexpected keyword argument 'foo'$"
+        else:
+            unexpected = r"^'foo' is an invalid keyword argument for structseq\(\)$"
+        bad: list[tuple[tuple[Any, ...], dict[str, Any], str]] = [
+            ((), {}, r"^structseq\(\) missing required argument 'sequence' \(pos 1\)$"),
+            ((values, {}, 3), {}, r"^structseq\(\) takes at most 2 arguments \(3 given\)$"),
+            ((values, {}), {"dict": {}}, r"takes at most 2 arguments \(3 given\)$"),
+            ((values, {}), {"sequence": values, "dict": {}}, r"most 2 arguments \(4 given\)$"),
+            # CPython says "keyword arguments" here (see mutation/FINDINGS.md).
+            (
+                (),
+                {"sequence": values, "dict": {}, "foo": 1},
+                r"2 (keyword )?arguments \(3 given\)$",
+            ),
+            (
+                (values,),
+                {"sequence": values},
+                r"^argument for structseq\(\) given by name \('sequence'\) and position \(1\)$",
+            ),
+            ((values,), {"foo": 1}, unexpected),
+            ((values, 3), {}, r"ExceptHookArgs\(\) takes a dict as second arg, if any$"),
+            ((3,), {}, r"^constructor requires a sequence$"),
+        ]
+        for args, kwargs, message in bad:
+            with pytest.raises(TypeError, match=message):
+                backend.ExceptHookArgs(*args, **kwargs)
+
+    @clause("MOD-EXCEPTHOOK-01")
+    def test_excepthook_takes_exactly_one_argument(self, backend: Any, backend_name: str) -> None:
+        # In a fresh interpreter: the test's own excepthook may be a test runner's.
+        proc = run_script(
+            backend_name,
+            """
+import anythread as threading
+args = threading.ExceptHookArgs([ValueError, None, None, None])
+for count in (0, 2):
+    try:
+        threading.excepthook(*[args] * count)
+    except TypeError as error:
+        print(error)
+class Claims(type):
+    def __eq__(cls, other):
+        return True
+    __hash__ = type.__hash__
+class Lookalike(tuple, metaclass=Claims):  # not an ExceptHookArgs, says it is
+    pass
+for wrong in ((ValueError, None, None, None), Lookalike((ValueError, None, None, None))):
+    try:
+        threading.excepthook(wrong)
+    except TypeError as error:
+        print(error)
+""",
+        )
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.splitlines()
+        assert len(lines) == 4, proc.stdout
+        for line, count in zip(lines[:2], (0, 2), strict=True):
+            assert re.search(rf"excepthook\(\) takes exactly one argument \({count} given\)$", line)
+        for line in lines[2:]:
+            assert line.endswith("excepthook argument type must be ExceptHookArgs"), line
 
     @clause("MOD-EXCEPTHOOK-REPR-01")
     def test_repr_names_each_field(self, backend: Any) -> None:

@@ -9,6 +9,7 @@ public API only, so it holds any backend to it.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -106,6 +107,43 @@ class TestLocalAttributes:
         data.__class__ = Plain
         assert data.value == "stored"
 
+    @clause("MOD-LOCAL-ATTR-02")
+    def test_value_does_not_hide_a_property_named_like_a_class_attribute(
+        self, backend: Any
+    ) -> None:
+        # __doc__ is in the namespace of every class of the object's type (object's
+        # included): a lookup that takes "a name every class has" for "a plain class
+        # attribute" would serve the stored value instead of the property.
+        class Documented(backend.local):  # type: ignore[misc]
+            @property
+            def __doc__(self) -> str:  # type: ignore[override]
+                return "property"
+
+        data: Any = Documented()
+        data.__dict__["__doc__"] = "in the dict"
+        assert data.__doc__ == "property"
+        assert spawn(backend, lambda: data.__doc__).join() == "property"
+
+    @clause("MOD-LOCAL-ATTR-02")
+    @pytest.mark.parametrize("method", ["__set__", "__delete__"])
+    def test_either_set_or_delete_makes_a_data_descriptor(self, backend: Any, method: str) -> None:
+        # A descriptor with __get__ and only one of __set__ / __delete__ is a data
+        # descriptor all the same: a stored value of its name does not hide it.
+        def refuse(self: object, *args: object) -> None:
+            raise AttributeError("refused")
+
+        def get(self: object, obj: object, owner: object = None) -> str:
+            return "descriptor"
+
+        descriptor_type = type("Half", (), {"__get__": get, method: refuse})
+
+        class Data(backend.local):  # type: ignore[misc]
+            value = descriptor_type()
+
+        data: Any = Data()
+        data.__dict__["value"] = "in the dict"
+        assert data.value == "descriptor"
+
     @clause("MOD-LOCAL-ATTR-01")
     def test_missing_attributes(self, backend: Any) -> None:
         data = backend.local()
@@ -120,6 +158,20 @@ class TestLocalAttributes:
         data.nope = 1
         del data.nope
         assert not hasattr(data, "nope")
+
+    @clause("MOD-LOCAL-ATTR-01")
+    def test_deleting_a_missing_attribute_says_what_the_running_python_says(
+        self, backend: Any
+    ) -> None:
+        # CPython 3.10 gives only the name; 3.11 and later say which object lacks it.
+        data = backend.local()
+        data.other = 1
+        if sys.version_info >= (3, 11):
+            expected = r"object has no attribute 'nope'$"
+        else:
+            expected = r"^'?nope'?$"
+        with pytest.raises(AttributeError, match=expected):
+            del data.nope
 
     @clause("MOD-LOCAL-ATTR-01")
     def test_class_attribute_that_equals_everything(self, backend: Any) -> None:
@@ -168,6 +220,10 @@ class TestLocalAttributes:
         del described.managed
         assert Managed.deleted == 1
 
+        # A value in the thread's dictionary does not hide that data descriptor either.
+        described.__dict__["managed"] = "in the dict"
+        assert described.managed == "managed"
+
         data: Any = Data()
         assert data.value is anything
         data.value = 1
@@ -190,3 +246,34 @@ class TestLocalAttributes:
         with pytest.raises(AttributeError, match="read-only"):
             del data.__dict__
         assert data.__dict__ == {"x": 1, "y": 2}
+
+
+class TestLocalInit:
+    @clause("MOD-LOCAL-02")
+    def test_init_that_is_a_callable_object_is_called_as_python_calls_it(
+        self, backend: Any
+    ) -> None:
+        # An __init__ that is not a function (no __get__) is called without the
+        # instance, in the creating thread as in every other one; and whether the class
+        # has an __init__ is not decided by comparing it with anything.
+        calls: list[tuple[tuple[object, ...], dict[str, object]]] = []
+
+        class Init:
+            def __call__(self, *args: object, **kwargs: object) -> None:
+                calls.append((args, kwargs))
+
+            def __eq__(self, other: object) -> bool:
+                return True
+
+            def __ne__(self, other: object) -> bool:
+                return False
+
+            __hash__ = object.__hash__
+
+        class Data(backend.local):  # type: ignore[misc]
+            __init__ = Init()
+
+        data = Data(1, key=2)
+        assert calls == [((1,), {"key": 2})]
+        spawn(backend, lambda: data.__dict__).join()
+        assert calls == [((1,), {"key": 2})] * 2

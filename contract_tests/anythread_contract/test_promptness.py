@@ -20,6 +20,7 @@ from anythread_contract._support import (
     LONG,
     PROMPT,
     SHORT,
+    BlockProbe,
     Worker,
     assert_prompt,
     settle,
@@ -205,20 +206,15 @@ class TestEvent:
     @clause("EVENT-PROMPT-01", "EVENT-SET-01")
     def test_set_then_clear_still_wakes_the_waiters(self, backend: Any) -> None:
         event = backend.Event()
-        started: list[int] = []
-
-        def body() -> Any:
-            started.append(1)
-            return event.wait(LONG)
-
-        workers = [spawn(backend, body) for _ in range(2)]
-        wait_until(backend, lambda: len(started) == 2, what="two waiters")
-        # The waiters are about to call wait(); this pause lets them block in it (a
-        # waiter still on its way would see the flag cleared and rightly wait on).  It
-        # is the one pause in the suite that a correct backend relies on: nothing public
-        # tells that a thread is blocked in Event.wait().  Half a second is hundreds of
-        # times what two threads need to get from the append to the wait.
-        settle(backend, 0.5)
+        probes = [BlockProbe(backend) for _ in range(2)]
+        workers = [spawn(backend, probe.call, event.wait, LONG) for probe in probes]
+        # A waiter still on its way into wait() would find the flag cleared and rightly
+        # wait on: set() and clear() come only once both are blocked in it.
+        wait_until(
+            backend,
+            lambda: all(probe.blocked() for probe in probes),
+            what="two threads blocked in Event.wait()",
+        )
         event.set()
         event.clear()
         assert assert_prompt(backend, workers, "set() then clear()") == [True, True]

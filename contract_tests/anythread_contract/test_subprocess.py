@@ -216,6 +216,37 @@ print("returned", flush=True)
     assert proc.stderr == ""
 
 
+@clause("MOD-EXCEPTHOOK-02")
+def test_default_excepthook_ignores_only_system_exit_itself(
+    backend: Any, backend_name: str
+) -> None:
+    # SystemExit itself, as CPython checks it: not a subclass of it, nor a class that
+    # claims to equal it.
+    proc = run_script(
+        backend_name,
+        _HOOK_PRELUDE
+        + """
+class Claims(type):
+    def __eq__(cls, other):
+        return True
+    __hash__ = type.__hash__
+class Impostor(Exception, metaclass=Claims):
+    pass
+class Quit(SystemExit):
+    pass
+thread = backend.Thread(target=lambda: None, name="noisy")
+backend.excepthook(hook_args(Impostor("not an exit"), thread))
+backend.excepthook(hook_args(Quit("a subclass"), thread))
+print("returned", flush=True)
+""",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["returned"]
+    assert proc.stderr.count("Exception in thread noisy") == 2, proc.stderr
+    assert "Impostor: not an exit" in proc.stderr
+    assert "Quit: a subclass" in proc.stderr
+
+
 @clause("MOD-EXCEPTHOOK-03")
 def test_except_hook_args_fields(backend: Any, backend_name: str) -> None:
     proc = run_script(

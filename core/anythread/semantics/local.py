@@ -113,9 +113,10 @@ def _thread_dict(obj: local) -> dict[str, Any]:
     values: dict[str, Any] = {}
     impl.dicts[ident] = values
     impl.keeps_data_for(ident, impl)
-    init = type(obj).__init__
-    if init is not object.__init__:
-        init(obj, *impl.args, **impl.kwargs)
+    if type(obj).__init__ is not object.__init__:
+        # Called as Python calls it at creation: a function bound to the object, a
+        # callable without __get__ as it is.
+        _object_getattribute(obj, "__init__")(*impl.args, **impl.kwargs)
     return values
 
 
