@@ -9,6 +9,8 @@ CPython's behaviour through the public API only, so it holds any backend to it.
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -140,6 +142,35 @@ class TestLockEdges:
             assert cond.wait_for(lambda: True, top) is True
         sem = backend.Semaphore(1)
         assert sem.acquire(True, top) is True
+        thread = backend.Thread(target=lambda: None)
+        thread.start()
+        thread.join(top)
+        thread.join(top)  # an ended thread: CPython 3.10-3.12 check nothing, 3.13 the value
+        assert not thread.is_alive()
+
+    @clause("LOCK-ARG-02", "RLOCK-ARG-01")
+    @pytest.mark.parametrize("kind", ["Lock", "RLock"])
+    @pytest.mark.parametrize("timeout", [-5, -0.5, 2])
+    def test_non_blocking_with_a_timeout_is_refused_before_the_timeout_is_judged(
+        self, backend: Any, kind: str, timeout: float
+    ) -> None:
+        # CPython checks "non-blocking with a timeout" first, whatever the timeout's sign.
+        with pytest.raises(ValueError, match=r"^can't specify a timeout for a non-blocking call$"):
+            getattr(backend, kind)().acquire(False, timeout)
+
+    @clause("LOCK-ARG-INDEX-01")
+    @pytest.mark.parametrize("kind", ["Lock", "RLock"])
+    @pytest.mark.parametrize(
+        "timeout", [Decimal("0.01"), Fraction(1, 100)], ids=["Decimal", "Fraction"]
+    )
+    def test_a_timeout_neither_float_nor_index_is_refused(
+        self, backend: Any, kind: str, timeout: object
+    ) -> None:
+        # CPython takes a float or an object with __index__, not any number with __float__.
+        lock = getattr(backend, kind)()
+        with pytest.raises(TypeError):
+            lock.acquire(True, timeout)
+        assert lock.acquire(False) is True  # the refused call took nothing
 
     @clause("LOCK-ARG-02", "RLOCK-ARG-01")
     @pytest.mark.parametrize("kind", ["Lock", "RLock"])

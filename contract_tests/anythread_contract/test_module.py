@@ -343,3 +343,14 @@ def test_local_values_released_when_thread_ends(backend: Any) -> None:
 
     wait_until(backend, released, what="the ended thread's local value to be released")
     assert not hasattr(data, "value")
+
+
+@clause("MOD-CURRENT-01", "MOD-MAIN-01", "MOD-ENUM-01", "MOD-ACTIVE-01")
+@pytest.mark.parametrize("name", ["current_thread", "main_thread", "enumerate", "active_count"])
+def test_a_wrong_call_names_the_function_as_cpython_does(backend: Any, name: str) -> None:
+    """CPython settles the message: the TypeError names the function by its own name."""
+    with pytest.raises(TypeError) as expected:
+        getattr(threading, name)(1)
+    with pytest.raises(TypeError) as raised:
+        getattr(backend, name)(1)
+    assert str(raised.value) == str(expected.value)

@@ -485,3 +485,23 @@ class TestFork:
             # threads) before gh-102512: the child's main thread stays a dummy.
             lines[0] = "child True False [True]"
         assert lines == ["child True False [True]", "alive True True", "parent 0"], proc.stdout
+
+
+@clause("THREAD-JOIN-02")
+@pytest.mark.parametrize("timeout", [0, -1, 0.05])
+def test_short_join_timeouts_return_at_their_timeout(backend: Any, timeout: float) -> None:
+    """join(timeout) returns when the timeout occurs: five joins of a short (or zero, or
+    negative) timeout on a live thread take far less than a second each, not a second."""
+    release = backend.Event()
+    thread = backend.Thread(target=release.wait, args=(LONG,))
+    thread.start()
+    try:
+        started = time.monotonic()
+        for _ in range(5):
+            thread.join(timeout)
+            assert thread.is_alive()
+        assert time.monotonic() - started < 2.5
+    finally:
+        release.set()
+        thread.join(LONG)
+    assert not thread.is_alive()
