@@ -22,6 +22,9 @@ PRELUDE = """\
 import os, signal, sys
 from anythread_backends.{backend} import backend as at
 LONG = 30.0
+# A process started in the background by a non-interactive shell inherits SIGINT
+# ignored, and Python then installs no handler: install the default one, as Python does.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # The helper thread interrupts the main thread once it is about to block.  A signal that
