@@ -418,10 +418,12 @@ def _idle_thread_bytes(n: int) -> float:
 
 class TestMemory:
     def test_idle_green_thread_costs_a_few_kilobytes(self) -> None:
-        # About 4 KB on CPython 3.11 (gevent's idle greenlet: about 4.3 KB); the bound
-        # leaves room for other Python versions, and catches a per-thread regression
-        # such as a waiter queue (600 bytes) or a string per thread coming back.
-        assert _idle_thread_bytes(2000) < 5500
+        # About 4 KB on CPython 3.11 (gevent's idle greenlet: about 4.3 KB), about 9.4
+        # KB on 3.10 (a greenlet there saves a larger frame state); the bound per
+        # version catches a per-thread regression such as a waiter queue (600 bytes) or
+        # a string per thread coming back.
+        bound = 10_500 if sys.version_info < (3, 11) else 5500
+        assert _idle_thread_bytes(2000) < bound
 
     @pytest.mark.slow
     def test_100000_idle_green_threads_start_wait_and_finish(self) -> None:
