@@ -60,7 +60,7 @@ class TestCatalogue:
             assert clause.section in SECTIONS, clause.id
             assert len(clause.text) > 20, clause.id
             assert clause.text == " ".join(clause.text.split()), clause.id
-            assert clause.source in ("spec", "addition", "cpython"), clause.id
+            assert clause.source in ("spec", "addition", "cpython", "design"), clause.id
             assert all(isinstance(cap, Capability) for cap in clause.requires), clause.id
 
     def test_every_section_has_clauses(self) -> None:

@@ -9,6 +9,7 @@ now, and assigning it assigns ``threading.excepthook``.  It exports one object,
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +18,23 @@ from typing import cast
 from anythread.protocols import CONTRACT_VERSION, Capability, ExceptHookArgs
 
 __all__ = ["StdlibBackend", "backend"]
+
+
+#: Where the standard library's own objects knowingly differ from the contract (they are
+#: used as they are: this backend adds nothing, not even a check).
+_NAN_DEVIATIONS: dict[str, str] = {
+    "MOD-TIMEOUT-NAN-01": (
+        "CPython's Condition, Semaphore, Event and Barrier do not check a wait timeout "
+        "for NaN: Condition.wait(nan) returns False at once, and a Semaphore or Barrier "
+        "that must wait spins forever; DESIGN.md asks for ValueError, which the other "
+        "backends raise"
+    ),
+}
+if sys.version_info < (3, 13):
+    _NAN_DEVIATIONS["THREAD-JOIN-NAN-01"] = (
+        "CPython before 3.13 does not check join()'s timeout once the thread has ended: "
+        "join(nan) of an ended thread returns None"
+    )
 
 
 class StdlibBackend:
@@ -34,6 +52,7 @@ class StdlibBackend:
         self.name = "stdlib"
         self.capabilities = frozenset(Capability)
         self.contract_version = CONTRACT_VERSION
+        self.known_deviations: dict[str, str] = dict(_NAN_DEVIATIONS)
         self.Lock = threading.Lock
         self.RLock = threading.RLock
         self.Condition = threading.Condition

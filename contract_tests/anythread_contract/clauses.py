@@ -24,8 +24,10 @@ __all__ = ["BY_ID", "CHANGELOG", "CLAUSES", "SECTIONS", "Clause", "Source"]
 
 #: Where a clause's sentence comes from.  ``spec``: the 3.2 chapter; ``addition``: a
 #: later standard addition that DESIGN.md adopts; ``cpython``: the spec leaves the point
-#: open and CPython's behaviour settles it (exception types, argument checking).
-Source = Literal["spec", "addition", "cpython"]
+#: open and CPython's behaviour settles it (exception types, argument checking);
+#: ``design``: a principle of DESIGN.md that every backend honours where CPython's own
+#: objects do not (a NaN timeout fails fast on every backend alike).
+Source = Literal["spec", "addition", "cpython", "design"]
 
 #: The spec's sections, in document order, with their titles.
 SECTIONS: Mapping[str, str] = {
@@ -195,6 +197,18 @@ CLAUSES: tuple[Clause, ...] = (
         "16.2",
         "TIMEOUT_MAX is a positive float, and a timeout equal to it is allowed.",
         "cpython",
+    ),
+    _c(
+        "MOD-TIMEOUT-NAN-01",
+        "16.2",
+        "A NaN timeout given to Condition.wait() or wait_for(), Semaphore.acquire(), "
+        "Event.wait() or Barrier.wait() (or as a Barrier's default timeout) raises "
+        "ValueError at once, whatever the state of "
+        "the object (a set Event, a free Semaphore, the last party of a Barrier): no "
+        "deadline can be computed from it, so it is a bad argument, as it is for "
+        "Lock.acquire().",
+        "design",
+        since=2,
     ),
     _c(
         "MOD-TIMEOUT-ZERO-01",
@@ -408,6 +422,14 @@ CLAUSES: tuple[Clause, ...] = (
         "16.2.1",
         "A join() blocked on a thread returns promptly when that thread terminates, not "
         "at its own timeout nor at a later poll.",
+        since=2,
+    ),
+    _c(
+        "THREAD-JOIN-NAN-01",
+        "16.2.1",
+        "join() with a NaN timeout raises ValueError, whether the thread is alive or "
+        "has already ended.",
+        "design",
         since=2,
     ),
     _c(
@@ -1411,7 +1433,9 @@ CHANGELOG: Mapping[int, str] = {
     "local instances; hooks read when used; alien threads in active_count() and daemon "
     "inheritance; and the sentences the mutation run of the semantics layer showed "
     "unchecked (notify counts, waiters that timed out, fork, the exit rule, local "
-    "attribute rules, reprs, the excepthook's stream, deprecation warnings).  Existing "
+    "attribute rules, reprs, the excepthook's stream, deprecation warnings); a NaN timeout "
+    "is a bad argument on every waiting object (source ``design``: CPython's own objects "
+    "let it through, and spin forever on a Semaphore or Barrier that must wait).  Existing "
     "clauses gained sharper tests (mid-operation states, two instances at once).",
 }
 

@@ -1,11 +1,11 @@
 """Boundaries of arguments (contract version 2), for every object that takes them.
 
 A timeout of 0 is a timeout (neither None nor "use the default"); a timeout over
-TIMEOUT_MAX raises OverflowError on every object that takes a timeout; a timeout that
-expires never returns early, on every waiting object, whatever its fraction of a
-second.  A call that must not block runs in a thread of its own (through
-:func:`~anythread_contract._support.call_promptly`), so that a wrong backend fails the
-test in PROMPT seconds instead of hanging it.
+TIMEOUT_MAX raises OverflowError, and a NaN timeout ValueError, on every object that
+takes a timeout, whatever its state; a timeout that expires never returns early, on every
+waiting object, whatever its fraction of a second.  A call that must not block runs in a
+thread of its own (through :func:`~anythread_contract._support.call_promptly`), so that a
+wrong backend fails the test in PROMPT seconds instead of hanging it.
 """
 
 from __future__ import annotations
@@ -136,6 +136,102 @@ class TestTimeoutMax:
             too_long = backend.TIMEOUT_MAX * 2
             raised = call_promptly(backend, _raises, thread.join, too_long, what="join()")
             assert raised is OverflowError
+        finally:
+            gate.set()
+
+
+# ---------------------------------------------------------------------------- NaN
+
+NAN = float("nan")
+
+
+def _first_accepted(cases: list[tuple[str, Callable[[], Any]]]) -> str | None:
+    """Run ``cases`` in order until one does not raise ValueError; return its label
+    (None: every one raised ValueError).
+
+    The cases are ordered so that those where a NaN-accepting backend returns at once
+    come first: CPython's own objects return there, and would spin forever on the later
+    ones, which must wait.
+    """
+    for label, call in cases:
+        if _raises(call) is not ValueError:
+            return label
+    return None
+
+
+class TestTimeoutNaN:
+    @clause("MOD-TIMEOUT-NAN-01")
+    def test_condition_wait_and_wait_for(self, backend: Any) -> None:
+        cond = backend.Condition()
+
+        def body() -> tuple[str | None, bool]:
+            with cond:
+                accepted = _first_accepted(
+                    [
+                        ("wait_for(true predicate, nan)", lambda: cond.wait_for(lambda: 1, NAN)),
+                        ("wait(nan)", lambda: cond.wait(NAN)),
+                        ("wait_for(false predicate, nan)", lambda: cond.wait_for(lambda: 0, NAN)),
+                    ]
+                )
+                cond.notify()  # the lock is still held: a bad argument gave nothing up
+                return accepted, True
+
+        assert call_promptly(backend, body, what="Condition waits with NaN") == (None, True)
+
+    @clause("MOD-TIMEOUT-NAN-01")
+    @pytest.mark.parametrize("kind", ["Semaphore", "BoundedSemaphore"])
+    def test_semaphore_acquire(self, backend: Any, kind: str) -> None:
+        sem = getattr(backend, kind)(1)
+        free = _first_accepted(
+            [("acquire(timeout=nan) with a free slot", lambda: sem.acquire(True, NAN))]
+        )
+        assert free is None, f"{free} did not raise ValueError"
+        assert sem.acquire(False) is True  # the failed call took nothing
+        at_zero = call_promptly(
+            backend, _raises, sem.acquire, True, NAN, what="acquire(timeout=nan) at zero"
+        )
+        assert at_zero is ValueError
+        sem.release()
+        assert sem.acquire(False) is True  # ... and left nothing behind
+
+    @clause("MOD-TIMEOUT-NAN-01")
+    def test_event_wait(self, backend: Any) -> None:
+        event = backend.Event()
+        event.set()
+        assert _raises(event.wait, NAN) is ValueError, "wait(nan) on a set Event"
+        event.clear()
+        unset = call_promptly(backend, _raises, event.wait, NAN, what="wait(nan), unset")
+        assert unset is ValueError
+
+    @clause("MOD-TIMEOUT-NAN-01")
+    def test_barrier_wait(self, backend: Any) -> None:
+        single = backend.Barrier(1)
+        assert _raises(single.wait, NAN) is ValueError, "Barrier(1).wait(nan)"
+        assert single.wait() == 0  # the failed call neither broke it nor counted
+        barrier = backend.Barrier(2)
+        raised = call_promptly(backend, _raises, barrier.wait, NAN, what="Barrier(2).wait(nan)")
+        assert raised is ValueError
+        assert (barrier.broken, barrier.n_waiting) == (False, 0)
+
+    @clause("MOD-TIMEOUT-NAN-01")
+    def test_barrier_default_timeout(self, backend: Any) -> None:
+        single = backend.Barrier(1, timeout=NAN)
+        assert _raises(single.wait) is ValueError, "Barrier(1, timeout=nan).wait()"
+        barrier = backend.Barrier(2, timeout=NAN)
+        raised = call_promptly(backend, _raises, barrier.wait, what="wait() with a NaN default")
+        assert raised is ValueError
+
+    @clause("THREAD-JOIN-NAN-01")
+    def test_thread_join(self, backend: Any) -> None:
+        ended = backend.Thread(target=lambda: None)
+        ended.start()
+        ended.join(LONG)
+        assert _raises(ended.join, NAN) is ValueError, "join(nan) of an ended thread"
+        thread, gate = _parked_thread(backend)
+        try:
+            raised = call_promptly(backend, _raises, thread.join, NAN, what="join(nan), alive")
+            assert raised is ValueError
+            assert thread.is_alive()
         finally:
             gate.set()
 

@@ -15,6 +15,7 @@ from typing import Any
 from anythread.protocols import Backend
 from anythread_backends.debug._locks import owner_of
 from anythread_backends.debug._tracker import Tracker, suspicious
+from anythread_backends.debug._waits import refuse_nan
 
 __all__ = ["thread_classes"]
 
@@ -67,7 +68,7 @@ def thread_classes(tracker: Tracker, inner: Backend) -> tuple[type[Any], type[An
                 finally:
                     tracker.unblock(state)
                 return
-            super().join(timeout)
+            super().join(timeout if timeout is None else refuse_nan(timeout))
 
     class Thread(Joins, base, metaclass=ThreadType):  # type: ignore[misc]
         __doc__ = base.__doc__

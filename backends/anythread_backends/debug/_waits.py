@@ -26,9 +26,22 @@ from anythread.protocols import Backend
 from anythread_backends.debug._locks import owner_of
 from anythread_backends.debug._tracker import Tracker
 
-__all__ = ["wait_classes"]
+__all__ = ["refuse_nan", "wait_classes"]
 
 T = TypeVar("T")
+
+
+def refuse_nan(timeout: Any) -> Any:
+    """Return ``timeout``; raise ValueError if it is NaN.
+
+    The standard library's Condition, Semaphore, Event and Barrier let a NaN timeout
+    through (and a Semaphore or Barrier that must wait then spins forever); DESIGN.md
+    asks every backend to refuse it, as ``Lock.acquire`` does, and so does the debug
+    backend, whatever it wraps.  Spec: MOD-TIMEOUT-NAN-01, THREAD-JOIN-NAN-01.
+    """
+    if timeout != timeout:
+        raise ValueError("Invalid value NaN (not a number)")
+    return timeout
 
 
 def wait_classes(tracker: Tracker, inner: Backend, rlock: Callable[[], Any]) -> dict[str, type]:
@@ -56,19 +69,21 @@ def wait_classes(tracker: Tracker, inner: Backend, rlock: Callable[[], Any]) -> 
 
         def wait(self, timeout: float | None = None) -> bool:
             if timeout is not None:
-                return bool(super().wait(timeout))
+                return bool(super().wait(refuse_nan(timeout)))
             with waiting(self):
                 return bool(super().wait())
 
         def wait_for(self, predicate: Callable[[], T], timeout: float | None = None) -> T:
             if timeout is not None:
-                return super().wait_for(predicate, timeout)  # type: ignore[no-any-return]
+                return super().wait_for(predicate, refuse_nan(timeout))  # type: ignore[no-any-return]
             with waiting(self):
                 return super().wait_for(predicate)  # type: ignore[no-any-return]
 
     class Semaphore(semaphore_base):  # type: ignore[misc]
         def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
             if not blocking or timeout is not None:
+                if blocking:
+                    refuse_nan(timeout)
                 return bool(super().acquire(blocking, timeout))
             if super().acquire(False):
                 return True
@@ -93,7 +108,7 @@ def wait_classes(tracker: Tracker, inner: Backend, rlock: Callable[[], Any]) -> 
     class Event(event_base):  # type: ignore[misc]
         def wait(self, timeout: float | None = None) -> bool:
             if timeout is not None or self.is_set():
-                return bool(super().wait(timeout))
+                return bool(super().wait(timeout if timeout is None else refuse_nan(timeout)))
             with waiting(self):
                 return bool(super().wait())
 
@@ -102,10 +117,11 @@ def wait_classes(tracker: Tracker, inner: Backend, rlock: Callable[[], Any]) -> 
             self, parties: int, action: Callable[[], object] | None = None, timeout: Any = None
         ) -> None:
             super().__init__(parties, action, timeout)
-            self._debug_untimed = timeout is None
+            self._debug_timeout = timeout
 
         def wait(self, timeout: float | None = None) -> int:
-            if timeout is not None or not self._debug_untimed:
+            if timeout is not None or self._debug_timeout is not None:
+                refuse_nan(self._debug_timeout if timeout is None else timeout)
                 return int(super().wait(timeout))
             with waiting(self):
                 return int(super().wait())
