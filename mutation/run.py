@@ -394,8 +394,10 @@ class Equivalent:
     reason: str
     count: int | None = None
     # "equivalent"; "unreachable": observable only where this command cannot go;
-    # "open": observable, but CPython and the project's design disagree, so no clause
-    # can be written before the project decides.
+    # "project": observable only in what the threading API leaves to each backend (the
+    # wording of a message CPython words otherwise, the layer's memory), so no clause can
+    # hold it; a named project test does; "open": observable, but CPython and the
+    # project's design disagree, so no clause can be written before the project decides.
     kind: str = "equivalent"
     matched: list[Mutant] = field(default_factory=list)
 
@@ -528,6 +530,7 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
             "survived",
             "equivalent",
             "unreachable",
+            "project",
             "open",
             "pending",
         ),
@@ -577,24 +580,29 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
         "annotation, skipped; equivalent = survived and listed in `mutation/equivalent.toml` "
         "as unable to change any observable behaviour; unreachable = survived and listed "
         "there as observable only where this command cannot go (another Python version, "
-        "a subinterpreter), with the reason; open = survived, observable, and listed there "
+        "a subinterpreter), with the reason; project = survived and listed there as "
+        "observable only in what the threading API leaves to each backend (a message "
+        "CPython words otherwise, memory), held by the project test the entry names; "
+        "open = survived, observable, and listed there "
         "as a point where CPython and DESIGN.md disagree, for the project to decide.",
         "",
         "| module | generated | annotation (skipped) | killed | timeout | survived "
-        "| equivalent | unreachable | open | pending | run time |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| equivalent | unreachable | project | open | pending | run time |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for module, count in rows:
         took = f"{elapsed[module] / 60:.1f} min" if module in elapsed else "—"
         out.append(
             f"| {module} | {count['generated']} | {count['annotation']} | {count['killed']} "
             f"| {count['timeout']} | **{count['survived']}** | {count['equivalent']} "
-            f"| {count['unreachable']} | {count['open']} | {count['pending']} | {took} |"
+            f"| {count['unreachable']} | {count['project']} | {count['open']} "
+            f"| {count['pending']} | {took} |"
         )
     out.append(
         f"| **total** | {totals['generated']} | {totals['annotation']} | {totals['killed']} "
         f"| {totals['timeout']} | **{totals['survived']}** | {totals['equivalent']} "
-        f"| {totals['unreachable']} | {totals['open']} | {totals['pending']} | |"
+        f"| {totals['unreachable']} | {totals['project']} | {totals['open']} "
+        f"| {totals['pending']} | |"
     )
     killed_later = [m for m in all_mutants if m.rechecked and m.outcome in ("killed", "timeout")]
     out += [
@@ -633,6 +641,7 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
     for kind, title in (
         ("equivalent", "Equivalent mutants"),
         ("unreachable", "Mutants this command cannot reach"),
+        ("project", "Held by project tests: what the threading API leaves to each backend"),
         ("open", "Open points: observable mutants no clause can decide yet"),
     ):
         out += ["", f"## {title} (survivors matched by `mutation/equivalent.toml`)", ""]

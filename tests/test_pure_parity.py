@@ -184,6 +184,12 @@ SAME: dict[str, Call] = {
         (1, 2, 3, 4), sequence=(1, 2, 3, 4)
     ),
     "ExceptHookArgs(seq, bogus=1)": lambda m, c: m.ExceptHookArgs((1, 2, 3, 4), bogus=1),
+    "ExceptHookArgs(sequence=, dict=, bogus=)": lambda m, c: m.ExceptHookArgs(
+        sequence=(1, 2, 3, 4), dict=None, bogus=1
+    ),
+    "ExceptHookArgs(seq, dict=, bogus=)": lambda m, c: m.ExceptHookArgs(
+        (1, 2, 3, 4), dict=None, bogus=1
+    ),
     "ExceptHookArgs('abcd')": lambda m, c: tuple(m.ExceptHookArgs("abcd")),
     "ExceptHookArgs(iterator)": lambda m, c: tuple(m.ExceptHookArgs(iter((1, 2, 3, 4)))),
     "ExceptHookArgs fields": lambda m, c: [

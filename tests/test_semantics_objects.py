@@ -11,7 +11,9 @@ the thread registry and excepthook.
 from __future__ import annotations
 
 import gc
+import re
 import sys
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -94,6 +96,17 @@ class TestRLock:
         with pytest.raises(ValueError, match="can't specify a timeout"):
             rlock.acquire(False, 0.5)  # checked on the recursive path too
         rlock.release()
+
+    def test_refuses_new_attributes_as_threading_rlock_does(self, backend: Any) -> None:
+        # The project's choice (the spec says nothing): an RLock is as closed as the one
+        # threading.RLock() returns (CPython's C RLock), and so has no per-instance
+        # dictionary, which every RLock of a program would otherwise carry.
+        reference = threading.RLock()
+        rlock = backend.RLock()
+        for lock in (reference, rlock):
+            with pytest.raises(AttributeError):
+                lock.label = "mine"
+        assert not hasattr(rlock, "__dict__")
 
     def test_recursion_and_ownership(self, backend: Any) -> None:
         rlock = backend.RLock()
@@ -218,6 +231,25 @@ class TestCondition:
         cond = backend.Condition()
         with cond, pytest.deprecated_call(match="notifyAll"):
             cond.notifyAll()
+
+
+class TestWaitTimeoutMessages:
+    @pytest.mark.parametrize("bad", ["1", b"1", [1], object()])
+    def test_a_timeout_that_is_not_a_number_is_named(self, backend: Any, bad: object) -> None:
+        # Each backend words this TypeError its own way (CPython's own objects fail in a
+        # comparison); the layer's message says what was wrong with which argument.
+        message = f"timeout must be a number or None, not {type(bad).__name__}"
+        cond = backend.Condition()
+        calls: list[Callable[[], object]] = [
+            lambda: backend.Event().wait(bad),
+            lambda: backend.Semaphore(0).acquire(True, bad),
+            lambda: backend.Barrier(2).wait(bad),
+        ]
+        for call in calls:
+            with pytest.raises(TypeError, match=re.escape(message)):
+                call()
+        with cond, pytest.raises(TypeError, match=re.escape(message)):
+            cond.wait(bad)
 
 
 class TestSemaphore:

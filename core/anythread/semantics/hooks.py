@@ -100,7 +100,10 @@ def _structseq_argument(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     # The arguments of a struct sequence's constructor: (sequence, dict=None), with
     # CPython's messages; the dict (for unnamed extra fields) has no use here.
     if len(args) > 2 or len(args) + len(kwargs) > 2:
-        raise TypeError(f"structseq() takes at most 2 arguments ({len(args) + len(kwargs)} given)")
+        # CPython says "keyword arguments" when none of them is positional.
+        which = "" if args else "keyword "
+        given = len(args) + len(kwargs)
+        raise TypeError(f"structseq() takes at most 2 {which}arguments ({given} given)")
     names = ("sequence", "dict")
     for key in kwargs:
         if key not in names:
