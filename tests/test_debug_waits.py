@@ -279,3 +279,37 @@ class TestSelfAcquire:
         with lock:
             assert lock.acquire(timeout=0.01) is False
             assert lock.acquire(False) is False
+
+
+class TestNaNTimeouts:
+    """A NaN timeout is a bad argument on every inner backend (CPython's own objects let
+    it through, and a Semaphore or Barrier that must wait then spins forever)."""
+
+    def test_every_wait_refuses_nan_before_it_blocks(self, debug: DebugBackend) -> None:
+        nan = float("nan")
+        cond = debug.Condition()
+        sem = debug.BoundedSemaphore(0)
+        event = debug.Event()
+        thread = debug.Thread(target=lambda: None)
+        thread.start()
+        thread.join(BOUND)
+        calls: list[Callable[[], object]] = [
+            lambda: cond.wait_for(lambda: True, nan),
+            lambda: sem.acquire(True, nan),
+            lambda: event.wait(nan),
+            lambda: debug.Barrier(2).wait(nan),
+            lambda: debug.Barrier(2, timeout=nan).wait(),
+            lambda: thread.join(nan),
+        ]
+        for call in calls:
+            with pytest.raises(ValueError, match="NaN"):
+                call()
+        with cond, pytest.raises(ValueError, match="NaN"):
+            cond.wait(nan)
+
+    def test_condition_wait_checks_the_lock_first(self, debug: DebugBackend) -> None:
+        # As CPython and the semantics layer do: an un-acquired lock is the first error.
+        with pytest.raises(RuntimeError, match="cannot wait on un-acquired lock"):
+            debug.Condition().wait(float("nan"))
+        with pytest.raises(ValueError, match="can't specify"):
+            debug.Semaphore(0).acquire(False, float("nan"))

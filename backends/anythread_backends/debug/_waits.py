@@ -69,7 +69,15 @@ def wait_classes(tracker: Tracker, inner: Backend, rlock: Callable[[], Any]) -> 
 
         def wait(self, timeout: float | None = None) -> bool:
             if timeout is not None:
-                return bool(super().wait(refuse_nan(timeout)))
+                if timeout != timeout:
+                    # Ownership is checked first, as everywhere else: notify(0) checks
+                    # it and wakes no one.
+                    try:
+                        self.notify(0)
+                    except RuntimeError:
+                        raise RuntimeError("cannot wait on un-acquired lock") from None
+                    refuse_nan(timeout)
+                return bool(super().wait(timeout))
             with waiting(self):
                 return bool(super().wait())
 
