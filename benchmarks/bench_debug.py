@@ -55,19 +55,22 @@ def _uncontended_row() -> Row:
     )
 
 
+def _with_loop(lock: Any) -> Callable[[], object]:
+    """``with lock: pass``, OPS times."""
+
+    def run() -> None:
+        for _ in range(OPS):
+            with lock:
+                pass
+
+    return run
+
+
 def _with_row() -> Row:
-    def make(lock: object) -> Callable[[], object]:
-        def run() -> None:
-            for _ in range(OPS):
-                with lock:  # type: ignore[attr-defined]
-                    pass
-
-        return run
-
     return Row(
         "with Lock: (uncontended)",
-        make(debug.Lock()),
-        make(threading.Lock()),
+        _with_loop(debug.Lock()),
+        _with_loop(threading.Lock()),
         number=20,
         ops=OPS,
         timer=time.thread_time,
@@ -96,18 +99,10 @@ def _nested_row() -> Row:
 
 
 def _rlock_row() -> Row:
-    def make(lock: object) -> Callable[[], object]:
-        def run() -> None:
-            for _ in range(OPS):
-                with lock:  # type: ignore[attr-defined]
-                    pass
-
-        return run
-
     return Row(
         "with RLock: (no target; the debug RLock is Python code)",
-        make(debug.RLock()),
-        make(threading.RLock()),
+        _with_loop(debug.RLock()),
+        _with_loop(threading.RLock()),
         number=10,
         ops=OPS,
         timer=time.thread_time,
