@@ -110,6 +110,9 @@ class WaitRecord:
     """When the wait times out, on the kernel's clock; None for a wait without timeout."""
 
 
+_new_record = object.__new__
+
+
 class WaitRegistry:
     """The parked threads of one world, readable as a snapshot.
 
@@ -168,7 +171,12 @@ class WaitRegistry:
             where = self._where.get(site, "")
             if not where:
                 where = self._where[site] = f"{site[0]}:{site[1]}"
-        record = WaitRecord(self.kernel.get_ident(), kind, obj, where, deadline)
+        # WaitRecord(...) without the frozen dataclass's __init__ (one object.__setattr__
+        # per field): the same fields in the instance's dictionary, filled at once.
+        record = _new_record(WaitRecord)
+        record.__dict__.update(
+            ident=self.kernel.get_ident(), kind=kind, obj=obj, site=where, deadline=deadline
+        )
         if not self._locking:
             self._records[record] = None
             return record
@@ -277,7 +285,10 @@ class WaitQueue:
         saved = self._release()
         notified = False
         try:
-            notified = wait_lock(waiter, timeout, kernel.monotonic, kernel.TIMEOUT_MAX)
+            if timeout is None:  # wait_lock's own first case, one call less
+                notified = waiter.acquire()
+            else:
+                notified = wait_lock(waiter, timeout, kernel.monotonic, kernel.TIMEOUT_MAX)
             return notified
         finally:
             self._restore(saved)
