@@ -692,6 +692,21 @@ class KernelParkedLocks(Protocol):
         ...
 
 
+@runtime_checkable
+class KernelSchedulingPoints(Protocol):
+    """Extra: the kernel says whether its lock operations are scheduling points.
+
+    A kernel that runs its threads one at a time and switches only where they block can
+    declare ``preemptive_points = False``: the layer then keeps its bookkeeping (the
+    wait registry) with atomic dictionary operations instead of a kernel lock, which
+    would only add a switch-free acquire and release per park and per wakeup.
+    ``True`` (a schedule that may switch at every lock operation) keeps the lock, and so
+    those scheduling points.  Read when the world is made.
+    """
+
+    preemptive_points: bool
+
+
 class NamedThread(Protocol):
     """What a kernel may show of a thread to code beneath the backend: its name (read and
     renamed through the thread itself) and its daemon flag."""
@@ -744,6 +759,7 @@ KERNEL_EXTRAS: tuple[type, ...] = (
     KernelWaitSites,
     KernelNamedThreads,
     KernelParkedLocks,
+    KernelSchedulingPoints,
 )
 
 __all__ += [
@@ -756,6 +772,7 @@ __all__ += [
     "KernelNamedThreads",
     "KernelParkedLocks",
     "KernelRLock",
+    "KernelSchedulingPoints",
     "KernelStackSize",
     "KernelThreadHandle",
     "KernelWaitSites",

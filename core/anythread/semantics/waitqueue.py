@@ -33,6 +33,7 @@ from anythread.protocols import (
     KernelForkHooks,
     KernelLock,
     KernelParkedLocks,
+    KernelSchedulingPoints,
     KernelWaitSites,
 )
 from anythread.semantics._checks import wait_lock
@@ -109,6 +110,9 @@ class WaitRecord:
     """When the wait times out, on the kernel's clock; None for a wait without timeout."""
 
 
+_new_record = object.__new__
+
+
 class WaitRegistry:
     """The parked threads of one world, readable as a snapshot.
 
@@ -128,6 +132,12 @@ class WaitRegistry:
         #: whether objects remember where they were created (:class:`KernelWaitSites`)
         self.records_sites = records_sites(kernel)
         self._lock = kernel.allocate_lock()
+        #: whether records are stored under :attr:`_lock`; without scheduling points at
+        #: lock operations (:class:`KernelSchedulingPoints`) a dictionary store or pop
+        #: of an identity-hashed key is atomic by itself
+        self._locking = not (
+            isinstance(kernel, KernelSchedulingPoints) and not kernel.preemptive_points
+        )
         # The records as keys (they hash by identity), in the order they were entered.
         self._records: dict[WaitRecord, None] = {}
         # ``file:line`` of each creation site seen (sites are source lines: bounded)
@@ -161,7 +171,15 @@ class WaitRegistry:
             where = self._where.get(site, "")
             if not where:
                 where = self._where[site] = f"{site[0]}:{site[1]}"
-        record = WaitRecord(self.kernel.get_ident(), kind, obj, where, deadline)
+        # WaitRecord(...) without the frozen dataclass's __init__ (one object.__setattr__
+        # per field): the same fields in the instance's dictionary, filled at once.
+        record = _new_record(WaitRecord)
+        record.__dict__.update(
+            ident=self.kernel.get_ident(), kind=kind, obj=obj, site=where, deadline=deadline
+        )
+        if not self._locking:
+            self._records[record] = None
+            return record
         self._lock.acquire()
         try:
             self._records[record] = None
@@ -171,6 +189,9 @@ class WaitRegistry:
 
     def leave(self, record: WaitRecord) -> None:
         """Forget ``record`` (no error if it is already gone)."""
+        if not self._locking:
+            self._records.pop(record, None)
+            return
         self._lock.acquire()
         try:
             self._records.pop(record, None)
@@ -179,6 +200,8 @@ class WaitRegistry:
 
     def snapshot(self) -> tuple[WaitRecord, ...]:
         """Return the records of the threads parked now, oldest first."""
+        if not self._locking:
+            return tuple(self._records.copy())  # the copy is atomic, the iteration not
         self._lock.acquire()
         try:
             return tuple(self._records)
@@ -262,7 +285,10 @@ class WaitQueue:
         saved = self._release()
         notified = False
         try:
-            notified = wait_lock(waiter, timeout, kernel.monotonic, kernel.TIMEOUT_MAX)
+            if timeout is None:  # wait_lock's own first case, one call less
+                notified = waiter.acquire()
+            else:
+                notified = wait_lock(waiter, timeout, kernel.monotonic, kernel.TIMEOUT_MAX)
             return notified
         finally:
             self._restore(saved)
