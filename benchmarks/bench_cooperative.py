@@ -209,6 +209,7 @@ def _idle_threads(side: str, n: int, traced: bool) -> dict[str, float]:  # pragm
             threads = [api.Thread(target=event.wait) for _ in range(n)]
             for t in threads:
                 t.start()
+            api.sleep(0)  # let every thread run up to its wait
             return threads
 
         def finish(threads: list[Any]) -> None:
@@ -341,6 +342,7 @@ def _many_waiters_row(coop: Any, n: int) -> Row:
         threads = [coop.Thread(target=event.wait) for _ in range(n)]
         for t in threads:
             t.start()
+        coop.sleep(0)  # let every thread run up to its wait, as the peer does
         event.set()
         for t in threads:
             t.join()

@@ -10,6 +10,7 @@ its waiter's alone, and an idle green thread costs a few kilobytes.
 
 from __future__ import annotations
 
+import functools
 import gc
 import inspect
 import json
@@ -30,7 +31,10 @@ from test_semantics_kernels import EarlyLock, ToyKernel
 
 from anythread.protocols import Capability, KernelParkedLocks
 from anythread.semantics import from_kernel
+from anythread.semantics.event import Event as LayerEvent
 from anythread_backends.cooperative import make_backend
+from anythread_backends.cooperative._event import GreenEvent
+from anythread_backends.cooperative._queue import GreenWaitQueue
 
 SCHEDULES = ["fifo", "random:3", "pct:5:3"]
 
@@ -128,8 +132,10 @@ class TestDirectSwitch:
         threads = [b.Thread(target=log.append, args=(tag,)) for tag in "xyz"]
         for t in threads:
             t.start()
-        assert log == ["x", "y", "z"]  # each ran up to its end at its start
-        b.sleep(0)
+        assert log == []
+        assert all(t.is_alive() for t in threads)
+        b.sleep(0)  # each runs to its end and hands over to the next
+        assert log == ["x", "y", "z"]
         for t in threads:
             t.join(timeout=10)
             assert not t.is_alive()
@@ -286,6 +292,281 @@ class TestKernelRLock:
         assert got == list(range(50))
 
 
+class TestKernelEvent:
+    """The hub's own Event (KernelEvent): the layer's behaviour, waits kept by the hub."""
+
+    def test_is_the_layers_event_named_as_users_know_it(self) -> None:
+        b = make_backend()
+        event = b.Event()
+        assert isinstance(event, GreenEvent)
+        assert isinstance(event, LayerEvent)
+        assert type(event).__name__ == "Event"
+        assert type(event).__module__ == "anythread"
+        assert repr(event).startswith("<anythread.Event at 0x")
+        assert repr(event).endswith("unset>")
+        event.attribute = 1  # type: ignore[attr-defined]  # as on threading.Event
+
+    @pytest.mark.parametrize("schedule", SCHEDULES)
+    def test_blocked_waiter_is_listed_until_set_makes_it_ready(self, schedule: str) -> None:
+        b = make_backend(schedule=schedule)
+        event, line = b.Event(), inspect.currentframe().f_lineno  # type: ignore[union-attr]
+        other = b.Event()
+        woken: list[bool] = []
+        t = b.Thread(target=lambda: woken.append(event.wait(timeout=60)))
+        t.start()
+        deadline = time.monotonic() + 10
+        while not b.waits.snapshot() and time.monotonic() < deadline:
+            b.sleep(0)
+        start = b.monotonic()
+        (record,) = b.waits.snapshot()
+        assert (record.kind, record.obj, record.ident) == ("Event", event, t.ident)
+        assert record.site == f"{__file__}:{line}"
+        assert record.deadline is not None
+        assert start < record.deadline <= start + 60
+        other.set()  # another event's set wakes nobody
+        assert len(b.waits.snapshot()) == 1
+        assert t.is_alive()
+        event.set()
+        assert b.waits.snapshot() == ()  # woken: no longer listed, before it runs
+        t.join(timeout=10)
+        assert woken == [True]
+
+    def test_set_wakes_every_waiter_once_and_a_timed_out_one_is_gone(self) -> None:
+        b = make_backend(clock="virtual")
+        event = b.Event()
+        got: list[tuple[str, bool]] = []
+
+        def waiter(tag: str, timeout: float | None) -> None:
+            got.append((tag, event.wait(timeout)))
+
+        threads = [
+            b.Thread(target=waiter, args=("short", 1.0)),
+            b.Thread(target=waiter, args=("a", None)),
+            b.Thread(target=waiter, args=("b", 100.0)),
+        ]
+        for t in threads:
+            t.start()
+        b.sleep(2)  # the short wait times out
+        assert got == [("short", False)]
+        assert [r.ident for r in b.waits.snapshot()] == [threads[1].ident, threads[2].ident]
+        event.set()
+        event.set()  # a second set wakes nobody twice
+        for t in threads:
+            t.join(timeout=10)
+        assert sorted(got) == [("a", True), ("b", True), ("short", False)]
+        assert event.wait()
+        assert event.wait(0)
+        assert event.wait(-1)
+        event.clear()
+        assert event.wait(0) is False
+        assert event.wait(-5) is False
+
+    def test_interrupted_wait_leaves_and_a_later_set_wakes_only_the_others(self) -> None:
+        # The main thread's wait is interrupted by the DeadlockError its hub throws in
+        # (every thread is blocked); it leaves the event, whose set() then wakes the
+        # other waiter, and only it.  (In a fresh process: no other OS thread that could
+        # still wake the hub.)
+        result = run_python(
+            """
+from anythread_backends.cooperative import make_backend
+from anythread.errors import DeadlockError
+b = make_backend()
+event = b.Event()
+got = []
+t = b.Thread(target=lambda: got.append(event.wait()))
+t.start()
+try:
+    event.wait()
+except DeadlockError:
+    print("deadlock")
+print([r.ident == t.ident for r in b.waits.snapshot()])
+event.set()
+t.join(timeout=10)
+print(got, t.is_alive(), b.waits.snapshot())
+event.clear()
+# No stray wakeup left behind: the next wait returns when the event is set, not before.
+setter = b.Thread(target=lambda: (b.sleep(0.05), event.set()))
+setter.start()
+print(setter.is_alive(), event.wait(10), event.is_set())
+setter.join(timeout=10)
+"""
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split("\n") == [
+            "deadlock",
+            "[True]",
+            "[True] False ()",
+            "True True True",
+            "",
+        ]
+
+    def test_set_from_os_thread_wakes_every_green_waiter_under_load(self) -> None:
+        b = make_backend()
+        rounds = 300
+        events = [b.Event() for _ in range(rounds)]
+        woken = [0]
+
+        def green() -> None:
+            for e in events:
+                if e.wait(timeout=10):
+                    woken[0] += 1
+
+        threads = [b.Thread(target=green) for _ in range(3)]
+        for t in threads:
+            t.start()
+
+        def setter() -> None:
+            for e in events:
+                e.set()
+                time.sleep(0)
+
+        os_thread = threading.Thread(target=setter)
+        os_thread.start()
+        for t in threads:
+            t.join(timeout=60)
+        os_thread.join(timeout=10)
+        assert woken[0] == 3 * rounds
+
+    def test_nan_timeout_raises_even_when_set(self) -> None:
+        event = make_backend().Event()
+        event.set()
+        with pytest.raises(ValueError, match="NaN"):
+            event.wait(float("nan"))
+        with pytest.raises(TypeError, match="timeout must be a number or None, not str"):
+            event.wait("1")  # type: ignore[arg-type]
+
+
+class TestKernelWaitQueue:
+    """The hub's own wait queue (KernelWaitQueue): the layer's invariants, parks kept by
+    the hub."""
+
+    def test_fifo_worlds_park_in_the_hubs_queue_random_ones_in_the_layers(self) -> None:
+        assert make_backend().waits.queue_class is GreenWaitQueue
+        b = make_backend(schedule="random:1")
+        cond = b.Condition()
+        with cond:
+            assert cond.wait(0.01) is False  # the layer's park, on a PointsParkedLock
+        assert b.waits.snapshot() == ()
+
+    @pytest.mark.parametrize("kind", ["Condition", "Semaphore", "BoundedSemaphore", "Barrier"])
+    def test_parked_thread_is_listed_until_woken(self, kind: str) -> None:
+        b = make_backend()
+        make = {
+            "Condition": b.Condition,
+            "Semaphore": functools.partial(b.Semaphore, 0),
+            "BoundedSemaphore": functools.partial(b.BoundedSemaphore, 1),
+            "Barrier": functools.partial(b.Barrier, 2),
+        }[kind]
+        obj, line = make(), inspect.currentframe().f_lineno  # type: ignore[union-attr]
+        if kind == "BoundedSemaphore":
+            obj.acquire()
+        got: list[object] = []
+
+        def wait() -> None:
+            if kind == "Condition":
+                with obj:
+                    got.append(obj.wait(timeout=60))
+            elif kind == "Barrier":
+                got.append(obj.wait(timeout=60))
+            else:
+                got.append(obj.acquire(timeout=60))
+
+        t = b.Thread(target=wait)
+        t.start()
+        b.sleep(0)
+        start = b.monotonic()
+        (record,) = b.waits.snapshot()
+        assert (record.kind, record.obj, record.ident) == (kind, obj, t.ident)
+        assert record.site == f"{__file__}:{line}"
+        assert record.deadline is not None
+        assert start < record.deadline <= start + 60
+        if kind == "Condition":
+            with obj:
+                obj.notify()
+        elif kind == "Barrier":
+            got.append(obj.wait(timeout=60))
+        else:
+            obj.release()
+        assert b.waits.snapshot() == ()  # woken: no longer listed, before it runs
+        t.join(timeout=10)
+        assert sorted(got) == ([0, 1] if kind == "Barrier" else [True])  # type: ignore[type-var]
+
+    def test_timed_out_waiter_leaves_and_notify_wakes_the_next(self) -> None:
+        b = make_backend(clock="virtual")
+        cond = b.Condition()
+        got: list[tuple[str, bool]] = []
+
+        def waiter(tag: str, timeout: float | None) -> None:
+            with cond:
+                got.append((tag, cond.wait(timeout)))
+
+        threads = [
+            b.Thread(target=waiter, args=("short", 1.0)),
+            b.Thread(target=waiter, args=("long", None)),
+        ]
+        for t in threads:
+            t.start()
+        b.sleep(2)  # the short wait times out at its deadline
+        assert got == [("short", False)]
+        with cond:
+            cond.notify()  # not spent on the thread that timed out
+        for t in threads:
+            t.join(timeout=10)
+        assert got == [("short", False), ("long", True)]
+
+    @pytest.mark.parametrize("lock", ["RLock", "Lock", "kernel lock"])
+    def test_guard_held_again_after_every_kind_of_wait(self, lock: str) -> None:
+        b = make_backend(clock="virtual")
+        kernel: Any = b.waits.kernel
+        guard = {"RLock": b.RLock, "Lock": b.Lock, "kernel lock": kernel.allocate_lock}[lock]()
+        cond = b.Condition(guard)
+        depth = 2 if lock == "RLock" else 1
+        for _ in range(depth):
+            guard.acquire()
+        assert cond.wait(0) is False
+        assert cond.wait(-1) is False
+        assert cond.wait(0.5) is False
+        notifier = b.Thread(target=lambda: (guard.acquire(), cond.notify(), guard.release()))
+        notifier.start()
+        assert cond.wait(5) is True
+        notifier.join(timeout=10)
+        if lock == "kernel lock":
+            assert guard.locked()
+        else:
+            assert cond._is_owned()  # type: ignore[attr-defined]
+        for _ in range(depth):
+            guard.release()
+        assert guard.acquire(False)  # released as often as it was taken: free now
+        guard.release()
+
+    def test_interrupted_wait_takes_the_lock_back_and_leaves_the_queue(self) -> None:
+        result = run_python(
+            """
+from anythread_backends.cooperative import make_backend
+from anythread.errors import DeadlockError
+b = make_backend()
+cond = b.Condition()
+got = []
+def other():
+    with cond:
+        got.append(cond.wait())
+t = b.Thread(target=other)
+t.start()
+with cond:
+    try:
+        cond.wait()
+    except DeadlockError:
+        print("deadlock", cond._is_owned())
+    print([r.ident == t.ident for r in b.waits.snapshot()])
+    cond.notify()  # wakes the other thread, not the one that was interrupted
+t.join(timeout=10)
+print(got, t.is_alive(), b.waits.snapshot())
+"""
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split("\n") == ["deadlock True", "[True]", "[True] False ()", ""]
+
+
 class TestParkedLock:
     def test_only_its_own_green_thread_may_wait_on_it(self) -> None:
         b = make_backend()
@@ -325,6 +606,7 @@ class TestParkedLock:
 
         t = b.Thread(target=green)
         t.start()
+        b.sleep(0)  # it runs up to its wait
         assert ready.wait(10)
         releaser = threading.Thread(target=lambda: box[0].release())
         releaser.start()
@@ -372,11 +654,12 @@ class TestKernelParkedLocksExtra:
         event.set()
         t.join(timeout=10)
         assert woken == [True]
-        assert kernel.parked_made == 1
+        # One for start(), which waits until the new thread runs; one for the wait.
+        assert kernel.parked_made == 2
         cond = b.Condition()
         with cond:
             assert cond.wait(0.01) is False  # a timed-out park on a parked lock
-        assert kernel.parked_made == 2
+        assert kernel.parked_made == 3
 
     def test_without_the_extra_the_layer_uses_plain_locks(self) -> None:
         kernel = ToyKernel()
@@ -398,6 +681,7 @@ def _idle_thread_bytes(n: int) -> float:
     warm = [b.Thread(target=event.wait) for _ in range(10)]
     for t in warm:
         t.start()
+    b.sleep(0)
     gc.collect()
     tracemalloc.start()
     try:
@@ -405,6 +689,7 @@ def _idle_thread_bytes(n: int) -> float:
         threads = [b.Thread(target=event.wait) for _ in range(n)]
         for t in threads:
             t.start()
+        b.sleep(0)  # each runs up to its wait
         gc.collect()
         per_thread = (tracemalloc.get_traced_memory()[0] - before) / n
     finally:
@@ -436,6 +721,7 @@ class TestMemory:
             "threads = [b.Thread(target=event.wait) for _ in range(100_000)]\n"
             "for t in threads:\n"
             "    t.start()\n"
+            "b.sleep(0)\n"  # each runs up to its wait
             "parked = len(b.waits)\n"
             "event.set()\n"
             "for t in threads:\n"

@@ -18,7 +18,8 @@ import pytest
 
 import anythread
 from anythread.protocols import API_NAMES, KERNEL_NAMES, Backend, Capability
-from anythread.semantics import from_kernel
+from anythread.semantics import event as event_module
+from anythread.semantics import from_kernel, waitqueue
 
 LONG = 10.0
 
@@ -212,6 +213,67 @@ class TestKernelExtras:
         cond = backend.Condition(rlock)
         with cond, cond:
             assert not cond.wait(0.01)
+
+    def test_declared_event_class_is_the_worlds_event_base(self) -> None:
+        made: list[Any] = []
+
+        class CountingEvent(event_module.Event):
+            def __init__(self) -> None:
+                super().__init__()
+                made.append(self)
+
+        kernel = ToyKernel()
+        kernel.event_class = CountingEvent  # type: ignore[attr-defined]
+        backend = from_kernel(kernel, "own-event")
+        event = backend.Event()
+        assert made == [event]
+        assert isinstance(event, CountingEvent)
+        assert type(event).__name__ == "Event"
+        assert type(event).__module__ == "anythread"
+        assert not event.wait(0.01)
+        event.set()
+        assert event.wait(0)
+        # The world's Timer waits on the world's Event.
+        timer = backend.Timer(LONG, lambda: None)
+        assert len(made) == 2
+        timer.cancel()
+
+    @pytest.mark.parametrize("base", [object, int, "Event", None])
+    def test_event_class_not_a_layer_event_is_a_type_error(self, base: object) -> None:
+        kernel = ToyKernel()
+        kernel.event_class = base  # type: ignore[attr-defined]
+        with pytest.raises(TypeError, match=r"event_class .*must be a subclass of"):
+            from_kernel(kernel, "bad-event")
+
+    def test_declared_wait_queue_class_is_where_every_object_parks(self) -> None:
+        parks: list[str] = []
+
+        class CountingQueue(waitqueue.WaitQueue):
+            __slots__ = ()
+
+            def park(self, subject: object, timeout: float | None) -> bool:
+                parks.append(type(subject).__name__)
+                return super().park(subject, timeout)
+
+        kernel = ToyKernel()
+        kernel.wait_queue_class = CountingQueue  # type: ignore[attr-defined]
+        backend = from_kernel(kernel, "own-queue")
+        assert backend.waits.queue_class is CountingQueue
+        cond = backend.Condition()
+        with cond:
+            assert not cond.wait(0.01)
+        assert not backend.Semaphore(0).acquire(timeout=0.01)
+        assert not backend.Event().wait(0.01)
+        with pytest.raises(anythread.BrokenBarrierError):
+            backend.Barrier(2).wait(0.01)
+        assert parks == ["Condition", "Semaphore", "Event", "Barrier"]
+
+    @pytest.mark.parametrize("base", [object, list, None])
+    def test_wait_queue_class_not_a_layer_queue_is_a_type_error(self, base: object) -> None:
+        kernel = ToyKernel()
+        kernel.wait_queue_class = base  # type: ignore[attr-defined]
+        with pytest.raises(TypeError, match=r"wait_queue_class .*must be a subclass of"):
+            from_kernel(kernel, "bad-queue")
 
     def test_declared_daemon_policy_is_enforced(self) -> None:
         backend = from_kernel(NoDaemonsKernel(), "no-daemons")

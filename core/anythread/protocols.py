@@ -590,6 +590,36 @@ class KernelRLock(Protocol):
 
 
 @runtime_checkable
+class KernelEvent(Protocol):
+    """Extra: the kernel has an Event of its own (used instead of the layer's).
+
+    ``event_class`` is a subclass of the layer's
+    :class:`anythread.semantics.event.Event` that keeps its behaviour and its
+    documented semantics and changes how a thread waits (a green kernel can make a
+    handoff a few calls instead of a lock, a wait queue and a lock again).  Each world
+    derives its own class from it, as from the layer's.  Its blocking waits must be in
+    the world's wait records, as the layer's are.
+    """
+
+    event_class: type
+
+
+@runtime_checkable
+class KernelWaitQueue(Protocol):
+    """Extra: the kernel has a wait queue of its own (used instead of the layer's).
+
+    ``wait_queue_class`` is a subclass of the layer's
+    :class:`anythread.semantics.waitqueue.WaitQueue`, made with the same arguments,
+    that keeps its invariants and parks and unparks its own way (a green kernel queues
+    the waiting thread itself and makes it ready directly).  Condition, Semaphore,
+    BoundedSemaphore, Barrier and the layer's Event wait in it.  Its parked threads must
+    be in the world's wait records, as the layer's are.
+    """
+
+    wait_queue_class: type
+
+
+@runtime_checkable
 class KernelCheckedLocks(Protocol):
     """Extra: the kernel's locks check ``acquire()`` arguments exactly like CPython's.
 
@@ -747,10 +777,28 @@ class KernelNamedThreads(Protocol):
         ...
 
 
+@runtime_checkable
+class KernelIdentsAtStart(Protocol):
+    """Extra: a thread's identifiers are known as soon as it is started.
+
+    When ``idents_at_start`` is true, the handle that
+    :meth:`KernelNamedThreads.start_named_thread` returns has the new thread's ``ident``
+    and ``native_id`` (what ``get_ident()`` and ``get_native_id()`` will say in it) and
+    the thread is certain to run: ``Thread.start()`` registers the thread itself and
+    returns without waiting for it to run.  A green kernel spares a switch to the new
+    thread and back per start.  Without this extra (or without named threads),
+    ``start()`` waits until the new thread has registered itself, as CPython's does.
+    """
+
+    idents_at_start: bool
+
+
 #: The optional kernel extras, in the order the documentation lists them.
 KERNEL_EXTRAS: tuple[type, ...] = (
     KernelCheckedLocks,
     KernelRLock,
+    KernelEvent,
+    KernelWaitQueue,
     KernelStackSize,
     KernelMainThread,
     KernelForkHooks,
@@ -758,6 +806,7 @@ KERNEL_EXTRAS: tuple[type, ...] = (
     KernelDaemonPolicy,
     KernelWaitSites,
     KernelNamedThreads,
+    KernelIdentsAtStart,
     KernelParkedLocks,
     KernelSchedulingPoints,
 )
@@ -766,8 +815,10 @@ __all__ += [
     "KERNEL_EXTRAS",
     "KernelCheckedLocks",
     "KernelDaemonPolicy",
+    "KernelEvent",
     "KernelExitHook",
     "KernelForkHooks",
+    "KernelIdentsAtStart",
     "KernelMainThread",
     "KernelNamedThreads",
     "KernelParkedLocks",
@@ -775,6 +826,7 @@ __all__ += [
     "KernelSchedulingPoints",
     "KernelStackSize",
     "KernelThreadHandle",
+    "KernelWaitQueue",
     "KernelWaitSites",
     "NamedThread",
     "OwnedLock",

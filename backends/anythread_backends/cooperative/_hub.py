@@ -104,6 +104,11 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
         self._done: GreenLock | None = None
 
     @property
+    def native_id(self) -> int:
+        """The native identifier of the thread: its OS thread's."""
+        return int(self.hub.native_id)
+
+    @property
     def started_at(self) -> str:
         """``file:line`` of the code that started the task (``""`` if not known)."""
         if self._code is None:
@@ -144,7 +149,10 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
                     with mutex:
                         after = hub.next_ready()
         if after is not None and after is not hub.greenlet:
-            self.parent = after  # type: ignore[misc]  # greenlet's, not a slot
+            if not after:  # not started yet: the hub starts it (see Hub.start_later)
+                hub.starting = after
+            else:
+                self.parent = after  # type: ignore[misc]  # greenlet's, not a slot
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the task's function is over and the kernel has forgotten it."""
@@ -163,15 +171,15 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
 
 
 class Waiter:
-    """A blocked green thread: on which green lock (None: a sleep), until when."""
+    """A blocked green thread: on what (a green lock, a parked lock, a green Event; None:
+    a sleep), until when."""
 
     __slots__ = ("deadline", "glet", "granted", "hub", "lock", "timer")
 
-    def __init__(
-        self, glet: Any, hub: Hub, lock: GreenLock | ParkedLock | None, deadline: float | None
-    ):
+    def __init__(self, glet: Any, hub: Hub, lock: Any, deadline: float | None):
         self.glet = glet
         self.hub = hub
+        #: what it waits on: has ``withdraw(waiter)`` and ``_unlock()``, or is None
         self.lock = lock
         self.deadline = deadline
         self.granted = False
@@ -234,6 +242,8 @@ class ParkedLock(Waiter):
         # Hub.block, inline (one frame less per idle thread), for a lock that has no
         # queue to leave: an exception thrown in (a DeadlockError, KeyboardInterrupt)
         # leaves a release that came first standing.
+        if not after:  # a green thread not started yet: started by the hub
+            after = hub.start_later(after)
         try:
             after.switch()
         except BaseException:
@@ -415,8 +425,9 @@ class GreenLock:
             except ValueError:
                 pass
 
-    def __enter__(self) -> bool:
-        return self.acquire()
+    #: (``acquire`` itself: one call less per ``with``; a subclass that overrides
+    #: ``acquire`` says ``__enter__ = acquire`` again)
+    __enter__ = acquire
 
     def __exit__(self, *exc_info: object) -> None:
         self.release()
@@ -436,6 +447,8 @@ class PointsGreenLock(GreenLock):
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         self._kernel.scheduling_point()
         return GreenLock.acquire(self, blocking, timeout)
+
+    __enter__ = acquire
 
     def release(self) -> None:
         GreenLock.release(self)
@@ -459,6 +472,7 @@ class Hub:
         self.isolated = False
         self.root = _getcurrent()
         self.os_ident = _thread.get_ident()
+        self.native_id = _thread.get_native_id()
         self.greenlet = greenlet.greenlet(self._run, self.root)
         self.ready: deque[Any] = deque()
         self.blocked: dict[Any, Waiter] = {}
@@ -467,6 +481,9 @@ class Hub:
         # Locked except while another OS thread is waking this hub up.
         self._wake = _thread.allocate_lock()
         self._wake.acquire()
+        #: a green thread picked to run and not started yet, that the hub starts next
+        #: (see :meth:`start_later`)
+        self.starting: Any = None
         #: True while the hub waits for a timer or for another OS thread
         self.sleeping = False
         #: True while it waits with nothing that could wake it but another OS thread
@@ -493,6 +510,8 @@ class Hub:
         Returns whether it was granted.  An exception thrown in while blocked (a
         DeadlockError, KeyboardInterrupt) leaves the lock untouched and propagates.
         """
+        if not after:  # a green thread not started yet: started by the hub
+            after = self.start_later(after)
         try:
             after.switch()
         except BaseException:
@@ -505,6 +524,20 @@ class Hub:
                 waiter.lock._unlock()
             raise
         return waiter.granted
+
+    def start_later(self, glet: Any) -> Any:
+        """Return what to switch to for ``glet``, picked to run next and not started yet
+        (falsy): the hub, which starts it at once from its own stack.
+
+        A greenlet starts at the stack depth of the greenlet that first switches to it;
+        were each new green thread started by the one before it (a thread that blocks
+        or ends hands over directly), the depth would add up to a RecursionError.  The
+        hub greenlet itself, before its first run, is returned as it is.
+        """
+        if glet is self.greenlet:
+            return glet
+        self.starting = glet
+        return self.greenlet
 
     def next_ready(self) -> Any:
         """Return the greenlet to switch to when the calling one (already queued or
@@ -540,6 +573,8 @@ class Hub:
             with mutex:
                 self.schedule.enqueue(self.ready, glet)
                 after = self.next_ready()
+            if not after:
+                after = self.start_later(after)
             after.switch()
             return
         waiter = Waiter(glet, self, None, self.kernel.monotonic() + seconds)
@@ -608,6 +643,11 @@ class Hub:
         # Started by the first switch into it: from a green thread that found nothing
         # ready, or by a green thread's end (its parent; the result is passed along).
         while True:
+            glet = self.starting
+            if glet is not None:
+                self.starting = None
+                glet.switch()
+                continue
             try:
                 glet = self._next()
             except BaseException as exc:  # a deadlock, or a signal while idle
@@ -697,6 +737,9 @@ class Hub:
         child never hands a lock to a thread that no longer exists.
         """
         gone = [*self.ready, *self.blocked]
+        if self.starting is not None:
+            gone.append(self.starting)
+            self.starting = None
         for waiter in self.blocked.values():
             if waiter.lock is not None:
                 waiter.lock.withdraw(waiter)

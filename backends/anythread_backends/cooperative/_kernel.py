@@ -37,6 +37,7 @@ from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
 from anythread.semantics._checks import check_lock_timeout
 from anythread_backends.cooperative import _fork, _hub
+from anythread_backends.cooperative._event import GreenEvent
 from anythread_backends.cooperative._foreign import idle_workers, outsiders_alive
 from anythread_backends.cooperative._hub import (
     GreenLock,
@@ -47,6 +48,7 @@ from anythread_backends.cooperative._hub import (
     PointsParkedLock,
     Task,
 )
+from anythread_backends.cooperative._queue import GreenWaitQueue
 from anythread_backends.cooperative._schedule import Schedule
 
 __all__ = ["GreenKernel", "user_site"]
@@ -255,6 +257,13 @@ class GreenKernel:
     TIMEOUT_MAX: float = float(_thread.TIMEOUT_MAX)
     #: wait records say where each object was created (KernelWaitSites)
     record_wait_sites = True
+    #: the Event whose waits the hub does itself (KernelEvent)
+    event_class = GreenEvent
+    #: the wait queue whose parks the hub does itself (KernelWaitQueue)
+    wait_queue_class = GreenWaitQueue
+    #: a task (the handle of a green thread) has its identifiers before it runs, and
+    #: will run: start() need not wait for it (KernelIdentsAtStart)
+    idents_at_start = True
 
     def __init__(self, *, virtual: bool = False, schedule: Schedule | None = None) -> None:
         self.virtual = virtual

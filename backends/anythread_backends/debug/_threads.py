@@ -52,6 +52,7 @@ def thread_classes(tracker: Tracker, inner: Backend) -> tuple[type[Any], type[An
                 self._debug_run = run
                 self.run = _checked_run(tracker, run)
             super().start()
+            tracker.started(self)
 
         def join(self, timeout: float | None = None) -> None:
             try:

@@ -173,6 +173,12 @@ class Tracker:
         self._waiting: dict[int, tuple[ThreadState, object, str]] = {}
         #: Every thread that has used this backend (weakly: a state dies with its thread).
         self._states: weakref.WeakSet[ThreadState] = weakref.WeakSet()
+        #: The same states by thread identifier (the newest for a reused identifier).
+        self._by_ident: weakref.WeakValueDictionary[int, ThreadState] = (
+            weakref.WeakValueDictionary()
+        )
+        #: States made by :meth:`started` for threads that have not run yet.
+        self._started: dict[int, ThreadState] = {}
         #: Counts the waits that ended: unchanged over a while, nothing has moved.
         self.progress = 0
         self.graph = OrderGraph()
@@ -190,19 +196,44 @@ class Tracker:
     def _after_fork_in_child(self) -> None:
         self._lock = self.inner.Lock()
         self._waiting.clear()
+        self._started.clear()
 
     # ------------------------------------------------------------------ threads
 
     def state(self) -> ThreadState:
-        """Return the calling thread's state, creating it on first use."""
+        """Return the calling thread's state, creating it on first use (or taking the
+        one :meth:`started` made for it)."""
         try:
             state: ThreadState = self.local.state
         except AttributeError:
-            state = ThreadState(self.get_ident(), self._current_thread())
-            self.local.state = state
+            ident = self.get_ident()
             with self._lock:
-                self._states.add(state)
+                made = self._started.pop(ident, None)
+            if made is not None:
+                state = made
+            else:
+                state = ThreadState(ident, self._current_thread())
+                with self._lock:
+                    self._states.add(state)
+                    self._by_ident[ident] = state
+            self.local.state = state
         return state
+
+    def started(self, thread: Any) -> None:
+        """``thread`` has just been started: known from now on as a thread that may
+        release a lock one day, even before it runs (a green thread of the cooperative
+        backend runs only when its starter blocks)."""
+        ident = thread.ident
+        if ident is None or not thread.is_alive():
+            return
+        with self._lock:
+            known = self._by_ident.get(ident)
+            if known is not None and known.thread is thread:
+                return  # it ran already (or this is a second call)
+            state = ThreadState(ident, thread)
+            self._started[ident] = state
+            self._states.add(state)
+            self._by_ident[ident] = state
 
     def held(self) -> list[Any]:
         """The locks the calling thread holds, oldest first (a copy)."""

@@ -17,6 +17,7 @@ This module must not import ``threading`` nor know any particular backend.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import Any, cast
 
 import anythread.protocols as protocols
@@ -27,6 +28,7 @@ from anythread.protocols import (
     Capability,
     Kernel,
     KernelCheckedLocks,
+    KernelEvent,
     KernelRLock,
     KernelStackSize,
     missing_attributes,
@@ -163,7 +165,7 @@ def from_kernel(
     world, lock = _make_world(kernel)
     waits = world.waits
     rlock = _make_rlock(kernel, waits)
-    event_class = event.Event.for_world(waits)
+    event_class = _event_base(kernel).for_world(waits)
     semaphore_class = semaphore.Semaphore.for_world(waits)
     threads = make_thread_classes(world, event_class)
     hooks = make_hooks(world)
@@ -212,9 +214,26 @@ def _make_world(kernel: Kernel) -> tuple[World, Callable[[], protocols.Lock]]:
         lock = cast("Callable[[], protocols.Lock]", kernel.allocate_lock)
         return World(kernel, lock), lock
     wrapper = locks.Lock.for_kernel(kernel)
-    world = World(kernel, wrapper)
+    # The world guards its own state with the kernel's lock itself when that is a
+    # context manager: it is never given bad arguments, and nobody waits on it for long
+    # (the wrapper would add three calls to every start, registration and end).
+    probe = kernel.allocate_lock()
+    world_lock = kernel.allocate_lock if isinstance(probe, AbstractContextManager) else wrapper
+    world = World(kernel, world_lock)
     wrapper.record_waits_in(world.waits)
     return world, wrapper
+
+
+def _event_base(kernel: Kernel) -> type[event.Event]:
+    if not isinstance(kernel, KernelEvent):
+        return event.Event
+    base = kernel.event_class
+    if not (isinstance(base, type) and issubclass(base, event.Event)):
+        raise TypeError(
+            "the kernel's event_class (the KernelEvent extra) must be a subclass of "
+            f"anythread.semantics.event.Event, not {base!r}"
+        )
+    return base
 
 
 def _make_rlock(kernel: Kernel, waits: WaitRegistry) -> Callable[[], protocols.RLock]:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from anythread.errors import BrokenBarrierError
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import PerWorld, WaitQueue, plain_guard
+from anythread.semantics.waitqueue import PerWorld, plain_guard
 
 __all__ = ["Barrier"]
 
@@ -51,7 +51,7 @@ class Barrier(PerWorld):
         if parties < 1:
             raise ValueError("parties must be > 0")
         lock = self._lock = self._waits.kernel.allocate_lock()
-        self._queue = WaitQueue(
+        self._queue = self._waits.queue_class(
             self._waits, "Barrier", self._waits.site_of(self), *plain_guard(lock)
         )
         self._action = action

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from anythread.protocols import OwnedLock
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import PerWorld, WaitQueue, WaitRegistry, plain_guard
+from anythread.semantics.waitqueue import PerWorld, WaitRegistry, plain_guard
 
 __all__ = ["Condition"]
 
@@ -71,7 +71,7 @@ class Condition(PerWorld):
         else:
             self._is_owned = _plain_is_owned(lock)
             release, restore = plain_guard(lock)
-        self._queue = WaitQueue(self._waits, "Condition", site, release, restore)
+        self._queue = self._waits.queue_class(self._waits, "Condition", site, release, restore)
 
     def __enter__(self) -> Any:
         return self._lock.__enter__()
@@ -98,7 +98,9 @@ class Condition(PerWorld):
         """
         if not self._is_owned():
             raise RuntimeError("cannot wait on un-acquired lock")
-        return self._queue.park(self, check_wait_timeout(timeout, self._waits.kernel.TIMEOUT_MAX))
+        if timeout is not None:
+            timeout = check_wait_timeout(timeout, self._waits.kernel.TIMEOUT_MAX)
+        return self._queue.park(self, timeout)
 
     def wait_for(self, predicate: Callable[[], T], timeout: float | None = None) -> T:
         """Wait until ``predicate()`` is true, or until ``timeout`` seconds have passed

@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import PerWorld, WaitQueue, plain_guard
+from anythread.semantics.waitqueue import PerWorld, plain_guard
 
 __all__ = ["Event"]
 
@@ -26,7 +26,7 @@ class Event(PerWorld):
 
     def __init__(self) -> None:
         mutex = self._mutex = self._waits.kernel.allocate_lock()
-        self._queue = WaitQueue(
+        self._queue = self._waits.queue_class(
             self._waits, "Event", self._waits.site_of(self), *plain_guard(mutex)
         )
         self._flag = False

@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import ClassVar
 
 from anythread.semantics._checks import check_wait_timeout
-from anythread.semantics.waitqueue import PerWorld, WaitQueue, plain_guard
+from anythread.semantics.waitqueue import PerWorld, plain_guard
 
 __all__ = ["BoundedSemaphore", "Semaphore"]
 
@@ -36,7 +36,7 @@ class Semaphore(PerWorld):
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
         mutex = self._mutex = self._waits.kernel.allocate_lock()
-        self._queue = WaitQueue(
+        self._queue = self._waits.queue_class(
             self._waits, self._kind, self._waits.site_of(self), *plain_guard(mutex)
         )
         self._value = value

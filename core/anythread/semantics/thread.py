@@ -29,6 +29,7 @@ from typing import Any, ClassVar, cast
 from anythread.protocols import (
     KernelExitHook,
     KernelForkHooks,
+    KernelIdentsAtStart,
     KernelLock,
     KernelNamedThreads,
     KernelThreadHandle,
@@ -77,6 +78,8 @@ class Thread:
     #: thread; it returns the kernel's handle, if the kernel gives one
     _launch: ClassVar[Callable[[Thread, Callable[[], object]], KernelThreadHandle | None]]
     _is_dummy: ClassVar[bool] = False
+    #: whether start() registers the new thread itself (KernelIdentsAtStart)
+    _idents_at_start: ClassVar[bool] = False
     _initialized = False
     _handle: KernelThreadHandle | None = None
 
@@ -141,18 +144,30 @@ class Thread:
                 raise RuntimeError("threads can only be started once")
             self._lifecycle = _STARTING
             world.limbo[id(self)] = self
-        signal = kernel.allocate_lock()
-        signal.acquire()
-        self._started_signal = signal
+        signal = None
+        if not self._idents_at_start:
+            # Waited on by this thread only, released once by the new one: a parked lock.
+            parked = world.waits.allocate_parked
+            if parked is None:
+                signal = kernel.allocate_lock()
+                signal.acquire()
+            else:
+                signal = parked()
+            self._started_signal = signal
         try:
             if not self._daemonic:
                 _arm_exit_rule(world)
-            self._handle = self._launch(self._bootstrap)
+            handle = self._handle = self._launch(self._bootstrap)
         except BaseException:
             with world.lock:
                 world.limbo.pop(id(self), None)
                 self._lifecycle = _INITIAL
             raise
+        if signal is None:
+            # The kernel knows the new thread's identifiers now (KernelIdentsAtStart):
+            # register it here (unless it ran and did so already), without waiting.
+            self._register(handle.ident, handle.native_id)  # type: ignore[union-attr]
+            return
         # Wait until the new thread is registered: afterwards is_alive(), ident and
         # native_id are all set, as CPython guarantees.
         signal.acquire()
@@ -161,16 +176,7 @@ class Thread:
         world = self._world
         kernel = world.kernel
         try:
-            ident = kernel.get_ident()
-            self._ident = ident
-            self._native_id = kernel.get_native_id()
-            with world.lock:
-                world.limbo.pop(id(self), None)
-                world.active[ident] = self
-                self._lifecycle = _STARTED
-            # If the identifier was recycled, whatever held it (an alien thread, seen as a
-            # dummy or not) has ended, and its thread-local values go with it.
-            world.thread_ended(ident)
+            self._register(kernel.get_ident(), kernel.get_native_id())
             self._signal_started()
             if world.trace is not None:
                 sys.settrace(world.trace)
@@ -184,6 +190,24 @@ class Thread:
             self._mark_stopped()
             # start() must never wait for ever, even if registration itself failed.
             self._signal_started()
+
+    def _register(self, ident: int, native_id: int | None) -> None:
+        # Make the thread alive, by the new thread itself or, when the kernel knows its
+        # identifiers at start, by start() (whichever comes first; the other does nothing).
+        if self._lifecycle != _STARTING:
+            return  # (it never comes back to _STARTING: no lock needed to see that)
+        world = self._world
+        with world.lock:
+            if self._lifecycle != _STARTING:
+                return
+            self._ident = ident
+            self._native_id = native_id
+            world.limbo.pop(id(self), None)
+            world.active[ident] = self
+            self._lifecycle = _STARTED
+        # If the identifier was recycled, whatever held it (an alien thread, seen as a
+        # dummy or not) has ended, and its thread-local values go with it.
+        world.thread_ended(ident)
 
     def _signal_started(self) -> None:
         signal, self._started_signal = self._started_signal, None
@@ -571,6 +595,9 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
     attrs: dict[str, Any] = {
         "_world": world,
         "_launch": launch,
+        "_idents_at_start": isinstance(kernel, KernelNamedThreads)
+        and isinstance(kernel, KernelIdentsAtStart)
+        and bool(kernel.idents_at_start),
         "__module__": "anythread",
     }
     thread_cls = type("Thread", (Thread,), dict(attrs, __qualname__="Thread"))

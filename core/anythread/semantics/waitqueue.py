@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Sized
+from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass
 from inspect import currentframe
 from typing import Any, ClassVar, TypeVar, cast
@@ -34,6 +34,7 @@ from anythread.protocols import (
     KernelLock,
     KernelParkedLocks,
     KernelSchedulingPoints,
+    KernelWaitQueue,
     KernelWaitSites,
 )
 from anythread.semantics._checks import wait_lock
@@ -55,6 +56,8 @@ T = TypeVar("T")
 #: Where an object was created: ``(filename, line)``, or None when it is not known.
 Site = tuple[str, int] | None
 
+# The layer's modules.
+_LAYER = __name__.rpartition(".")[0] + "."
 # Frames in this directory are the layer's own; the creation site is the first other one.
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -69,20 +72,27 @@ def creation_site(obj: object) -> Site:
 
     Called from the ``__init__`` of a layer object.  Frames of the semantics layer are
     skipped (a Timer's Event was created where the Timer was), and so are the
-    ``__init__`` methods of a user's subclass, so ``MyEvent()`` is placed where it is
-    called, not in ``MyEvent.__init__``.
+    ``__init__`` methods of the object's classes (a user's subclass, a kernel's own
+    class), so ``MyEvent()`` is placed where it is called, not in ``MyEvent.__init__``.
     """
     frame = currentframe()
+    inits: set[object] | None = None
     try:
-        while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        while frame is not None:
+            code = frame.f_code
+            if not code.co_filename.startswith(_PACKAGE_DIR):
+                if code.co_name != "__init__":
+                    break
+                # A user's subclass, or a kernel's own class (KernelEvent): their
+                # __init__ methods are not where the object is created.
+                if inits is None:
+                    inits = {
+                        getattr(klass.__dict__.get("__init__"), "__code__", None)
+                        for klass in type(obj).__mro__
+                    }
+                if code not in inits:
+                    break
             frame = frame.f_back
-        cls = type(obj)
-        if frame is not None and cls.__module__ != "anythread":
-            inits = {
-                getattr(klass.__dict__.get("__init__"), "__code__", None) for klass in cls.__mro__
-            }
-            while frame is not None and frame.f_code in inits:
-                frame = frame.f_back
         if frame is None:
             return None
         return (frame.f_code.co_filename, frame.f_lineno)
@@ -142,11 +152,15 @@ class WaitRegistry:
         self._records: dict[WaitRecord, None] = {}
         # ``file:line`` of each creation site seen (sites are source lines: bounded)
         self._where: dict[tuple[str, int], str] = {}
+        # Callables that return records of waits kept elsewhere (add_source).
+        self._sources: list[Callable[[], Iterable[WaitRecord]]] = []
         #: makes the locked lock a parked thread waits on (:class:`KernelParkedLocks`),
         #: or None: ``allocate_lock()`` then ``acquire()``
         self.allocate_parked: Callable[[], KernelLock] | None = (
             kernel.allocate_parked_lock if isinstance(kernel, KernelParkedLocks) else None
         )
+        #: the class of this world's wait queues (the kernel's: :class:`KernelWaitQueue`)
+        self.queue_class: type[WaitQueue] = _queue_class(kernel)
         if isinstance(kernel, KernelForkHooks):
             kernel.register_after_fork(self._after_fork_in_child)
 
@@ -161,8 +175,10 @@ class WaitRegistry:
         creation sites (see :class:`KernelWaitSites`); else None."""
         return creation_site(obj) if self.records_sites else None
 
-    def enter(self, obj: object, kind: str, site: Site, deadline: float | None) -> WaitRecord:
-        """Record that the calling thread is about to block on ``obj``; return the record."""
+    def record(
+        self, ident: int, obj: object, kind: str, site: Site, deadline: float | None
+    ) -> WaitRecord:
+        """Return the record of thread ``ident`` waiting on ``obj`` (not entered)."""
         if site is None:
             where = ""
         else:
@@ -173,6 +189,19 @@ class WaitRegistry:
                 where = self._where[site] = f"{site[0]}:{site[1]}"
         # WaitRecord(...) without the frozen dataclass's __init__ (one object.__setattr__
         # per field): the same fields in the instance's dictionary, filled at once.
+        record = _new_record(WaitRecord)
+        record.__dict__.update(ident=ident, kind=kind, obj=obj, site=where, deadline=deadline)
+        return record
+
+    def enter(self, obj: object, kind: str, site: Site, deadline: float | None) -> WaitRecord:
+        """Record that the calling thread is about to block on ``obj``; return the record."""
+        # record(), inline: one call less per park.
+        if site is None:
+            where = ""
+        else:
+            where = self._where.get(site, "")
+            if not where:
+                where = self._where[site] = f"{site[0]}:{site[1]}"
         record = _new_record(WaitRecord)
         record.__dict__.update(
             ident=self.kernel.get_ident(), kind=kind, obj=obj, site=where, deadline=deadline
@@ -198,21 +227,45 @@ class WaitRegistry:
         finally:
             self._lock.release()
 
+    def add_source(self, source: Callable[[], Iterable[WaitRecord]]) -> None:
+        """Add ``source``: a callable that returns the records of waits the registry
+        does not hold itself (a kernel that queues some waiters its own way, such as
+        the :class:`~anythread.protocols.KernelEvent` extra's, makes their records when
+        asked instead of at every wait).  :meth:`snapshot` lists them after its own."""
+        self._sources.append(source)
+
     def snapshot(self) -> tuple[WaitRecord, ...]:
-        """Return the records of the threads parked now, oldest first."""
+        """Return the records of the threads parked now: the registry's own, oldest
+        first, then those of each source (:meth:`add_source`)."""
         if not self._locking:
-            return tuple(self._records.copy())  # the copy is atomic, the iteration not
-        self._lock.acquire()
-        try:
-            return tuple(self._records)
-        finally:
-            self._lock.release()
+            own = tuple(self._records.copy())  # the copy is atomic, the iteration not
+        else:
+            self._lock.acquire()
+            try:
+                own = tuple(self._records)
+            finally:
+                self._lock.release()
+        if not self._sources:
+            return own
+        return own + tuple(record for source in self._sources for record in source())
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self._records) if not self._sources else len(self.snapshot())
 
     def __repr__(self) -> str:
-        return f"<anythread WaitRegistry: {len(self._records)} parked>"
+        return f"<anythread WaitRegistry: {len(self)} parked>"
+
+
+def _queue_class(kernel: Kernel) -> type[WaitQueue]:
+    if not isinstance(kernel, KernelWaitQueue):
+        return WaitQueue
+    cls = kernel.wait_queue_class
+    if not (isinstance(cls, type) and issubclass(cls, WaitQueue)):
+        raise TypeError(
+            "the kernel's wait_queue_class (the KernelWaitQueue extra) must be a subclass "
+            f"of anythread.semantics.waitqueue.WaitQueue, not {cls!r}"
+        )
+    return cls
 
 
 class WaitQueue:
@@ -399,15 +452,20 @@ class PerWorld:
 
     @classmethod
     def _derive(cls: type[_P], bases: tuple[type, ...], attributes: dict[str, object]) -> type[_P]:
+        # Named as users know it: after the layer's class (a kernel's own subclass, as
+        # the KernelEvent extra gives, keeps the layer's name).
+        name = next(
+            (k.__name__ for k in cls.__mro__ if k.__module__.startswith(_LAYER)), cls.__name__
+        )
         namespace: dict[str, object] = {
             "__module__": "anythread",
-            "__qualname__": cls.__name__,
+            "__qualname__": name,
             "__doc__": cls.__doc__,
             **attributes,
         }
         if "__slots__" in cls.__dict__:
             namespace["__slots__"] = ()
-        return cast("type[_P]", type(cls.__name__, (cls, *bases), namespace))
+        return cast("type[_P]", type(name, (cls, *bases), namespace))
 
 
 def plain_guard(lock: KernelLock) -> tuple[Callable[[], Any], Callable[[Any], object]]:

@@ -1,0 +1,235 @@
+"""The cooperative backend's wait queue (the :class:`~anythread.protocols.KernelWaitQueue`
+extra): the layer's :class:`~anythread.semantics.waitqueue.WaitQueue`, whose park and
+unpark the hub does itself.
+
+Condition, Semaphore, BoundedSemaphore and Barrier keep their semantics (the layer's);
+only how a thread parks changes.  A parked green thread is a
+:class:`~anythread_backends.cooperative._hub.Waiter` queued on the queue itself and
+registered with its hub in the same critical section (under the hub's mutex), so an
+unpark, from any OS thread, grants it and makes it ready directly: no parked lock, no
+wait record made per park (the records are made when a snapshot asks, as for the
+cooperative Event), and the guard (a green lock or the kernel's RLock, as a Condition's
+lock usually is) released and taken back inline.
+
+The layer's invariants hold: the guard is held again and the thread is out of the queue
+whenever :meth:`park` returns or raises; an entry leaves the queue once, popped by an
+unpark (the thread was notified) or removed when its wait ended otherwise (the hub
+removes a timed-out one under the mutex, at its deadline, so an unpark never wakes a
+thread whose wait is over).  Under a random or pct schedule (where every lock operation
+is a scheduling point) a queue created then is the layer's own, unchanged.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
+
+from anythread.semantics.waitqueue import Site, WaitQueue, WaitRegistry
+from anythread_backends.cooperative._hub import GreenLock, Task, Waiter, mutex
+from anythread_backends.cooperative._schedule import Schedule
+
+__all__ = ["GreenWaitQueue"]
+
+_getcurrent = greenlet.getcurrent
+_new_waiter = object.__new__
+
+# How a queue parks: the layer's way, or the hub's with its guard released and taken
+# back inline (a kernel RLock, a green lock) or through the callables it was given.
+_LAYER, _RLOCK, _PLAIN, _CALLS = 0, 1, 2, 3
+
+
+def _mode_of(kernel: Any, release: Callable[[], Any]) -> tuple[int, Any]:
+    if kernel.preemptive_points:
+        return _LAYER, None
+    # Imported here: _kernel imports this module.
+    from anythread_backends.cooperative._kernel import GreenRLock
+
+    owner = getattr(release, "__self__", None)
+    function = getattr(release, "__func__", None)
+    if type(owner) is GreenRLock and function is GreenRLock._release_save:
+        return _RLOCK, owner
+    if type(owner) is GreenLock and function is GreenLock.release:
+        return _PLAIN, owner
+    return _CALLS, None
+
+
+class GreenWaitQueue(WaitQueue):
+    """A FIFO of green threads parked on one object, guarded by that object's lock;
+    parks and unparks through the hub (see the module's docstring)."""
+
+    __slots__ = ("_guard", "_mode", "subject")
+
+    def __init__(
+        self,
+        registry: WaitRegistry,
+        kind: str,
+        site: Site,
+        release: Callable[[], Any],
+        restore: Callable[[Any], object],
+    ) -> None:
+        WaitQueue.__init__(self, registry, kind, site, release, restore)
+        self._mode, self._guard = _mode_of(registry.kernel, release)
+        #: the object waited on, as recorded (set at the first park)
+        self.subject: object = None
+
+    @property
+    def kind(self) -> str:
+        """The kind of the owning object, as recorded."""
+        return self._kind
+
+    @property
+    def site(self) -> Site:
+        """Where the owning object was created, as recorded."""
+        return self._site
+
+    @property
+    def registry(self) -> WaitRegistry:
+        """The world's wait registry."""
+        return self._registry
+
+    def park(self, subject: object, timeout: float | None) -> bool:
+        mode = self._mode
+        if mode == _LAYER:
+            return WaitQueue.park(self, subject, timeout)
+        self.subject = subject
+        kernel: Any = self._registry.kernel
+        glet = _getcurrent()
+        hub = glet.hub if type(glet) is Task else kernel.hub()
+        guard = self._guard
+        if timeout is not None and timeout <= 0:
+            # Expired already: the guard is released and taken back, nothing waited for.
+            if mode == _CALLS:
+                self._restore(self._release())
+            elif mode == _RLOCK:
+                count = guard._count
+                guard._count = 0
+                GreenLock.release(guard)
+                GreenLock.acquire(guard)
+                guard._count = count
+            else:
+                guard.release()
+                guard.acquire()
+            return False
+        # Waiter(glet, hub, self, deadline), without the call: one per park.
+        waiter = _new_waiter(Waiter)
+        waiter.glet = glet
+        waiter.hub = hub
+        waiter.lock = self
+        waiter.granted = False
+        waiter.timer = None
+        with mutex:
+            self._parked.append(waiter)  # type: ignore[arg-type]
+            # Registered with the hub at once: an unpark from another OS thread, as
+            # soon as the guard is free, makes it ready (even before it switches away).
+            if timeout is None:
+                waiter.deadline = None
+                if type(glet) is Task:
+                    glet.waiter = waiter  # Hub.register, inline
+                else:
+                    hub.register(waiter)
+            else:
+                waiter.deadline = kernel.monotonic() + timeout
+                hub.register(waiter)
+        # Release the guard completely (GreenLock.release inline for the kernel's locks).
+        if mode == _RLOCK:
+            saved = guard._count
+            guard._count = 0
+            if guard._waiters:
+                guard._hand_off()
+            else:
+                guard.holder = None
+                guard._state.release()
+                if guard._waiters:
+                    guard._grant_late()
+        elif mode == _PLAIN:
+            saved = None
+            if guard._waiters:
+                guard._hand_off()
+            else:
+                guard.holder = None
+                guard._state.release()
+                if guard._waiters:
+                    guard._grant_late()
+        else:
+            saved = self._release()
+        try:
+            with mutex:
+                ready = hub.ready
+                if ready and not hub.timers and type(hub.schedule) is Schedule:
+                    after = ready.popleft()  # Hub.next_ready, inline (FIFO, no timers)
+                else:
+                    after = hub.next_ready()
+            if not after:  # a green thread not started yet: started by the hub
+                after = hub.start_later(after)
+            try:
+                after.switch()
+            except BaseException:
+                with mutex:
+                    if not waiter.granted:
+                        self.withdraw(waiter)
+                    hub._forget(waiter)
+                raise
+        finally:
+            # Take the guard back, whatever ended the wait.
+            if mode == _RLOCK:
+                if guard._state.acquire(False):
+                    guard.holder = glet
+                else:
+                    guard._acquire_contended(-1)
+                guard._count = saved
+            elif mode == _PLAIN:
+                if guard._state.acquire(False):
+                    guard.holder = glet
+                else:
+                    guard._acquire_contended(-1)
+            else:
+                self._restore(saved)
+        # Not granted: timed out, and the hub took it out of the queue at its deadline,
+        # under the mutex (an unpark since then could not pop it).
+        return waiter.granted
+
+    def unpark(self, n: int = 1) -> int:
+        if self._mode == _LAYER:
+            return WaitQueue.unpark(self, n)
+        parked: deque[Any] = self._parked
+        if not parked:
+            return 0
+        woken = 0
+        with mutex:
+            while parked and woken < n:
+                waiter = parked.popleft()
+                waiter.granted = True
+                hub = waiter.hub
+                glet = waiter.glet
+                if (
+                    waiter.timer is None
+                    and type(glet) is Task
+                    and not hub.sleeping
+                    and type(hub.schedule) is Schedule
+                ):
+                    # Hub.wake, inline for the common case.
+                    glet.waiter = None
+                    hub.ready.append(glet)
+                else:
+                    hub.wake(waiter)
+                woken += 1
+        return woken
+
+    # What the hub asks of the object a waiter is blocked on (its ``lock``).
+
+    def withdraw(self, waiter: Waiter) -> None:
+        """Remove ``waiter`` (timed out, interrupted, or left behind by a fork); mutex
+        held."""
+        try:
+            self._parked.remove(waiter)  # type: ignore[arg-type]
+        except ValueError:
+            pass
+
+    def _unlock(self) -> None:
+        # A waiter interrupted after an unpark granted it: the wakeup stands.
+        pass
+
+    holder: Any = None
