@@ -113,17 +113,24 @@ PATIENCE = 3.0  # seconds a contract test waits for another thread before failin
 TEST_TIMEOUT = 30.0  # pytest-timeout of each contract test
 
 
-def test_command(module: str) -> str:
+def test_command(module: str, timeout: float | None) -> str:
+    """The test command of ``module``'s mutants; with ``timeout``, run by ``_group.py``
+    (the whole process group ended after it, and past ``timeout`` seconds)."""
     first = FIRST.get(module, ())
     order = [*first, *(m for m in ALL_TEST_MODULES if m not in first)]
     targets = " ".join(f"anythread_contract.{m}" for m in order)
     names = BACKENDS.get(module, ("pure",))
     backends = " ".join(f"--anythread-backend {b}" for b in names)
-    return (
+    command = (
         f"{sys.executable} -m pytest -p no:cacheprovider -x -q --no-header -rN "
         f"{backends} --anythread-patience {PATIENCE:g} "
         f"--anythread-timeout {TEST_TIMEOUT:g} --pyargs {targets}"
     )
+    if timeout is None:
+        return command
+    # Just under cosmic-ray's own bound, so that the group is ended by _group.py.
+    group = Path(__file__).resolve().parent / "_group.py"
+    return f"{sys.executable} {group} {max(timeout - 10, timeout * 0.9):g} {command}"
 
 
 # ---------------------------------------------------------------------------- sessions
@@ -149,7 +156,7 @@ def write_config(module: str, timeout: float, urls: list[str]) -> Path:
         f'module-path = "{SEMANTICS / (module + ".py")}"',
         f"timeout = {timeout}",
         "excluded-modules = []",
-        f"test-command = {json.dumps(test_command(module))}",
+        f"test-command = {json.dumps(test_command(module, timeout))}",
         "",
         "[cosmic-ray.distributor]",
         'name = "http"',
@@ -333,7 +340,7 @@ def baseline(copy: Path, env: dict[str, str]) -> None:
         sys.exit(f"worker copy {copy} is not imported first: {probe.stdout.strip()}")
     started = time.monotonic()
     result = subprocess.run(
-        test_command("locks").split(), cwd=copy, env=env, capture_output=True, text=True
+        test_command("locks", None).split(), cwd=copy, env=env, capture_output=True, text=True
     )
     if result.returncode != 0:
         sys.exit(f"baseline failed in {copy}:\n{result.stdout}\n{result.stderr}")
@@ -485,7 +492,7 @@ def collect(module: str) -> list[Mutant]:
         elif worker != "NORMAL":
             outcome = "incompetent" if worker == "EXCEPTION" else worker.lower()
         elif test == "KILLED":
-            outcome = "timeout" if output == "timeout" else "killed"
+            outcome = "timeout" if (output or "").strip() == "timeout" else "killed"
         elif test == "SURVIVED":
             outcome = "survived"
         else:
@@ -699,7 +706,7 @@ def md(text: str) -> str:
 
 
 def short_command(module: str) -> str:
-    return test_command(module).replace(sys.executable, "python")
+    return test_command(module, None).replace(sys.executable, "python")
 
 
 def git_head() -> str:

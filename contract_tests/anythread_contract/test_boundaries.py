@@ -190,6 +190,7 @@ class TestTimeoutNaN:
         assert at_zero is ValueError
         sem.release()
         assert sem.acquire(False) is True  # ... and left nothing behind
+        assert sem.acquire(False) is False  # ... nor added a slot
 
     @clause("MOD-TIMEOUT-NAN-01")
     def test_event_wait(self, backend: Any) -> None:
