@@ -140,6 +140,28 @@ class TestDirectSwitch:
             t.join(timeout=10)
             assert not t.is_alive()
 
+    @pytest.mark.parametrize("how", ["end", "block"])
+    def test_many_new_threads_in_a_row_never_exhaust_the_recursion_limit(self, how: str) -> None:
+        # A new green thread starts at the recursion depth of the greenlet that first
+        # switches to it: were each one started by the one before it (as it ends, or as
+        # it blocks), the depth would grow with every thread, up to a RecursionError.
+        b = make_backend()
+        pool = b.Semaphore(1)
+        ran: list[None] = []
+
+        def job() -> None:
+            if how == "block":
+                with pool:
+                    b.sleep(0)
+            ran.append(None)
+
+        threads = [b.Thread(target=job) for _ in range(3 * sys.getrecursionlimit())]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert len(ran) == len(threads)
+
     def test_timer_fires_while_green_threads_keep_switching(self) -> None:
         # Two threads yield to each other for ever: the hub's loop never runs, yet the
         # third thread's timeout must expire (timers are fired at every switch).

@@ -149,10 +149,9 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
                     with mutex:
                         after = hub.next_ready()
         if after is not None and after is not hub.greenlet:
-            if not after:  # not started yet: the hub starts it (see Hub.start_later)
-                hub.starting = after
-            else:
-                self.parent = after  # type: ignore[misc]  # greenlet's, not a slot
+            # (Even one not started yet: it starts at the depth of this greenlet's end,
+            # its base; see Hub.start_later for the switch of a blocking one.)
+            self.parent = after  # type: ignore[misc]  # greenlet's, not a slot
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the task's function is over and the kernel has forgotten it."""
@@ -529,10 +528,11 @@ class Hub:
         """Return what to switch to for ``glet``, picked to run next and not started yet
         (falsy): the hub, which starts it at once from its own stack.
 
-        A greenlet starts at the stack depth of the greenlet that first switches to it;
-        were each new green thread started by the one before it (a thread that blocks
-        or ends hands over directly), the depth would add up to a RecursionError.  The
-        hub greenlet itself, before its first run, is returned as it is.
+        A greenlet starts at the recursion depth of the greenlet that first switches to
+        it; were each new green thread started by one that blocks (deep in its own
+        calls) and then blocks in turn, the depth would add up to a RecursionError.  (A
+        thread that ends hands over directly: its depth is back to its base.)  The hub
+        greenlet itself, before its first run, is returned as it is.
         """
         if glet is self.greenlet:
             return glet
