@@ -393,6 +393,68 @@ class TestWakeupsFromOSThreads:
         assert min(spins) > 0
         assert time.monotonic() - start < 60
 
+    @pytest.mark.parametrize("kind", ["semaphore", "condition", "event"])
+    def test_waits_that_time_out_while_an_os_thread_wakes_lose_nothing(self, kind: str) -> None:
+        # Green threads wait with tiny timeouts, over and over, while a real OS thread
+        # releases a Semaphore, notifies a Condition or sets an Event: a wait times out
+        # at its deadline (the hub takes it out of the queue) at any moment relative to
+        # a wakeup from the other OS thread, and no wakeup may be lost or given to a
+        # wait that is already over.
+        b = make_backend()
+        items = 300
+        sem = b.Semaphore(0)
+        cond = b.Condition()
+        event = b.Event()
+        queued: list[int] = []
+        got: list[int] = []
+        given = threading.Event()
+
+        def os_thread() -> None:
+            for n in range(items):
+                if kind == "semaphore":
+                    sem.release()
+                elif kind == "condition":
+                    with cond:
+                        queued.append(n)
+                        cond.notify()
+                else:
+                    queued.append(n)
+                    event.set()
+                if n % 16 == 0:
+                    time.sleep(0.0005)
+            given.set()
+
+        def green(slot: int) -> None:
+            deadline = time.monotonic() + 60
+            while len(got) < items and time.monotonic() < deadline:
+                if kind == "semaphore":
+                    if sem.acquire(timeout=0.0003):
+                        got.append(slot)
+                elif kind == "condition":
+                    with cond:
+                        if cond.wait_for(lambda: queued, timeout=0.0003):
+                            got.append(queued.pop(0))
+                elif event.wait(0.0003):
+                    event.clear()
+                    while queued:
+                        got.append(queued.pop(0))
+                b.sleep(0)
+
+        threads = [b.Thread(target=green, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        real = threading.Thread(target=os_thread)
+        real.start()
+        for t in threads:
+            t.join(timeout=90)
+        real.join(timeout=30)
+        assert given.is_set()
+        assert len(got) == items
+        if kind == "semaphore":
+            assert sem.acquire(False) is False  # every release was taken once
+        else:
+            assert sorted(got) == list(range(items))
+
     def test_greenlet_cannot_be_switched_from_another_os_thread(self) -> None:
         b = make_backend()
         box: list[Any] = []
