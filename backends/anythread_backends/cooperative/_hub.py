@@ -119,9 +119,6 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
         # (Started by a switch, or by the end of another green thread, which passes its
         # result along: ignored.)
         hub = self.hub
-        # Only a task whose parent is its hub hands over to the next ready one; another
-        # parent (the exit greenlet of a child forked from this task) gets control back.
-        handover = self.parent is hub.greenlet  # type: ignore[has-type]  # greenlet's
         # Killed (GreenletExit, as greenlet does to a suspended greenlet it collects):
         # the killer is the parent and must get control back.
         killed = False
@@ -136,6 +133,10 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
             traceback.print_exc()
         finally:
             del self._function
+            # Only a task whose parent is its hub hands over to the next ready one;
+            # another parent gets control back: the exit greenlet of a child forked
+            # from this task, made its parent by the fork (so asked now, at the end).
+            handover = self.parent is hub.greenlet  # type: ignore[has-type]  # greenlet's
             # A greenlet that ends switches to its parent: make that the next ready
             # green thread, as the hub would pick it (no turn of the hub).
             with mutex:

@@ -117,8 +117,9 @@ class Thread:
         self._ident: int | None = None
         self._native_id: int | None = None
         self._lifecycle = _INITIAL
-        self._done: KernelLock = world.kernel.allocate_lock()
-        self._done.acquire()
+        # The lock that join() waits on (locked until the thread stops), made by the
+        # first join that must wait: most threads are never waited for while alive.
+        self._done: KernelLock | None = None
         self._started_signal: KernelLock | None = None
         # Like CPython: remember stderr now, in case sys.stderr is gone at exit time.
         self._stderr = sys.stderr
@@ -223,20 +224,21 @@ class Thread:
             self._lifecycle = _STOPPED
             if ident is not None and world.active.get(ident) is self:
                 del world.active[ident]
+            done = self._done
         if ident is not None:
             world.thread_ended(ident)
-        self._done.release()
+        if done is not None:
+            done.release()
 
     def _after_fork(self, *, alive: bool) -> None:
         world = self._world
+        # (A lock made before the fork may have been in any state: none is kept.)
+        self._done = None
         if alive:
             self._ident = world.kernel.get_ident()
             self._native_id = world.kernel.get_native_id()
-            self._done = world.kernel.allocate_lock()
-            self._done.acquire()
             self._lifecycle = _STARTED
         else:
-            self._done = world.kernel.allocate_lock()
             self._lifecycle = _STOPPED
 
     def run(self) -> None:
@@ -256,6 +258,19 @@ class Thread:
     def _wait_done(self, timeout: float | None) -> None:
         world = self._world
         done = self._done
+        if done is None:
+            if self._lifecycle == _STOPPED:
+                return
+            made = world.kernel.allocate_lock()
+            made.acquire()
+            with world.lock:
+                # Installed before the thread stops, or not at all: _mark_stopped reads
+                # it under the same lock, after setting _STOPPED.
+                if self._lifecycle == _STOPPED:
+                    return
+                done = self._done
+                if done is None:
+                    done = self._done = made
         if wait_lock(done, timeout, world.kernel.monotonic, world.kernel.TIMEOUT_MAX):
             done.release()
 
