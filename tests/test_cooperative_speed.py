@@ -341,6 +341,7 @@ class TestKernelEvent:
             b.sleep(0)
         start = b.monotonic()
         (record,) = b.waits.snapshot()
+        assert len(b.waits) == 1  # the records made on request count too
         assert (record.kind, record.obj, record.ident) == ("Event", event, t.ident)
         assert record.site == f"{__file__}:{line}"
         assert record.deadline is not None

@@ -440,6 +440,25 @@ class TestWaitRecords:
         gate.set()
         thread.join(LONG)
 
+    def test_object_made_in_a_users_init_is_placed_there(
+        self, sites: tuple[Any, SitesKernel]
+    ) -> None:
+        # An __init__ that is not the object's class's own is the user's code that
+        # creates it: the walk stops there.
+        backend, _ = sites
+
+        class Worker:
+            def __init__(self) -> None:
+                self.done = backend.Event()
+                self.line = here()
+
+        worker = Worker()
+        thread = start(backend, worker.done.wait, LONG)
+        wait_until(lambda: len(records(backend)) == 1)
+        assert records(backend)[0].site == f"{__file__}:{worker.line - 1}"
+        worker.done.set()
+        thread.join(LONG)
+
     def test_without_the_extra_the_site_is_empty(self) -> None:
         from anythread_backends.pure import backend as pure
 
