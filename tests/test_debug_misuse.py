@@ -134,6 +134,37 @@ class TestBackend:
         assert "unlocked anythread.debug.Lock" in repr(debug.Lock())
 
 
+class TestThreadsKnownFromTheirStart:
+    def test_a_state_made_for_an_earlier_thread_is_not_taken_by_a_later_one(
+        self, debug: DebugBackend
+    ) -> None:
+        # A thread started and known before it ran (Tracker.started) may never take the
+        # state made for it (it ran first and made its own); the identifier is then
+        # reused by a later thread, which must get a state of its own, in its own name.
+        tracker = debug.tracker
+        names: list[str] = []
+
+        class Earlier:
+            name = "earlier"
+
+            def __init__(self, ident: int) -> None:
+                self.ident = ident
+
+            def is_alive(self) -> bool:
+                return True
+
+        def later() -> None:
+            tracker.started(Earlier(debug.get_ident()))  # as if left by an earlier thread
+            names.append(tracker.state().name)
+
+        # (A thread of the inner backend: it makes no state at its start, as a debug
+        # Thread does, so the stale one is there first.)
+        thread = debug.inner.Thread(target=later, name="later")
+        thread.start()
+        thread.join(BOUND)
+        assert names == ["later"]
+
+
 class TestClassesAsOnStdlib:
     """What is a class on the standard library is a class here (issue 7)."""
 

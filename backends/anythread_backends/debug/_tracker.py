@@ -207,13 +207,15 @@ class Tracker:
             state: ThreadState = self.local.state
         except AttributeError:
             ident = self.get_ident()
+            current = self._current_thread()
             with self._lock:
                 made = self._started.pop(ident, None)
-            if made is not None:
-                state = made
-            else:
-                state = ThreadState(ident, self._current_thread())
-                with self._lock:
+                # (One made for an earlier thread with this identifier, which never
+                # took it, is not this thread's.)
+                if made is not None and made.thread is current:
+                    state = made
+                else:
+                    state = ThreadState(ident, current)
                     self._states.add(state)
                     self._by_ident[ident] = state
             self.local.state = state
