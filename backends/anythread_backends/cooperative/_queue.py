@@ -133,28 +133,22 @@ class GreenWaitQueue(WaitQueue):
             else:
                 waiter.deadline = kernel.monotonic() + timeout
                 hub.register(waiter)
-        # Release the guard completely (GreenLock.release inline for the kernel's locks).
-        if mode == _RLOCK:
-            saved = guard._count
-            guard._count = 0
-            if guard._waiters:
-                guard._hand_off()
-            else:
-                guard.holder = None
-                guard._state.release()
-                if guard._waiters:
-                    guard._grant_late()
-        elif mode == _PLAIN:
-            saved = None
-            if guard._waiters:
-                guard._hand_off()
-            else:
-                guard.holder = None
-                guard._state.release()
-                if guard._waiters:
-                    guard._grant_late()
-        else:
+        # Release the guard completely (GreenLock.release inline for the kernel's locks;
+        # the kernel's RLock also puts its recursion level aside).
+        if mode == _CALLS:
             saved = self._release()
+        else:
+            saved = None
+            if mode == _RLOCK:
+                saved = guard._count
+                guard._count = 0
+            if guard._waiters:
+                guard._hand_off()
+            else:
+                guard.holder = None
+                guard._state.release()
+                if guard._waiters:
+                    guard._grant_late()
         try:
             with mutex:
                 ready = hub.ready
@@ -174,19 +168,15 @@ class GreenWaitQueue(WaitQueue):
                 raise
         finally:
             # Take the guard back, whatever ended the wait.
-            if mode == _RLOCK:
-                if guard._state.acquire(False):
-                    guard.holder = glet
-                else:
-                    guard._acquire_contended(-1)
-                guard._count = saved
-            elif mode == _PLAIN:
-                if guard._state.acquire(False):
-                    guard.holder = glet
-                else:
-                    guard._acquire_contended(-1)
-            else:
+            if mode == _CALLS:
                 self._restore(saved)
+            else:
+                if guard._state.acquire(False):
+                    guard.holder = glet
+                else:
+                    guard._acquire_contended(-1)
+                if mode == _RLOCK:
+                    guard._count = saved
         # Not granted: timed out, and the hub took it out of the queue at its deadline,
         # under the mutex (an unpark since then could not pop it).
         return waiter.granted
