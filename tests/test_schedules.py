@@ -276,6 +276,36 @@ class TestScope:
         with pytest.raises(ValueError, match="park_at needs a 'random:SEED'"):
             b.schedule_scope("fifo", park_at=("x.py:1",))
 
+    def test_a_thread_may_run_before_its_start_returns_in_a_scope(self) -> None:
+        # Under a random schedule, starting a thread is a scheduling point: the new
+        # thread may run before start() returns, even in a scope of a FIFO backend, whose
+        # own bookkeeping never expects a switch.  Nothing hangs, and nothing is lost.
+        b: Any = make_backend()  # the kernel's schedule is fifo
+        early: list[int] = []
+        done: list[int] = []
+
+        def body(seed: int) -> None:
+            with b.schedule_scope(f"random:{seed}"):
+                ran: list[int] = []
+                ts = [b.Thread(target=ran.append, args=(i,)) for i in range(4)]
+                for i, t in enumerate(ts):
+                    t.start()
+                    assert t.is_alive() or i in ran  # alive, or already over
+                    if i in ran:
+                        early.append(seed)
+                for t in ts:
+                    t.join()
+                assert sorted(ran) == [0, 1, 2, 3]
+                done.append(seed)
+
+        for seed in range(12):
+            thread = threading.Thread(target=body, args=(seed,), daemon=True)
+            thread.start()
+            thread.join(timeout=30)
+            assert not thread.is_alive(), f"random:{seed} hangs"
+        assert done == list(range(12))
+        assert early  # some seed ran a thread before its start() returned
+
     def test_scope_runs_its_own_schedule_and_isolated_hub(self) -> None:
         b: Any = make_backend()  # the kernel's schedule is fifo
         got: list[Any] = []

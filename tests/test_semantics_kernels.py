@@ -275,6 +275,45 @@ class TestKernelExtras:
         with pytest.raises(TypeError, match=r"wait_queue_class .*must be a subclass of"):
             from_kernel(kernel, "bad-queue")
 
+    def test_declared_state_lock_guards_the_worlds_registries(self) -> None:
+        class CountingLock:
+            """A real lock that counts how often it is taken."""
+
+            entered = 0
+
+            def __init__(self) -> None:
+                self._lock = threading.Lock()
+
+            def __enter__(self) -> bool:
+                CountingLock.entered += 1
+                return self._lock.__enter__()
+
+            def __exit__(self, *exc_info: object) -> None:
+                self._lock.__exit__(*exc_info)
+
+        class StateLockKernel(ToyKernel):
+            def allocate_state_lock(self) -> CountingLock:
+                return CountingLock()
+
+        backend = from_kernel(StateLockKernel(), "state-lock")
+        before = CountingLock.entered
+        thread = backend.Thread(target=lambda: None)
+        thread.start()
+        thread.join(LONG)
+        assert not thread.is_alive()
+        after_thread = CountingLock.entered
+        # start (the lifecycle check), the registration and the end each take it
+        assert after_thread - before >= 3
+        assert thread not in backend.enumerate()
+        assert CountingLock.entered > after_thread
+
+    @pytest.mark.parametrize("made", [object(), None, 42])
+    def test_state_lock_not_a_context_manager_is_a_type_error(self, made: object) -> None:
+        kernel = ToyKernel()
+        kernel.allocate_state_lock = lambda: made  # type: ignore[attr-defined]
+        with pytest.raises(TypeError, match=r"allocate_state_lock\(\) .*must return a context"):
+            from_kernel(kernel, "bad-state-lock")
+
     def test_declared_daemon_policy_is_enforced(self) -> None:
         backend = from_kernel(NoDaemonsKernel(), "no-daemons")
         with pytest.raises(RuntimeError, match=r"daemon threads are disabled in this \(sub\)"):

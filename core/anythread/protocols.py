@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from types import FrameType, TracebackType
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -731,7 +732,11 @@ class KernelSchedulingPoints(Protocol):
     wait registry) with atomic dictionary operations instead of a kernel lock, which
     would only add a switch-free acquire and release per park and per wakeup.
     ``True`` (a schedule that may switch at every lock operation) keeps the lock, and so
-    those scheduling points.  Read when the world is made.
+    those scheduling points.  Read when the world is made, for the wait registry, and
+    at each ``Thread.start()`` on a kernel with :class:`KernelIdentsAtStart`: while it
+    is false, starting a thread must not switch, and ``start()`` starts and registers
+    the thread in one critical section (a kernel may turn its points on for a while, as
+    the cooperative kernel does in a schedule scope).
     """
 
     preemptive_points: bool
@@ -784,13 +789,33 @@ class KernelIdentsAtStart(Protocol):
     When ``idents_at_start`` is true, the handle that
     :meth:`KernelNamedThreads.start_named_thread` returns has the new thread's ``ident``
     and ``native_id`` (what ``get_ident()`` and ``get_native_id()`` will say in it) and
-    the thread is certain to run: ``Thread.start()`` registers the thread itself and
-    returns without waiting for it to run.  A green kernel spares a switch to the new
+    the thread is certain to run: ``Thread.start()`` registers the thread itself (in
+    the critical section that starts it, when the kernel also says it has no scheduling
+    points: :class:`KernelSchedulingPoints`) and returns without waiting for it to run.  A green kernel spares a switch to the new
     thread and back per start.  Without this extra (or without named threads),
     ``start()`` waits until the new thread has registered itself, as CPython's does.
     """
 
     idents_at_start: bool
+
+
+@runtime_checkable
+class KernelStateLock(Protocol):
+    """Extra: a lock for the layer's own bookkeeping.
+
+    The world guards its registries (alive threads, threads being started, the owners
+    of per-thread data) with ``allocate_state_lock()``'s locks: context managers held
+    only for a few dictionary operations, during which the holder never blocks, waits
+    or switches to another thread (``start()`` may hold it around
+    ``start_named_thread``: see :class:`KernelSchedulingPoints`).  A green
+    kernel may return a plain OS lock there, which costs nothing to take and release; a
+    kernel whose lock operations are scheduling points returns its own lock, so that
+    they stay scheduling points.
+    Without this extra the world uses the kernel's lock (or, when that is not a
+    context manager, the layer's ``Lock`` on it).
+    """
+
+    def allocate_state_lock(self) -> AbstractContextManager[Any]: ...
 
 
 #: The optional kernel extras, in the order the documentation lists them.
@@ -809,6 +834,7 @@ KERNEL_EXTRAS: tuple[type, ...] = (
     KernelIdentsAtStart,
     KernelParkedLocks,
     KernelSchedulingPoints,
+    KernelStateLock,
 )
 
 __all__ += [
@@ -825,6 +851,7 @@ __all__ += [
     "KernelRLock",
     "KernelSchedulingPoints",
     "KernelStackSize",
+    "KernelStateLock",
     "KernelThreadHandle",
     "KernelWaitQueue",
     "KernelWaitSites",

@@ -72,36 +72,33 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
     thread (:meth:`join`).  Its attributes are slots, and what only a report or a join
     needs is made when asked: an idle green thread should cost little memory.
 
-    :param function: what the green thread runs.
-    :param hub: the hub of the OS thread that started it (its parent greenlet).
-    :param ident: its identifier.
-    :param site: the code object and line of the code that started it, or None.
-    :param thread: the backend's thread object, for its name (None for a plain
-        ``start_new_thread``).
+    Made by :meth:`GreenKernel.start_named_thread
+    <anythread_backends.cooperative._kernel.GreenKernel.start_named_thread>` with
+    greenlet's own constructor (``Task(None, hub.greenlet)``: no ``__init__`` of its
+    own, one Python call less per thread), which then sets every slot:
+
+    - ``_function``: what the green thread runs;
+    - ``hub``: the hub of the OS thread that started it (its parent greenlet);
+    - ``ident``: its identifier;
+    - ``_code`` and ``_line``: the code object and line of the code that started it
+      (None and 0 if not known);
+    - ``thread``: the backend's thread object, for its name (None for a plain
+      ``start_new_thread``);
+    - ``waiter``: what the task is blocked on now (None while it runs or is ready);
+    - ``_done``: a green lock that :meth:`join` waits on, made by the first join that
+      must wait (None until then).
     """
 
     __slots__ = ("_code", "_done", "_function", "_line", "hub", "ident", "thread", "waiter")
 
-    def __init__(
-        self,
-        function: Callable[[], object],
-        hub: Hub,
-        ident: int,
-        site: tuple[Any, int] | None,
-        thread: Any,
-    ) -> None:
-        super().__init__(None, hub.greenlet)
-        self._function = function
-        self.ident = ident
-        self.hub = hub
-        # Two slots rather than the tuple: 48 bytes less per thread.
-        self._code: Any = None if site is None else site[0]
-        self._line = 0 if site is None else site[1]
-        self.thread = thread
-        #: what the task is blocked on now (None while it runs or is ready)
-        self.waiter: Waiter | None = None
-        # A green lock that join() waits on, made by the first join that must wait.
-        self._done: GreenLock | None = None
+    _function: Callable[[], object]
+    hub: Hub
+    ident: int
+    _code: Any
+    _line: int
+    thread: Any
+    waiter: Waiter | None
+    _done: GreenLock | None
 
     @property
     def native_id(self) -> int:
@@ -156,6 +153,8 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the task's function is over and the kernel has forgotten it."""
+        if self.dead:  # (it forgets itself before it ends)
+            return
         kernel = self.hub.kernel
         with mutex:
             if self.ident not in kernel.tasks:

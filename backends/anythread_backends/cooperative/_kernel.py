@@ -304,6 +304,18 @@ class GreenKernel:
         """Return a new unlocked green lock."""
         return self._lock_class(self)
 
+    def allocate_state_lock(self) -> Any:
+        """Return a lock for the layer's own bookkeeping (the KernelStateLock extra).
+
+        A plain OS lock: the layer holds it for a few dictionary operations, during
+        which no green thread switches, so no other green thread of the same OS thread
+        can ever find it taken.  Under random and pct schedules, a green lock, whose
+        operations are scheduling points, as every other lock's are.
+        """
+        if self.preemptive_points:
+            return self._lock_class(self)
+        return _thread.allocate_lock()
+
     def allocate_parked_lock(self) -> ParkedLock:
         """Return a lock, locked, that only the calling green thread will wait on (the
         KernelParkedLocks extra)."""
@@ -322,28 +334,38 @@ class GreenKernel:
         """Start a green thread running ``function(*args, **kwargs)`` in the calling OS
         thread's hub; return its identifier.  It runs when the caller next blocks."""
         keywords = {} if kwargs is None else kwargs
-        return self._spawn(lambda: function(*args, **keywords), None).ident
+        return self.start_named_thread(lambda: function(*args, **keywords), None).ident
 
-    def start_named_thread(self, function: Callable[[], object], thread: NamedThread) -> Task:
+    def start_named_thread(
+        self, function: Callable[[], object], thread: NamedThread | None
+    ) -> Task:
         """Start a green thread running ``function()``, known as ``thread`` in hang
-        reports; its handle (the task) ``join()`` returns once the kernel has forgotten
-        it."""
-        return self._spawn(function, thread)
-
-    def _spawn(self, function: Callable[[], object], thread: NamedThread | None) -> Task:
+        reports (None: by its identifier); its handle (the task) ``join()`` returns once
+        the kernel has forgotten it."""
         glet = _getcurrent()
         hub = glet.hub if type(glet) is Task else self.hub()
         ident = next(self._idents)
+        task = Task(None, hub.greenlet)  # (greenlet's constructor; slots set here)
         frame = currentframe()
         try:
             # The first frame of the user's code: kept as its code and line, and made a
             # ``file:line`` only when a report asks (an idle thread holds no string).
             while frame is not None and frame.f_code.co_filename.startswith(_SKIP_DIRS):
                 frame = frame.f_back
-            site = None if frame is None else (frame.f_code, frame.f_lineno)
+            if frame is None:
+                task._code = None
+                task._line = 0
+            else:
+                task._code = frame.f_code
+                task._line = frame.f_lineno
         finally:
             del frame
-        task = Task(function, hub, ident, site, thread)
+        task._function = function
+        task.hub = hub
+        task.ident = ident
+        task.thread = thread
+        task.waiter = None
+        task._done = None
         self.tasks[ident] = task
         hub.spawn(task)
         if self.preemptive_points:

@@ -31,6 +31,7 @@ from anythread.protocols import (
     KernelEvent,
     KernelRLock,
     KernelStackSize,
+    KernelStateLock,
     missing_attributes,
 )
 from anythread.semantics import barrier, condition, event, locks, semaphore, thread
@@ -212,16 +213,28 @@ def _make_world(kernel: Kernel) -> tuple[World, Callable[[], protocols.Lock]]:
     if isinstance(kernel, KernelCheckedLocks) and kernel.locks_check_arguments:
         # The kernel declared that its lock is a complete threading Lock.
         lock = cast("Callable[[], protocols.Lock]", kernel.allocate_lock)
-        return World(kernel, lock), lock
+        return World(kernel, _state_lock_factory(kernel, lock)), lock
     wrapper = locks.Lock.for_kernel(kernel)
-    # The world guards its own state with the kernel's lock itself when that is a
-    # context manager: it is never given bad arguments, and nobody waits on it for long
-    # (the wrapper would add three calls to every start, registration and end).
-    probe = kernel.allocate_lock()
-    world_lock = kernel.allocate_lock if isinstance(probe, AbstractContextManager) else wrapper
-    world = World(kernel, world_lock)
+    world = World(kernel, _state_lock_factory(kernel, wrapper))
     wrapper.record_waits_in(world.waits)
     return world, wrapper
+
+
+def _state_lock_factory(kernel: Kernel, wrapper: Callable[[], Any]) -> Callable[[], Any]:
+    """What makes the locks the world guards its own state with."""
+    if isinstance(kernel, KernelStateLock):
+        made = kernel.allocate_state_lock()
+        if not isinstance(made, AbstractContextManager):
+            raise TypeError(
+                "the kernel's allocate_state_lock() (the KernelStateLock extra) must "
+                f"return a context manager, not {made!r}"
+            )
+        return kernel.allocate_state_lock
+    # Else the kernel's lock itself when that is a context manager: it is never given
+    # bad arguments, and nobody waits on it for long (the wrapper would add three calls
+    # to every start, registration and end).
+    probe = kernel.allocate_lock()
+    return kernel.allocate_lock if isinstance(probe, AbstractContextManager) else wrapper
 
 
 def _event_base(kernel: Kernel) -> type[event.Event]:

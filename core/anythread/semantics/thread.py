@@ -32,6 +32,7 @@ from anythread.protocols import (
     KernelIdentsAtStart,
     KernelLock,
     KernelNamedThreads,
+    KernelSchedulingPoints,
     KernelThreadHandle,
 )
 from anythread.semantics._checks import check_join_timeout, named_as, wait_lock
@@ -74,12 +75,15 @@ class Thread:
     """
 
     _world: ClassVar[World]
-    #: ``self._launch(function)`` starts ``function()`` in a new kernel thread for this
-    #: thread; it returns the kernel's handle, if the kernel gives one
-    _launch: ClassVar[Callable[[Thread, Callable[[], object]], KernelThreadHandle | None]]
+    #: ``_launch(function, thread)`` starts ``function()`` in a new kernel thread for
+    #: ``thread``; it returns the kernel's handle, if the kernel gives one
+    _launch: ClassVar[staticmethod[[Callable[[], object], Thread], KernelThreadHandle | None]]
     _is_dummy: ClassVar[bool] = False
     #: whether start() registers the new thread itself (KernelIdentsAtStart)
     _idents_at_start: ClassVar[bool] = False
+    #: whether it may do so in the critical section that starts it, when the kernel's
+    #: ``preemptive_points`` is false at that moment (KernelSchedulingPoints too)
+    _one_section_start: ClassVar[bool] = False
     _initialized = False
     _handle: KernelThreadHandle | None = None
 
@@ -109,7 +113,7 @@ class Thread:
         self._args = args
         self._kwargs = {} if kwargs is None else kwargs
         if daemon is None:
-            daemon = world.current_thread().daemon
+            daemon = world.current_thread()._daemonic
         elif daemon and not world.daemon_threads_allowed():
             raise RuntimeError("daemon threads are disabled in this (sub)interpreter")
         # Kept as given, as CPython keeps it (Thread(daemon=1).daemon is 1).
@@ -139,7 +143,27 @@ class Thread:
         if not self._initialized:
             raise RuntimeError("thread.__init__() not called")
         world = self._world
-        kernel = world.kernel
+        if not self._daemonic and not world.exit_armed:
+            _arm_exit_rule(world)
+        if self._one_section_start and not world.kernel.preemptive_points:  # type: ignore[attr-defined]
+            # The kernel knows the new thread's identifiers as soon as it is started
+            # (KernelIdentsAtStart), and starting one is no scheduling point
+            # (KernelSchedulingPoints, read now: a kernel may turn them on for a while):
+            # start it and register it in one critical section, without waiting for it.
+            with world.lock:
+                if self._lifecycle != _INITIAL:
+                    raise RuntimeError("threads can only be started once")
+                self._lifecycle = _STARTING
+                try:
+                    handle = self._handle = self._launch(self._bootstrap, self)
+                except BaseException:
+                    self._lifecycle = _INITIAL
+                    raise
+                ident = handle.ident  # type: ignore[union-attr]
+                self._make_alive(ident, handle.native_id)  # type: ignore[union-attr]
+            if ident in world.owners:
+                world.thread_ended(ident)
+            return
         with world.lock:
             if self._lifecycle != _INITIAL:
                 raise RuntimeError("threads can only be started once")
@@ -150,23 +174,21 @@ class Thread:
             # Waited on by this thread only, released once by the new one: a parked lock.
             parked = world.waits.allocate_parked
             if parked is None:
-                signal = kernel.allocate_lock()
+                signal = world.kernel.allocate_lock()
                 signal.acquire()
             else:
                 signal = parked()
             self._started_signal = signal
         try:
-            if not self._daemonic:
-                _arm_exit_rule(world)
-            handle = self._handle = self._launch(self._bootstrap)
+            handle = self._handle = self._launch(self._bootstrap, self)
         except BaseException:
             with world.lock:
                 world.limbo.pop(id(self), None)
                 self._lifecycle = _INITIAL
             raise
         if signal is None:
-            # The kernel knows the new thread's identifiers now (KernelIdentsAtStart):
-            # register it here (unless it ran and did so already), without waiting.
+            # The kernel knows the new thread's identifiers now, but starting it may have
+            # been a scheduling point: register it here (unless it ran and did so).
             self._register(handle.ident, handle.native_id)  # type: ignore[union-attr]
             return
         # Wait until the new thread is registered: afterwards is_alive(), ident and
@@ -177,8 +199,10 @@ class Thread:
         world = self._world
         kernel = world.kernel
         try:
-            self._register(kernel.get_ident(), kernel.get_native_id())
-            self._signal_started()
+            if self._lifecycle == _STARTING:  # (not registered by start() already)
+                self._register(kernel.get_ident(), kernel.get_native_id())
+            if self._started_signal is not None:
+                self._signal_started()
             if world.trace is not None:
                 sys.settrace(world.trace)
             if world.profile is not None:
@@ -190,10 +214,11 @@ class Thread:
         finally:
             self._mark_stopped()
             # start() must never wait for ever, even if registration itself failed.
-            self._signal_started()
+            if self._started_signal is not None:
+                self._signal_started()
 
     def _register(self, ident: int, native_id: int | None) -> None:
-        # Make the thread alive, by the new thread itself or, when the kernel knows its
+        # Make the thread alive: by the new thread itself or, when the kernel knows its
         # identifiers at start, by start() (whichever comes first; the other does nothing).
         if self._lifecycle != _STARTING:
             return  # (it never comes back to _STARTING: no lock needed to see that)
@@ -201,14 +226,19 @@ class Thread:
         with world.lock:
             if self._lifecycle != _STARTING:
                 return
-            self._ident = ident
-            self._native_id = native_id
             world.limbo.pop(id(self), None)
-            world.active[ident] = self
-            self._lifecycle = _STARTED
-        # If the identifier was recycled, whatever held it (an alien thread, seen as a
-        # dummy or not) has ended, and its thread-local values go with it.
-        world.thread_ended(ident)
+            self._make_alive(ident, native_id)
+        if ident in world.owners:
+            world.thread_ended(ident)
+
+    def _make_alive(self, ident: int, native_id: int | None) -> None:
+        # (world.lock held.)  If the identifier was recycled, whatever held it (an alien
+        # thread, seen as a dummy or not) has ended: the caller then tells the world, so
+        # that its thread-local values go with it.
+        self._ident = ident
+        self._native_id = native_id
+        self._world.active[ident] = self
+        self._lifecycle = _STARTED
 
     def _signal_started(self) -> None:
         signal, self._started_signal = self._started_signal, None
@@ -225,7 +255,7 @@ class Thread:
             if ident is not None and world.active.get(ident) is self:
                 del world.active[ident]
             done = self._done
-        if ident is not None:
+        if ident is not None and ident in world.owners:
             world.thread_ended(ident)
         if done is not None:
             done.release()
@@ -293,7 +323,7 @@ class Thread:
         world = self._world
         if self._ident is not None and self._ident == world.kernel.get_ident():
             raise RuntimeError("cannot join current thread")
-        seconds = check_join_timeout(timeout, world.kernel.TIMEOUT_MAX)
+        seconds = None if timeout is None else check_join_timeout(timeout, world.kernel.TIMEOUT_MAX)
         if self._lifecycle != _STOPPED:
             self._wait_done(seconds)
         handle = self._handle
@@ -591,28 +621,27 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
     active = world.active
 
     kernel = world.kernel
-    launch: Callable[[Thread, Callable[[], object]], KernelThreadHandle | None]
+    launch: Callable[[Callable[[], object], Thread], KernelThreadHandle | None]
     if isinstance(kernel, KernelNamedThreads):
-        start_named_thread = kernel.start_named_thread
-
-        def launch_named(thread: Thread, function: Callable[[], object]) -> KernelThreadHandle:
-            return start_named_thread(function, thread)
-
-        launch = launch_named
+        launch = kernel.start_named_thread
     else:
         start_new_thread = kernel.start_new_thread
 
-        def launch_plain(thread: Thread, function: Callable[[], object]) -> None:
+        def launch_plain(function: Callable[[], object], thread: Thread) -> None:
             start_new_thread(function, ())
 
         launch = launch_plain
 
+    idents_at_start = (
+        isinstance(kernel, KernelNamedThreads)
+        and isinstance(kernel, KernelIdentsAtStart)
+        and bool(kernel.idents_at_start)
+    )
     attrs: dict[str, Any] = {
         "_world": world,
-        "_launch": launch,
-        "_idents_at_start": isinstance(kernel, KernelNamedThreads)
-        and isinstance(kernel, KernelIdentsAtStart)
-        and bool(kernel.idents_at_start),
+        "_launch": staticmethod(launch),
+        "_idents_at_start": idents_at_start,
+        "_one_section_start": idents_at_start and isinstance(kernel, KernelSchedulingPoints),
         "__module__": "anythread",
     }
     thread_cls = type("Thread", (Thread,), dict(attrs, __qualname__="Thread"))

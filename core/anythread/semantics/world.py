@@ -81,8 +81,9 @@ class World:
         self.trace: Any = None
         self.profile: Any = None
         self._counter = itertools.count(1)
-        # ident -> the owners that keep data for that thread
-        self._owners: dict[int, weakref.WeakSet[ThreadDataOwner]] = {}
+        #: ident -> the owners that keep data for that thread (read without the lock:
+        #: ``ident in owners`` tells whether :meth:`thread_ended` has anything to do)
+        self.owners: dict[int, weakref.WeakSet[ThreadDataOwner]] = {}
         #: whether the exit rule is registered (the thread module arms it)
         self.exit_armed = False
         #: whether the exit rule was ever registered with :func:`atexit`
@@ -112,20 +113,20 @@ class World:
         owner has been garbage-collected by then).
         """
         with self.lock:
-            owners = self._owners.get(ident)
+            owners = self.owners.get(ident)
             if owners is None:
-                owners = self._owners[ident] = weakref.WeakSet()
+                owners = self.owners[ident] = weakref.WeakSet()
             owners.add(owner)
 
     def thread_ended(self, ident: int) -> None:
         """Tell every owner of data for thread ``ident`` to forget it."""
-        if ident not in self._owners:
+        if ident not in self.owners:
             # Nothing kept for it (the common case at a thread's start): no lock taken.
             # No owner can register for ``ident`` meanwhile: only that thread itself
             # does, and it is the caller or has ended.
             return
         with self.lock:
-            owners = self._owners.pop(ident, None)
+            owners = self.owners.pop(ident, None)
         if owners is not None:
             for owner in list(owners):
                 owner.forget_thread(ident)
@@ -145,6 +146,6 @@ class World:
         self.limbo = {}
         self.main_ids = (survivor, self.kernel.get_native_id())
         self.exit_armed = False
-        for ident in [i for i in self._owners if i != survivor]:
-            for owner in list(self._owners.pop(ident)):
+        for ident in [i for i in self.owners if i != survivor]:
+            for owner in list(self.owners.pop(ident)):
                 owner.forget_thread(ident)
