@@ -447,6 +447,115 @@ class TestStartFailure:
         assert ran == [1]
 
 
+class CountedStateLock:
+    """A real lock that tells its kernel how many of its kind are held right now."""
+
+    def __init__(self, kernel: IdentsKernel) -> None:
+        self._kernel = kernel
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> bool:
+        self._lock.acquire()
+        self._kernel.held += 1
+        return True
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._kernel.held -= 1
+        self._lock.release()
+
+
+class IdentsKernel(ToyKernel):
+    """The toy kernel with named threads whose identifiers are known when they start
+    (KernelNamedThreads, KernelIdentsAtStart), scheduling points that can be turned on
+    and off (KernelSchedulingPoints) and a state lock that counts its holders
+    (KernelStateLock).  A new thread waits for ``gate`` before it runs anything."""
+
+    idents_at_start = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.preemptive_points = False
+        self.held = 0
+        self.held_at_launch: list[bool] = []
+        self.fail_next = False
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def allocate_state_lock(self) -> CountedStateLock:
+        return CountedStateLock(self)
+
+    def start_named_thread(self, function: Callable[[], object], thread: Any) -> Any:
+        self.held_at_launch.append(self.held > 0)
+        if self.fail_next:
+            self.fail_next = False
+            raise RuntimeError("can't start new thread")
+        gate = self.gate
+
+        def body() -> None:
+            gate.wait(LONG)
+            function()
+
+        started = threading.Thread(target=body, daemon=True)
+        started.start()
+        return started  # its ident, native_id and join() are the handle's
+
+
+class TestStartWithIdentsKnown:
+    """KernelIdentsAtStart: start() registers the thread itself; in the critical section
+    that starts it while the kernel has no scheduling points (KernelSchedulingPoints,
+    read at each start), else after it."""
+
+    def test_registered_by_start_before_it_runs(self) -> None:
+        kernel = IdentsKernel()
+        backend = from_kernel(kernel, "idents")
+        kernel.gate.clear()  # the new thread runs nothing until the gate opens
+        ran: list[int] = []
+        thread = backend.Thread(target=lambda: ran.append(backend.get_ident()))
+        thread.start()
+        assert thread.is_alive()
+        assert thread.ident is not None
+        assert thread.native_id is not None
+        assert thread in backend.enumerate()
+        assert ran == []
+        kernel.gate.set()
+        thread.join(LONG)
+        assert ran == [thread.ident]
+        assert not thread.is_alive()
+        assert thread not in backend.enumerate()
+
+    @pytest.mark.parametrize("points", [[False], [True], [False, True, False, True]])
+    def test_launched_in_the_critical_section_only_without_points(self, points: list[bool]) -> None:
+        kernel = IdentsKernel()
+        backend = from_kernel(kernel, "idents")
+        for p in points:
+            kernel.preemptive_points = p
+            thread = backend.Thread(target=lambda: None)
+            thread.start()
+            thread.join(LONG)
+            assert not thread.is_alive()
+        assert kernel.held_at_launch == [not p for p in points]
+        with pytest.raises(RuntimeError, match="threads can only be started once"):
+            thread.start()
+
+    @pytest.mark.parametrize("points", [False, True])
+    def test_failed_start_leaves_the_thread_startable(self, points: bool) -> None:
+        kernel = IdentsKernel()
+        kernel.preemptive_points = points
+        backend = from_kernel(kernel, "idents")
+        kernel.fail_next = True
+        ran: list[int] = []
+        thread = backend.Thread(target=ran.append, args=(1,))
+        with pytest.raises(RuntimeError, match="can't start new thread"):
+            thread.start()
+        assert not thread.is_alive()
+        assert thread.ident is None
+        assert thread not in backend.enumerate()
+        assert kernel.held == 0
+        thread.start()
+        thread.join(LONG)
+        assert ran == [1]
+
+
 class TestExitRuleWithoutExtras:
     # The kernel's identifiers in _thread's order and reversed: the exit rule must not
     # tell the threads to wait for from the one running it by the order of identifiers.
