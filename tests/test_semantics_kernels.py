@@ -286,10 +286,10 @@ class TestKernelExtras:
 
             def __enter__(self) -> bool:
                 CountingLock.entered += 1
-                return self._lock.__enter__()
+                return self._lock.acquire()
 
             def __exit__(self, *exc_info: object) -> None:
-                self._lock.__exit__(*exc_info)
+                self._lock.release()
 
         class StateLockKernel(ToyKernel):
             def allocate_state_lock(self) -> CountingLock:
