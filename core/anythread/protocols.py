@@ -790,10 +790,11 @@ class KernelIdentsAtStart(Protocol):
     :meth:`KernelNamedThreads.start_named_thread` returns has the new thread's ``ident``
     and ``native_id`` (what ``get_ident()`` and ``get_native_id()`` will say in it) and
     the thread is certain to run: ``Thread.start()`` registers the thread itself (in
-    the critical section that starts it, when the kernel also says it has no scheduling
-    points: :class:`KernelSchedulingPoints`) and returns without waiting for it to run.  A green kernel spares a switch to the new
-    thread and back per start.  Without this extra (or without named threads),
-    ``start()`` waits until the new thread has registered itself, as CPython's does.
+    the critical section that starts it, when the kernel also says it has no
+    scheduling points: :class:`KernelSchedulingPoints`) and returns without waiting for
+    it to run.  A green kernel spares a switch to the new thread and back per start.
+    Without this extra (or without named threads), ``start()`` waits until the new
+    thread has registered itself, as CPython's does.
     """
 
     idents_at_start: bool
@@ -807,12 +808,11 @@ class KernelStateLock(Protocol):
     of per-thread data) with ``allocate_state_lock()``'s locks: context managers held
     only for a few dictionary operations, during which the holder never blocks, waits
     or switches to another thread (``start()`` may hold it around
-    ``start_named_thread``: see :class:`KernelSchedulingPoints`).  A green
-    kernel may return a plain OS lock there, which costs nothing to take and release; a
-    kernel whose lock operations are scheduling points returns its own lock, so that
-    they stay scheduling points.
-    Without this extra the world uses the kernel's lock (or, when that is not a
-    context manager, the layer's ``Lock`` on it).
+    ``start_named_thread``: see :class:`KernelSchedulingPoints`).  A green kernel may
+    return a plain OS lock there, which costs nothing to take and release; a kernel
+    whose lock operations are scheduling points returns its own lock, so that they stay
+    scheduling points.  Without this extra the world uses the kernel's lock (or, when
+    that is not a context manager, the layer's ``Lock`` on it).
     """
 
     def allocate_state_lock(self) -> AbstractContextManager[Any]: ...
