@@ -480,24 +480,56 @@ class IdentsKernel(ToyKernel):
         self.fail_next = False
         self.gate = threading.Event()
         self.gate.set()
+        #: the identifier the next thread gets (None: its OS thread's)
+        self.next_ident: int | None = None
+        self._local = threading.local()
 
     def allocate_state_lock(self) -> CountedStateLock:
         return CountedStateLock(self)
+
+    def get_ident(self) -> int:
+        ident: int | None = getattr(self._local, "ident", None)
+        return threading.get_ident() if ident is None else ident
 
     def start_named_thread(self, function: Callable[[], object], thread: Any) -> Any:
         self.held_at_launch.append(self.held > 0)
         if self.fail_next:
             self.fail_next = False
             raise RuntimeError("can't start new thread")
-        gate = self.gate
+        gate, ident, self.next_ident = self.gate, self.next_ident, None
 
         def body() -> None:
+            self._local.ident = ident
             gate.wait(LONG)
             function()
 
         started = threading.Thread(target=body, daemon=True)
         started.start()
-        return started  # its ident, native_id and join() are the handle's
+        return Handle(started, ident)
+
+
+class Handle:
+    """A kernel's handle of a thread started on an OS thread: its identifiers (the given
+    ident, else the OS thread's; None for both when the handle keeps them to itself)."""
+
+    def __init__(self, thread: threading.Thread, ident: int | None, *, hidden: bool = False):
+        self._thread = thread
+        self.ident = None if hidden else (thread.ident if ident is None else ident)
+        self.native_id = None if hidden else thread.native_id
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+
+class NamedKernel(IdentsKernel):
+    """Named threads without KernelIdentsAtStart: handles that show no identifier (the
+    thread registers itself), and no scheduling points."""
+
+    idents_at_start = False
+
+    def start_named_thread(self, function: Callable[[], object], thread: Any) -> Any:
+        handle = super().start_named_thread(function, thread)
+        return Handle(handle._thread, None, hidden=True)
 
 
 class TestStartWithIdentsKnown:
@@ -554,6 +586,126 @@ class TestStartWithIdentsKnown:
         thread.start()
         thread.join(LONG)
         assert ran == [1]
+
+
+    def test_a_recycled_identifier_drops_what_was_kept_for_it(self) -> None:
+        # An identifier that an alien thread had (and kept thread-local data under) is
+        # recycled by a new thread: that data goes, as start() registers the thread.
+        kernel = IdentsKernel()
+        backend = from_kernel(kernel, "idents")
+
+        class Owner:
+            forgotten: list[int] = []
+
+            def forget_thread(self, ident: int) -> None:
+                self.forgotten.append(ident)
+
+        owner = Owner()
+        backend.Thread._world.keeps_data_for(4242, owner)
+        kernel.gate.clear()
+        kernel.next_ident = 4242
+        thread = backend.Thread(target=lambda: None)
+        thread.start()
+        assert thread.ident == 4242
+        assert owner.forgotten == [4242]
+        kernel.gate.set()
+        thread.join(LONG)
+        assert not thread.is_alive()
+
+    def test_named_threads_without_idents_at_start_register_themselves(self) -> None:
+        # The kernel's handles show no identifier: start() waits until the new thread
+        # has registered itself, under its own identifier.
+        kernel = NamedKernel()
+        backend = from_kernel(kernel, "named")
+        seen: list[int] = []
+        thread = backend.Thread(target=lambda: seen.append(backend.get_ident()))
+        thread.start()
+        assert thread.ident is not None
+        assert thread.native_id is not None
+        thread.join(LONG)
+        assert seen == [thread.ident]
+        assert kernel.held_at_launch == [False]
+
+
+class LateRegistrationKernel(ToyKernel):
+    """The toy kernel whose get_ident fails once in the first thread it starts (as if
+    registration itself failed there)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._local = threading.local()
+        self.fail_in_new_thread = True
+
+    def start_new_thread(
+        self,
+        function: Callable[..., object],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+    ) -> int:
+        fail, self.fail_in_new_thread = self.fail_in_new_thread, False
+
+        def body() -> None:
+            self._local.fail = fail
+            function(*args, **(kwargs or {}))
+
+        return super().start_new_thread(body, ())
+
+    def get_ident(self) -> int:
+        if getattr(self._local, "fail", False):
+            self._local.fail = False
+            raise MemoryError("no identifier today")
+        return threading.get_ident()
+
+
+class TestStartAndJoinInTheirMiddle:
+    def test_start_returns_when_the_registration_fails(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        escaped: list[BaseException | None] = []
+        # (the toy kernel's threads are threading's: what escapes them goes there)
+        monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args.exc_value))
+        backend = from_kernel(LateRegistrationKernel(), "late-registration")
+        thread = backend.Thread(target=lambda: None)
+        starter = threading.Thread(target=thread.start, daemon=True)
+        starter.start()
+        starter.join(LONG)
+        assert not starter.is_alive(), "start() waits for ever"
+        thread.join(LONG)
+        assert not thread.is_alive()
+        # (the failure reached the kernel's thread: it is not lost)
+        assert [type(e) for e in escaped] == [MemoryError]
+
+    def test_join_when_the_thread_ends_while_join_gets_ready_to_wait(self) -> None:
+        # The thread ends after join() saw it alive and before it made the lock it would
+        # wait on: join() must see that and return, not wait for the lock (nobody is left
+        # to release it) until its timeout.
+        class HookedKernel(ToyKernel):
+            on_allocate: Callable[[], None] | None = None
+
+            def allocate_lock(self) -> EarlyLock:
+                hook, self.on_allocate = self.on_allocate, None
+                if hook is not None:
+                    hook()
+                return super().allocate_lock()
+
+        kernel = HookedKernel()
+        backend = from_kernel(kernel, "ends-meanwhile")
+        go = threading.Event()
+        thread = backend.Thread(target=go.wait, args=(LONG,))
+        thread.start()
+
+        def end_it() -> None:
+            go.set()
+            deadline = time.monotonic() + LONG
+            while thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.001)
+
+        kernel.on_allocate = end_it
+        began = time.monotonic()
+        thread.join(LONG)
+        assert kernel.on_allocate is None  # the hook ran, inside join()
+        assert not thread.is_alive()
+        assert time.monotonic() - began < LONG / 2, "join() waited for its timeout"
 
 
 class TestExitRuleWithoutExtras:
