@@ -587,7 +587,6 @@ class TestStartWithIdentsKnown:
         thread.join(LONG)
         assert ran == [1]
 
-
     def test_a_recycled_identifier_drops_what_was_kept_for_it(self) -> None:
         # An identifier that an alien thread had (and kept thread-local data under) is
         # recycled by a new thread: that data goes, as start() registers the thread.
