@@ -34,6 +34,7 @@ from anythread.semantics import from_kernel
 from anythread.semantics.event import Event as LayerEvent
 from anythread_backends.cooperative import make_backend
 from anythread_backends.cooperative._event import GreenEvent
+from anythread_backends.cooperative._hub import give, take
 from anythread_backends.cooperative._queue import GreenWaitQueue
 
 SCHEDULES = ["fifo", "random:3", "pct:5:3"]
@@ -84,6 +85,93 @@ class TestGreenLockWithoutMutex:
         assert failures == []
         assert count[0] == 2 * rounds
         assert not lock.locked()
+
+    def test_os_threads_racing_for_a_free_lock_never_both_take_it(self) -> None:
+        # The uncontended acquire tests the token and pops it, with no mutex: between
+        # the two another OS thread may take it, and then exactly one of them holds it.
+        kernel = make_backend().waits.kernel
+        locks = [kernel.allocate_lock(), kernel.allocate_rlock()]
+        inside = [0, 0]
+        overlaps: list[int] = []
+        taken = [0, 0]
+        start = threading.Barrier(4)
+
+        def race() -> None:
+            start.wait(timeout=10)
+            for _ in range(4000):
+                for i, lock in enumerate(locks):
+                    if lock.acquire(False):
+                        inside[i] += 1
+                        if inside[i] != 1:
+                            overlaps.append(i)
+                        taken[i] += 1
+                        inside[i] -= 1
+                        lock.release()
+
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # switch OS threads as often as possible
+        try:
+            threads = [threading.Thread(target=race) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+        finally:
+            sys.setswitchinterval(interval)
+        assert not any(t.is_alive() for t in threads)
+        assert overlaps == []
+        assert all(n > 0 for n in taken)
+        for lock in locks:  # one token left: free, taken once, not twice
+            assert not lock.locked()
+            assert lock.acquire(False)
+            assert lock.locked()
+            lock.release()
+
+    def test_token_taken_between_test_and_pop_is_a_failed_try(self) -> None:
+        # What the race above may hit only now and then, forced: the token is there
+        # when tested and gone (taken by another OS thread) when popped.
+        class TakenMeanwhile(list[bool]):
+            def pop(self, index: Any = -1) -> bool:
+                self.clear()  # the other OS thread's take
+                return super().pop(index)
+
+        kernel = make_backend().waits.kernel
+        for lock in (kernel.allocate_lock(), kernel.allocate_rlock()):
+            lock._state = TakenMeanwhile([True])  # type: ignore[attr-defined]
+            assert lock.acquire(False) is False
+            assert lock.locked()
+            assert lock.holder is None  # type: ignore[attr-defined]
+        assert take(TakenMeanwhile([True])) is False
+        assert take([]) is False
+        token = [True]
+        assert take(token) is True
+        assert token == []
+
+    def test_two_releases_racing_leave_one_token_and_one_fails(self) -> None:
+        # Two OS threads release one held lock at once (one of them a misuse): one
+        # release raises as _thread's would, and the lock is free exactly once.
+        class ReleasedMeanwhile(list[bool]):
+            def append(self, item: bool) -> None:
+                super().append(item)  # the other OS thread's release, landed first
+                super().append(item)
+
+        token = ReleasedMeanwhile()
+        with pytest.raises(RuntimeError, match="release unlocked lock"):
+            give(token)
+        assert token == [True]
+        kernel = make_backend().waits.kernel
+        lock = kernel.allocate_lock()
+        lock.acquire()
+        lock._state = ReleasedMeanwhile()  # type: ignore[attr-defined]
+        with pytest.raises(RuntimeError, match="release unlocked lock"):
+            lock.release()
+        assert list(lock._state) == [True]  # type: ignore[attr-defined]
+        assert not lock.locked()
+        with pytest.raises(RuntimeError, match="release unlocked lock"):
+            give([True])
+        token = []
+        give(token)
+        assert token == [True]
 
     def test_many_green_waiters_served_in_order(self) -> None:
         # More waiters than the short list holds: the queue becomes a deque, FIFO kept.

@@ -13,8 +13,9 @@ come (the rule for "no wakeup from another OS thread" is
 the hub throws :class:`anythread.DeadlockError` into the blocked call of its OS thread's
 root greenlet (the program's main thread, for the main OS thread) instead of hanging.
 
-Green locks may be released from any OS thread.  A green lock's state is a ``_thread``
-lock taken without blocking, so the uncontended acquire and release take no mutex;
+Green locks may be released from any OS thread.  A green lock's state is a token in a
+list, taken and given back by one atomic list operation each, so the uncontended
+acquire and release take no mutex;
 waiters, ready queues and hubs are guarded by one process-wide ``_thread`` lock, and a
 waiter of another hub is handed to that hub's ready queue and the hub woken, race-free.
 A greenlet never moves between OS threads.
@@ -53,7 +54,9 @@ __all__ = [
     "PointsParkedLock",
     "Task",
     "Waiter",
+    "give",
     "mutex",
+    "take",
 ]
 
 _getcurrent = greenlet.getcurrent
@@ -62,6 +65,31 @@ _getcurrent = greenlet.getcurrent
 mutex = _thread.allocate_lock()
 # A green lock's queue of waiters is a list up to this length, then a deque.
 _SHORT = 8
+
+
+def take(state: list[bool]) -> bool:
+    """Take a green lock's token from ``state`` if it is there (the lock is free): True
+    if this call took it.  Atomic: of two OS threads racing for it, one pop fails."""
+    if state:
+        try:
+            state.pop()
+        except IndexError:  # taken by another OS thread since the test
+            return False
+        return True
+    return False
+
+
+def give(state: list[bool]) -> None:
+    """Put a green lock's token back into ``state`` (unlock it).
+
+    :raises RuntimeError: if the lock is not locked, as ``_thread``'s locks say.
+    """
+    if state:
+        raise RuntimeError("release unlocked lock")
+    state.append(True)
+    if len(state) > 1:  # two releases raced (one of a lock already released): one fails
+        del state[1:]
+        raise RuntimeError("release unlocked lock")
 
 
 class Task(greenlet.greenlet):  # type: ignore[misc]
@@ -163,7 +191,7 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
             if done is None:
                 done = self._done = kernel.allocate_lock()
                 # Locked on behalf of the task (no scheduling point under the mutex).
-                done._state.acquire()
+                done._state.pop()
                 done.holder = self
         if done.acquire(True, -1 if timeout is None else timeout):
             done.release()
@@ -310,8 +338,10 @@ class PointsParkedLock(ParkedLock):
 class GreenLock:
     """The kernel's primitive lock: ``_thread.LockType``'s interface, for green threads.
 
-    Unlocked by any thread.  Its state is a ``_thread`` lock, taken without blocking, so
-    neither the uncontended acquire nor the uncontended release takes the mutex.  A
+    Unlocked by any thread.  Its state is a one-token list (``[True]``: unlocked,
+    ``[]``: locked): acquiring pops the token, releasing appends it, each one atomic list
+    operation, so neither the uncontended acquire nor the uncontended release takes the
+    mutex (a ``_thread`` lock taken without blocking was about twice as slow).  A
     waiter queues under the mutex and then tries the state once more; a release with
     waiters takes the mutex and hands the lock to the oldest one directly (it stays
     locked, so a woken waiter never finds it taken again).  A release that saw no waiter
@@ -325,7 +355,8 @@ class GreenLock:
 
     def __init__(self, kernel: Any) -> None:
         self._kernel = kernel
-        self._state = _thread.allocate_lock()
+        #: the token: ``[True]`` while unlocked (see :func:`take` and :func:`give`)
+        self._state = [True]
         # Made at the first contended acquire: most locks never have a waiter.  A list
         # while short (most locks that have waiters have one: the lock each parked
         # thread waits on), a deque once long: an empty deque is some 600 bytes, and
@@ -335,9 +366,15 @@ class GreenLock:
         self.holder: Any = None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if self._state.acquire(False):
-            self.holder = _getcurrent()
-            return True
+        state = self._state
+        if state:  # take(state), inline
+            try:
+                state.pop()
+            except IndexError:  # taken by another OS thread since the test
+                pass
+            else:
+                self.holder = _getcurrent()
+                return True
         if not blocking:
             return False
         return self._acquire_contended(timeout)
@@ -358,7 +395,7 @@ class GreenLock:
             deadline = None if timeout < 0 else kernel.monotonic() + timeout
             waiter = Waiter(glet, hub, self, deadline)
             waiters.append(waiter)
-            if self._state.acquire(False):
+            if take(self._state):
                 waiters.pop()
                 self.holder = glet
                 return True
@@ -382,8 +419,14 @@ class GreenLock:
         if self._waiters:
             self._hand_off()
             return
+        state = self._state
+        if state:  # give(state), inline
+            raise RuntimeError("release unlocked lock")
         self.holder = None
-        self._state.release()  # RuntimeError("release unlocked lock") if unlocked
+        state.append(True)
+        if len(state) > 1:  # two releases raced (one of a lock already released)
+            del state[1:]
+            raise RuntimeError("release unlocked lock")
         if self._waiters:  # a waiter of another OS thread queued meanwhile
             self._grant_late()
 
@@ -392,7 +435,7 @@ class GreenLock:
 
     def _hand_off(self) -> None:
         with mutex:
-            if not self._state.locked():
+            if self._state:
                 raise RuntimeError("release unlocked lock")
             waiters = self._waiters
             if waiters:
@@ -402,19 +445,19 @@ class GreenLock:
                 waiter.hub.wake(waiter)
             else:
                 self.holder = None
-                self._state.release()
+                give(self._state)
 
     def _grant_late(self) -> None:
         with mutex:
             waiters = self._waiters
-            if waiters and self._state.acquire(False):
+            if waiters and take(self._state):
                 waiter = waiters.popleft() if isinstance(waiters, deque) else waiters.pop(0)
                 waiter.granted = True
                 self.holder = waiter.glet
                 waiter.hub.wake(waiter)
 
     def locked(self) -> bool:
-        return self._state.locked()
+        return not self._state
 
     def withdraw(self, waiter: Waiter) -> None:
         """Remove ``waiter`` (timed out or interrupted); called with the mutex held."""
@@ -432,7 +475,7 @@ class GreenLock:
         self.release()
 
     def __repr__(self) -> str:
-        state = "locked" if self._state.locked() else "unlocked"
+        state = "unlocked" if self._state else "locked"
         return f"<{state} anythread cooperative kernel lock at {id(self):#x}>"
 
 

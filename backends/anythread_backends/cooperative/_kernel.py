@@ -47,6 +47,7 @@ from anythread_backends.cooperative._hub import (
     PointsGreenLock,
     PointsParkedLock,
     Task,
+    take,
 )
 from anythread_backends.cooperative._queue import GreenWaitQueue
 from anythread_backends.cooperative._schedule import Schedule
@@ -119,7 +120,12 @@ class GreenRLock(GreenLock):
         """
         # Free: taken at once (an owner would have found it locked); arguments other
         # than the defaults are checked then, and the lock given back if they are wrong.
-        if self._state.acquire(False):
+        state = self._state
+        if state:  # take(state), inline
+            try:
+                state.pop()
+            except IndexError:  # taken by another OS thread since the test
+                return self._acquire_owned(_getcurrent(), blocking, timeout)
             if timeout != -1:
                 try:
                     check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
@@ -141,7 +147,7 @@ class GreenRLock(GreenLock):
 
     def _acquire_owned(self, me: Any, blocking: bool, timeout: float) -> bool:
         seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
-        if self._state.acquire(False):
+        if take(self._state):
             acquired = True
         elif not blocking or seconds == 0:
             acquired = False
@@ -182,7 +188,8 @@ class GreenRLock(GreenLock):
             self._hand_off()
             return
         self.holder = None
-        self._state.release()
+        # give(self._state), inline: the owner's token, so it is not there
+        self._state.append(True)
         if self._waiters:
             self._grant_late()
 
@@ -207,7 +214,7 @@ class GreenRLock(GreenLock):
         self._count, self.holder = state
 
     def __repr__(self) -> str:
-        state = "locked" if self._state.locked() else "unlocked"
+        state = "unlocked" if self._state else "locked"
         holder = self.holder
         owner = None
         if self._count and holder is not None:

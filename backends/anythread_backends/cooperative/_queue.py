@@ -28,7 +28,7 @@ from typing import Any
 import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
 
 from anythread.semantics.waitqueue import Site, WaitQueue, WaitRegistry
-from anythread_backends.cooperative._hub import GreenLock, Task, Waiter, mutex
+from anythread_backends.cooperative._hub import GreenLock, Task, Waiter, give, mutex, take
 from anythread_backends.cooperative._schedule import Schedule
 
 __all__ = ["GreenWaitQueue"]
@@ -146,7 +146,7 @@ class GreenWaitQueue(WaitQueue):
                 guard._hand_off()
             else:
                 guard.holder = None
-                guard._state.release()
+                give(guard._state)
                 if guard._waiters:
                     guard._grant_late()
         try:
@@ -171,7 +171,7 @@ class GreenWaitQueue(WaitQueue):
             if mode == _CALLS:
                 self._restore(saved)
             else:
-                if guard._state.acquire(False):
+                if take(guard._state):
                     guard.holder = glet
                 else:
                     guard._acquire_contended(-1)
