@@ -205,6 +205,51 @@ class TestKernelExtras:
             lock.release()
         assert repr(lock).startswith("<unlocked anythread.Lock object at 0x")
 
+    @pytest.mark.parametrize("checked_too", [False, True])
+    def test_declared_user_lock_is_what_lock_hands_out(self, checked_too: bool) -> None:
+        made: list[Any] = []
+
+        class UserLockKernel(ToyKernel):
+            """The toy kernel plus KernelUserLock (and KernelCheckedLocks, which it
+            takes precedence over)."""
+
+            locks_check_arguments = checked_too
+
+            def allocate_user_lock(self) -> Any:
+                made.append(threading.Lock())
+                return made[-1]
+
+            def allocate_state_lock(self) -> Any:  # (else the world's state takes Lock())
+                return threading.Lock()
+
+        backend = from_kernel(UserLockKernel(), "user-lock")
+        assert len(made) == 1  # checked once, when the backend is built
+        lock = backend.Lock()
+        assert made[1:] == [lock]
+        # The layer's own objects keep the kernel's plain lock.
+        sem = backend.Semaphore(1)
+        assert sem.acquire(timeout=LONG)
+        sem.release()
+        cond = backend.Condition(backend.Lock())
+        with cond:
+            assert not cond.wait(0.01)
+        assert not backend.Event().wait(0.01)
+        with pytest.raises(anythread.BrokenBarrierError):
+            backend.Barrier(2).wait(0.01)
+        t = backend.Thread(target=lambda: None)
+        t.start()
+        t.join(LONG)
+        assert len(made) == 3  # the probe and the two Lock() calls, nothing else
+
+    @pytest.mark.parametrize("made", [object(), None, threading.Semaphore()])
+    def test_user_lock_that_is_not_a_lock_is_a_type_error(self, made: object) -> None:
+        class BadUserLockKernel(ToyKernel):
+            def allocate_user_lock(self) -> Any:
+                return made
+
+        with pytest.raises(TypeError, match=r"allocate_user_lock\(\) \(the KernelUserLock"):
+            from_kernel(BadUserLockKernel(), "bad-user-lock")
+
     def test_declared_native_rlock_is_used(self) -> None:
         kernel = NativeRLockKernel()
         backend = from_kernel(kernel, "native-rlock")

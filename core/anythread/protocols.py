@@ -633,6 +633,23 @@ class KernelCheckedLocks(Protocol):
 
 
 @runtime_checkable
+class KernelUserLock(Protocol):
+    """Extra: the kernel has a complete ``threading.Lock`` of its own, for ``Lock()``.
+
+    ``allocate_user_lock()`` returns a new unlocked lock that satisfies :class:`Lock` and
+    behaves as the layer's ``Lock`` does: it checks ``acquire()``'s arguments exactly
+    like CPython's, it is weakly referable, and a contended blocking acquire is in the
+    world's wait records while it waits (kind ``"Lock"``, with the creation site when
+    the kernel declares :class:`KernelWaitSites`).  ``Lock()`` hands it out, with no
+    wrapper in the call path, while the layer's own objects keep the kernel's plain
+    ``allocate_lock()`` (which need not check arguments or record its waits).  It takes
+    precedence over :class:`KernelCheckedLocks`.
+    """
+
+    def allocate_user_lock(self) -> Lock: ...
+
+
+@runtime_checkable
 class KernelStackSize(Protocol):
     """Extra: the kernel can change the stack size of threads it starts."""
 
@@ -820,6 +837,7 @@ class KernelStateLock(Protocol):
 
 #: The optional kernel extras, in the order the documentation lists them.
 KERNEL_EXTRAS: tuple[type, ...] = (
+    KernelUserLock,
     KernelCheckedLocks,
     KernelRLock,
     KernelEvent,
@@ -853,6 +871,7 @@ __all__ += [
     "KernelStackSize",
     "KernelStateLock",
     "KernelThreadHandle",
+    "KernelUserLock",
     "KernelWaitQueue",
     "KernelWaitSites",
     "NamedThread",

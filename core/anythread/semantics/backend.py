@@ -32,6 +32,7 @@ from anythread.protocols import (
     KernelRLock,
     KernelStackSize,
     KernelStateLock,
+    KernelUserLock,
     missing_attributes,
 )
 from anythread.semantics import barrier, condition, event, locks, semaphore, thread
@@ -209,7 +210,17 @@ def from_kernel(
 
 
 def _make_world(kernel: Kernel) -> tuple[World, Callable[[], protocols.Lock]]:
-    # Lock() is the kernel's lock when it checks its arguments, else the checking wrapper.
+    # Lock() is the kernel's complete lock when it has one, else its lock when that
+    # checks its arguments, else the checking wrapper.
+    if isinstance(kernel, KernelUserLock):
+        made = kernel.allocate_user_lock()
+        if not isinstance(made, protocols.Lock):
+            raise TypeError(
+                "the kernel's allocate_user_lock() (the KernelUserLock extra) must "
+                f"return a lock (acquire, release, locked, with), not {made!r}"
+            )
+        user_lock = kernel.allocate_user_lock
+        return World(kernel, _state_lock_factory(kernel, user_lock)), user_lock
     if isinstance(kernel, KernelCheckedLocks) and kernel.locks_check_arguments:
         # The kernel declared that its lock is a complete threading Lock.
         lock = cast("Callable[[], protocols.Lock]", kernel.allocate_lock)
