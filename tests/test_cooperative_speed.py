@@ -14,11 +14,13 @@ import functools
 import gc
 import inspect
 import json
+import re
 import subprocess
 import sys
 import threading
 import time
 import tracemalloc
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,9 @@ pytest.importorskip("greenlet")
 from helpers import run_python
 from test_semantics_kernels import EarlyLock, ToyKernel
 
+import anythread.protocols
 from anythread.protocols import Capability, KernelParkedLocks
-from anythread.semantics import from_kernel
+from anythread.semantics import from_kernel, locks
 from anythread.semantics.event import Event as LayerEvent
 from anythread_backends.cooperative import make_backend
 from anythread_backends.cooperative._event import GreenEvent
@@ -400,6 +403,200 @@ class TestKernelRLock:
         for t in threads:
             t.join(timeout=30)
         assert got == list(range(50))
+
+
+def _outcome(lock: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What ``lock.acquire(*args)`` did: its result, or its exception's type and text."""
+    try:
+        got = lock.acquire(*args)
+    except Exception as exc:  # compared with CPython's, type and message
+        return (type(exc), str(exc))
+    if got:
+        lock.release()
+    return ("returned", got)
+
+
+class TestKernelUserLock:
+    """``Lock()`` is the kernel's own complete lock (the KernelUserLock extra), not the
+    layer's checking wrapper around a green lock: it must do all the wrapper did."""
+
+    ARGS = [
+        (False, 1),
+        (False, 0.0),
+        (True, -5),
+        (True, -1.5),
+        (True, float("nan")),
+        (True, "1"),
+        (True, None),
+        (False,),
+        (True, 0),
+        (True, -1.0),
+        (False, -1),
+        (1, 0.001),
+        (0,),
+        (0, 0.5),
+    ]
+
+    @pytest.mark.parametrize("schedule", SCHEDULES)
+    def test_arguments_checked_exactly_like_cpython_free_and_held(self, schedule: str) -> None:
+        b = make_backend(schedule=schedule)
+        for held in (False, True):
+            ours, theirs = b.Lock(), threading.Lock()
+            if held:
+                ours.acquire()
+                theirs.acquire()
+            for args in self.ARGS:
+                if held and args == (True, -1.0):
+                    continue  # (a wait forever, on both)
+                assert _outcome(ours, args) == _outcome(theirs, args), (held, args)
+                assert ours.locked() is held  # a refused or failed acquire changes nothing
+            # Over TIMEOUT_MAX: CPython's message names its clock type (and changes
+            # between versions); ours is the layer's, as documented (docs/semantics).
+            for too_long in (float("inf"), threading.TIMEOUT_MAX * 2):
+                assert _outcome(theirs, (True, too_long))[0] is OverflowError
+                expected = (OverflowError, "timeout value is too large")
+                assert _outcome(ours, (True, too_long)) == expected
+                assert ours.locked() is held
+            if held:
+                ours.release()
+            with pytest.raises(RuntimeError, match=r"^release unlocked lock$"):
+                ours.release()
+
+    @pytest.mark.parametrize("schedule", SCHEDULES)
+    def test_a_threading_lock_in_every_other_way(self, schedule: str) -> None:
+        b = make_backend(schedule=schedule)
+        lock = b.Lock()
+        assert isinstance(lock, anythread.protocols.Lock)
+        assert weakref.ref(lock)() is lock
+        assert re.fullmatch(r"<unlocked anythread\.Lock object at 0x[0-9a-f]+>", repr(lock))
+        with lock as entered:
+            assert entered is True
+            assert repr(lock).startswith("<locked anythread.Lock object")
+            assert not lock.acquire(False)
+        assert not lock.locked()
+        other = b.Lock()  # two locks, two states
+        other.acquire()
+        assert not lock.locked()
+        assert other.locked()
+        other.release()
+
+    @pytest.mark.parametrize("schedule", SCHEDULES)
+    def test_contended_acquire_is_recorded_while_it_waits(self, schedule: str) -> None:
+        b = make_backend(schedule=schedule)
+        lock, line = b.Lock(), inspect.currentframe().f_lineno  # type: ignore[union-attr]
+        lock.acquire()
+        got: list[bool] = []
+
+        def contender() -> None:
+            got.append(lock.acquire(timeout=10))
+            lock.release()
+
+        t = b.Thread(target=contender)
+        t.start()
+        for _ in range(1000):  # (random and pct schedules may run others first)
+            records = b.waits.snapshot()
+            if records:
+                break
+            b.sleep(0)
+        assert [(r.kind, r.obj, r.ident) for r in records] == [("Lock", lock, t.ident)]
+        assert records[0].site == f"{__file__}:{line}"
+        lock.release()
+        t.join(timeout=10)
+        assert got == [True]
+        assert b.waits.snapshot() == ()
+
+    def test_zero_timeout_on_held_lock_is_a_try_without_a_switch(self) -> None:
+        # FIFO: acquire(True, 0) of a taken lock fails at once; no other green thread
+        # runs meanwhile, and nothing is recorded.
+        b = make_backend()
+        lock = b.Lock()
+        lock.acquire()
+        ran: list[str] = []
+        t = b.Thread(target=ran.append, args=("other",))
+        t.start()
+        assert lock.acquire(True, 0) is False
+        assert lock.acquire(timeout=0) is False
+        assert ran == []
+        lock.release()
+        t.join(timeout=10)
+        assert ran == ["other"]
+
+    def test_timed_out_acquire_waits_its_timeout_and_leaves_the_records(self) -> None:
+        b = make_backend(clock="virtual")
+        lock = b.Lock()
+        lock.acquire()
+        start = b.monotonic()
+        assert lock.acquire(timeout=30) is False
+        assert b.monotonic() - start >= 30
+        assert b.waits.snapshot() == ()
+        assert lock.locked()
+        lock.release()
+
+    @pytest.mark.parametrize("schedule", ["random:3", "pct:5:3", "random:11"])
+    def test_scheduling_points_where_the_layers_lock_had_them(self, schedule: str) -> None:
+        # Under random and pct, the kernel's Lock takes its scheduling steps where the
+        # layer's checking Lock over a green lock took them: the same program makes the
+        # same decisions with either (a recorded schedule replays the same).
+        def run(b: Any, make_lock: Any) -> tuple[list[str], int]:
+            lock = make_lock()
+            log: list[str] = []
+
+            def worker(tag: str) -> None:
+                for i in range(4):
+                    if lock.acquire(timeout=5):  # blocking, contended: the holder yields
+                        log.append(f"{tag}{i}")
+                        b.sleep(0)
+                        lock.release()
+                    if lock.acquire(False):
+                        log.append(f"{tag}{i}!")
+                        lock.release()
+                    with lock:
+                        b.sleep(0)
+                        log.append(f"{tag}{i}w")
+                    if lock.acquire(True, 0):
+                        lock.release()
+
+            threads = [b.Thread(target=worker, args=(tag,)) for tag in "abc"]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=30)
+            records = [r for r in b.waits.snapshot() if r.kind == "Lock"]
+            assert records == []
+            return log, b.current_schedule().steps
+
+        ours = make_backend(schedule=schedule)
+        layers = make_backend(schedule=schedule)
+        wrapper = locks.Lock.for_kernel(layers.waits.kernel)
+        wrapper.record_waits_in(layers.waits)
+        assert run(ours, ours.Lock) == run(layers, wrapper)
+
+    def test_layer_objects_keep_the_kernels_plain_lock(self) -> None:
+        # Only Lock() makes user locks: a Semaphore, Barrier or Condition made by the
+        # layer takes the kernel's plain lock (no site, no records of its own).
+        b = make_backend()
+        kernel = b.waits.kernel
+        made: list[Any] = []
+        real = kernel.allocate_user_lock
+
+        def counting() -> Any:
+            made.append(real())
+            return made[-1]
+
+        kernel.allocate_user_lock = counting
+        try:
+            b = from_kernel(kernel, "cooperative-counted")
+            b.Semaphore(1).acquire()
+            b.BoundedSemaphore(2).acquire()
+            b.Barrier(1).wait()
+            with b.Condition():
+                pass
+            b.Event().set()
+            assert len(made) == 1  # the probe when the backend was built
+            lock = b.Lock()
+            assert made[1:] == [lock]
+        finally:
+            del kernel.allocate_user_lock
 
 
 class TestKernelEvent:

@@ -209,15 +209,20 @@ except AttributeError as exc:
 
 
 class TestShim:
-    @pytest.mark.parametrize("backend", ["pure", "debug"])
+    @pytest.mark.parametrize("backend", ["pure", "debug", "cooperative"])
     def test_names_are_the_backends_objects(self, tmp_path: Path, backend: str) -> None:
+        if backend == "cooperative":
+            pytest.importorskip("greenlet")
         write(tmp_path, "identity.py", IDENTITY)
-        module = {"pure": "pure", "debug": "debug._graph"}[backend]
+        module = {"pure": "pure", "debug": "debug._graph", "cooperative": "cooperative._kernel"}[
+            backend
+        ]
         done = run("-b", backend, "identity.py", f"anythread_backends.{module}", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         first, missing = done.stdout.splitlines()
-        # pure's Lock is the kernel's own lock, which has _at_fork_reinit already.
-        assert first == f"Lock is {backend == 'pure'}"
+        # pure's and cooperative's Lock is the kernel's own lock, which has
+        # _at_fork_reinit already.
+        assert first == f"Lock is {backend != 'debug'}"
         assert missing.startswith("missing: module 'threading' has no attribute '_active'")
         assert f"backend {backend!r}" in missing
 
@@ -451,11 +456,14 @@ class TestShimObject:
         pure = anythread.get_backend("pure")
         assert ThreadingShim(pure, "pure").Lock is pure.Lock  # the kernel's lock has it
 
-    @pytest.mark.parametrize("backend", ["pure", "debug"])
+    @pytest.mark.parametrize("backend", ["pure", "debug", "cooperative"])
     @pytest.mark.parametrize("kind", ["Lock", "RLock"])
     @pytest.mark.parametrize("holder", ["this thread", "a finished thread"])
     def test_fork_reinit_leaves_the_lock_free(self, backend: str, kind: str, holder: str) -> None:
         from anythread._run import ThreadingShim
+
+        if backend == "cooperative":
+            pytest.importorskip("greenlet")
 
         api = anythread.get_backend(backend)
         lock = getattr(ThreadingShim(api, backend), kind)()

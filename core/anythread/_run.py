@@ -75,7 +75,9 @@ def _fork_reinit(lock: Any) -> None:
 def _reinit_capable(factory: Any) -> Any:
     """Return ``factory``, or a subclass of it whose instances have ``_at_fork_reinit``."""
     if not isinstance(factory, type):
-        return factory  # a factory function (stdlib, pure's Lock): its locks have it
+        # A factory function: its locks have it (stdlib's; pure's Lock, a _thread lock;
+        # cooperative's Lock and RLock, the kernel's own).
+        return factory
     if hasattr(factory, "_at_fork_reinit"):
         return factory
     namespace = {

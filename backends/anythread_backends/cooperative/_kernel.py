@@ -10,7 +10,10 @@ beneath the backend, for hang reports), :class:`~anythread.protocols.KernelForkH
 (the reset of a forked child is :mod:`~anythread_backends.cooperative._fork`'s),
 :class:`~anythread.protocols.KernelRLock` (a
 green reentrant lock, :class:`GreenRLock`, about twice as fast as the semantics layer's
-RLock over a green lock, since it is one green lock that knows its owner) and
+RLock over a green lock, since it is one green lock that knows its owner),
+:class:`~anythread.protocols.KernelUserLock` (``Lock()`` is :class:`UserGreenLock`, a
+green lock that checks its own arguments and records its own waits, instead of the
+layer's checking wrapper around one) and
 :class:`~anythread.protocols.KernelParkedLocks` (a parked thread waits on a
 :class:`~anythread_backends.cooperative._hub.ParkedLock`, its own waiter, instead of a
 general green lock).
@@ -91,7 +94,116 @@ def _creation_site() -> tuple[str, int] | None:
         del frame
 
 
-class GreenRLock(GreenLock):
+class UserGreenLock(GreenLock):
+    """The lock ``Lock()`` hands out (the :class:`~anythread.protocols.KernelUserLock`
+    extra): ``threading.Lock``'s behaviour, as the semantics layer's Lock has it, in one
+    green lock.
+
+    It checks ``acquire()``'s arguments as CPython's lock does, is weakly referable, and
+    lists a contended blocking acquire in the world's wait records while it waits (kind
+    ``"Lock"``, with the creation site), for hang reports.  The uncontended acquire and
+    release are one Python call each, where the layer's checking wrapper over a green
+    lock made them two.  The layer's own objects keep the plain :class:`GreenLock`.
+    """
+
+    # (weakly referable, as threading's locks are; the kernel's plain locks are not)
+    __slots__ = ("__weakref__", "_site")
+
+    #: the kind its waits are recorded as
+    _kind = "Lock"
+
+    def __init__(self, kernel: Any) -> None:
+        GreenLock.__init__(self, kernel)
+        self._site = _creation_site() if kernel.record_wait_sites else None
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """Acquire the lock, blocking or not, for at most ``timeout`` seconds; return
+        whether it was acquired.
+
+        :raises ValueError: if a timeout is given with ``blocking=False``, or it is NaN
+            or negative other than -1.
+        :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
+        """
+        seconds = -1.0
+        if timeout != -1:
+            seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+        state = self._state
+        if state:  # take(state), inline
+            try:
+                state.pop()
+            except IndexError:  # taken by another OS thread since the test
+                pass
+            else:
+                self.holder = _getcurrent()
+                return True
+        if not blocking or seconds == 0:
+            return False
+        return self._wait_recorded(seconds)
+
+    __enter__ = acquire
+
+    def _wait_recorded(self, seconds: float) -> bool:
+        # The contended blocking acquire: listed in the wait records while it blocks.
+        kernel = self._kernel
+        backend = kernel.backend
+        if backend is None:  # a kernel used on its own, without a backend
+            return self._wait(seconds)
+        deadline = None if seconds < 0 else kernel.monotonic() + seconds
+        record = backend.waits.enter(self, self._kind, self._site, deadline)
+        try:
+            return self._wait(seconds)
+        finally:
+            backend.waits.leave(record)
+
+    #: the wait itself (-1: without a timeout), once the lock was found taken
+    _wait = GreenLock._acquire_contended
+
+    def _at_fork_reinit(self) -> None:
+        """Give the lock a new lock's state: unlocked, no waiter.  The standard
+        library's at-fork handlers call it in a forked child (``concurrent.futures``'
+        and ``logging``'s, on the locks they made under ``anythread run``)."""
+        self._state = [True]
+        self._waiters = None
+        self.holder = None
+
+    def __repr__(self) -> str:
+        state = "unlocked" if self._state else "locked"
+        return f"<{state} anythread.Lock object at {id(self):#x}>"
+
+
+class PointsUserGreenLock(UserGreenLock):
+    """A :class:`UserGreenLock` whose every acquire and release is a scheduling point
+    (random and pct schedules), at the same places as the layer's checking ``Lock``
+    over a :class:`~anythread_backends.cooperative._hub.PointsGreenLock` had them: a
+    recorded schedule replays the same."""
+
+    __slots__ = ()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        seconds = -1.0
+        if timeout != -1:
+            seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+        self._kernel.scheduling_point()
+        if GreenLock.acquire(self, False):
+            return True
+        if not blocking:
+            return False
+        return self._wait_recorded(seconds)
+
+    __enter__ = acquire
+
+    def _wait(self, seconds: float) -> bool:
+        self._kernel.scheduling_point()
+        if seconds == 0:
+            return GreenLock.acquire(self, False)
+        return GreenLock.acquire(self, True, seconds)
+
+    def release(self) -> None:
+        GreenLock.release(self)
+        self._kernel.scheduling_point()
+
+
+class GreenRLock(UserGreenLock):
     """The kernel's reentrant lock (the :class:`~anythread.protocols.KernelRLock` extra):
     ``threading.RLock``'s behaviour, as the semantics layer's RLock has it, in one green
     lock.
@@ -102,13 +214,13 @@ class GreenRLock(GreenLock):
     records while it waits (kind ``"RLock"``, with the creation site), for hang reports.
     """
 
-    # (weakly referable, as threading's RLock is; the kernel's plain locks are not)
-    __slots__ = ("__weakref__", "_count", "_site")
+    __slots__ = ("_count",)
+
+    _kind = "RLock"
 
     def __init__(self, kernel: Any) -> None:
-        GreenLock.__init__(self, kernel)
+        UserGreenLock.__init__(self, kernel)
         self._count = 0
-        self._site = _creation_site() if kernel.record_wait_sites else None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Acquire the lock, blocking or not, for at most ``timeout`` seconds; if this
@@ -158,19 +270,6 @@ class GreenRLock(GreenLock):
             self._count = 1
         return acquired
 
-    def _wait_recorded(self, seconds: float) -> bool:
-        # The contended blocking acquire: listed in the wait records while it blocks.
-        kernel = self._kernel
-        backend = kernel.backend
-        if backend is None:  # a kernel used on its own, without a backend
-            return self._acquire_contended(seconds)
-        deadline = None if seconds < 0 else kernel.monotonic() + seconds
-        record = backend.waits.enter(self, "RLock", self._site, deadline)
-        try:
-            return self._acquire_contended(seconds)
-        finally:
-            backend.waits.leave(record)
-
     def release(self) -> None:
         """Release the lock once; the outermost release unlocks it.
 
@@ -200,6 +299,10 @@ class GreenRLock(GreenLock):
 
     def _is_owned(self) -> bool:
         return self.holder is _getcurrent() and self._count > 0
+
+    def _at_fork_reinit(self) -> None:
+        UserGreenLock._at_fork_reinit(self)
+        self._count = 0
 
     def _release_save(self) -> tuple[int, Any]:
         if not self._count:
@@ -281,6 +384,7 @@ class GreenKernel:
         #: the class of this kernel's locks: under random and pct schedules each of
         #: their operations is a scheduling point; under FIFO none is
         self._lock_class = PointsGreenLock if self.preemptive_points else GreenLock
+        self._user_lock_class = PointsUserGreenLock if self.preemptive_points else UserGreenLock
         self._rlock_class = PointsGreenRLock if self.preemptive_points else GreenRLock
         self._parked_class = PointsParkedLock if self.preemptive_points else ParkedLock
         # The class itself, bound to this kernel: one call less per park.
@@ -310,6 +414,11 @@ class GreenKernel:
     def allocate_lock(self) -> GreenLock:
         """Return a new unlocked green lock."""
         return self._lock_class(self)
+
+    def allocate_user_lock(self) -> UserGreenLock:
+        """Return a new unlocked ``threading.Lock`` for ``Lock()`` (the KernelUserLock
+        extra): a green lock that checks its arguments and records its waits."""
+        return self._user_lock_class(self)
 
     def allocate_state_lock(self) -> Any:
         """Return a lock for the layer's own bookkeeping (the KernelStateLock extra).
@@ -545,6 +654,7 @@ class GreenKernel:
         """Whether the locks created from now on are scheduling points (mutex held)."""
         self.preemptive_points = on
         self._lock_class = PointsGreenLock if on else GreenLock
+        self._user_lock_class = PointsUserGreenLock if on else UserGreenLock
         self._rlock_class = PointsGreenRLock if on else GreenRLock
         self._parked_class = PointsParkedLock if on else ParkedLock
         self.allocate_parked_lock = functools.partial(  # type: ignore[method-assign]
