@@ -195,17 +195,7 @@ class WaitRegistry:
 
     def enter(self, obj: object, kind: str, site: Site, deadline: float | None) -> WaitRecord:
         """Record that the calling thread is about to block on ``obj``; return the record."""
-        # record(), inline: one call less per park.
-        if site is None:
-            where = ""
-        else:
-            where = self._where.get(site, "")
-            if not where:
-                where = self._where[site] = f"{site[0]}:{site[1]}"
-        record = _new_record(WaitRecord)
-        record.__dict__.update(
-            ident=self.kernel.get_ident(), kind=kind, obj=obj, site=where, deadline=deadline
-        )
+        record = self.record(self.kernel.get_ident(), obj, kind, site, deadline)
         if not self._locking:
             self._records[record] = None
             return record
