@@ -1,8 +1,10 @@
 """Lock and RLock over a kernel's primitive lock.
 
-``Lock()`` is the kernel's own lock when the kernel declares that its locks check their
-arguments like CPython's (:class:`~anythread.protocols.KernelCheckedLocks`); otherwise
-it is a thin :class:`Lock` wrapper that checks them first.  :class:`RLock` is written
+``Lock()`` is the kernel's own complete lock when it has one
+(:class:`~anythread.protocols.KernelUserLock`), else the kernel's lock when the kernel
+declares that its locks check their arguments like CPython's
+(:class:`~anythread.protocols.KernelCheckedLocks`); otherwise it is a thin
+:class:`Lock` wrapper that checks them first.  :class:`RLock` is written
 here: an owner (a thread identifier), a recursion level, and one kernel lock taken by
 the outermost acquire, plus the ``_is_owned``/``_release_save``/``_acquire_restore``
 protocol that :class:`~anythread.semantics.condition.Condition` uses to release it fully
@@ -43,7 +45,8 @@ class Lock:
     Spec: 16.2.2 (Lock Objects); LOCK-INIT-01, LOCK-LOCKED-01.
 
     Any thread may release it.  This wrapper is ``Lock`` only for kernels whose locks do
-    not check their arguments; otherwise ``Lock()`` is the kernel's lock itself.
+    not check their arguments and that have no complete lock of their own; otherwise
+    ``Lock()`` is the kernel's lock itself.
     """
 
     __slots__ = ("__weakref__", "_block", "_site")
