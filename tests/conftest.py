@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import faulthandler
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -16,3 +18,15 @@ def fresh_facade(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     selection._reset_for_tests()
     yield
     selection._reset_for_tests()
+
+
+#: How long the interpreter may take to exit once the session is over, in seconds.
+EXIT_BOUND = 120.0
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Bound the interpreter's exit: a backend's exit rule left waiting for a thread
+    that will never end (a world that still lists one) would hang the run after every
+    test passed, where no test's timeout applies.  Past the bound, every thread's stack
+    is dumped and the process exits with status 1."""
+    faulthandler.dump_traceback_later(EXIT_BOUND, exit=True, file=sys.__stderr__)

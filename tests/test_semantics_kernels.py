@@ -718,6 +718,10 @@ class TestStartAndJoinInTheirMiddle:
         assert not thread.is_alive()
         # (the failure reached the kernel's thread: it is not lost)
         assert [type(e) for e in escaped] == [MemoryError]
+        # Gone from the world, as an ended thread is: not listed, not counted, and not
+        # waited for by the exit rule (which would wait for ever at interpreter exit).
+        assert thread not in backend.enumerate()
+        assert backend.active_count() == 1
 
     def test_join_when_the_thread_ends_while_join_gets_ready_to_wait(self) -> None:
         # The thread ends after join() saw it alive and before it made the lock it would

@@ -251,6 +251,8 @@ class Thread:
         with world.lock:
             if self._lifecycle == _STOPPED:
                 return
+            if self._lifecycle == _STARTING:  # its registration failed: it never ran
+                world.limbo.pop(id(self), None)
             self._lifecycle = _STOPPED
             if ident is not None and world.active.get(ident) is self:
                 del world.active[ident]
