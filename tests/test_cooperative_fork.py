@@ -96,6 +96,53 @@ class TestForkFromTheMainProgram:
         assert result.returncode == 0, result.stderr
         assert result.stdout.splitlines() == ["child True", "parent 0"]
 
+    def test_the_child_works_when_another_os_thread_was_inside_the_kernel(self) -> None:
+        # White-box set-up: the kernel's process-wide mutex is held by another OS thread
+        # at the fork, as it is for the moment a real thread sets an Event or releases
+        # a Lock.  That thread does not exist in the child, so its hold must not either:
+        # every object of the kernel (Event, Condition's wait queue, Lock) works there.
+        result = _script(
+            """
+            import faulthandler, os, sys, threading
+            import anythread as t
+            from anythread_backends.cooperative import _hub
+            t.current_thread()                # the facade serves cooperative from now on
+            inside, leave = threading.Event(), threading.Event()
+            def inside_the_kernel():
+                with _hub.mutex:
+                    inside.set()
+                    leave.wait(30)
+            outsider = threading.Thread(target=inside_the_kernel)
+            outsider.start()
+            inside.wait(30)
+            pid = os.fork()
+            if pid == 0:
+                faulthandler.dump_traceback_later(20, exit=True)   # a hang fails, not hangs
+                event, cond, lock = t.Event(), t.Condition(), t.Lock()
+                def partner():
+                    event.wait()
+                    with cond:
+                        cond.notify()
+                    lock.release()
+                lock.acquire()
+                with cond:
+                    worker = t.Thread(target=partner)
+                    worker.start()
+                    t.sleep(0)                # the partner waits on the event now
+                    event.set()
+                    woken = cond.wait(10)
+                print("child", woken, lock.acquire(timeout=10), flush=True)
+                worker.join()
+                sys.exit(0)
+            leave.set()
+            outsider.join()
+            _, status = os.waitpid(pid, 0)
+            print("parent", os.waitstatus_to_exitcode(status), flush=True)
+            """
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ["child True True", "parent 0"], result.stderr
+
 
 class TestForkFromAGreenThread:
     @pytest.mark.parametrize("schedule", ["fifo", "random:1", "pct:5:3"])

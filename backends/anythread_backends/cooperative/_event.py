@@ -25,7 +25,8 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 from anythread.semantics._checks import check_wait_timeout
 from anythread.semantics.event import Event
 from anythread.semantics.waitqueue import WaitRecord, WaitRegistry
-from anythread_backends.cooperative._hub import Task, Waiter, mutex
+from anythread_backends.cooperative import _hub
+from anythread_backends.cooperative._hub import Task, Waiter
 from anythread_backends.cooperative._queue import GreenWaitQueue
 from anythread_backends.cooperative._schedule import Schedule
 
@@ -66,7 +67,7 @@ class GreenEvent(Event):
         """Set the flag to true and wake every thread waiting for it."""
         if self._points:
             self._waits.kernel.scheduling_point()  # type: ignore[attr-defined]
-        with mutex:
+        with _hub.mutex:
             self._flag = True
             waiters = self._waiters
             if waiters is None:
@@ -118,7 +119,7 @@ class GreenEvent(Event):
         waiter.lock = self
         waiter.granted = False
         waiter.timer = None
-        with mutex:
+        with _hub.mutex:
             if self._flag:  # set meanwhile, by another OS thread
                 return True  # type: ignore[unreachable]  # (mypy cannot know)
             waiters = self._waiters
@@ -147,7 +148,7 @@ class GreenEvent(Event):
         try:
             after.switch()
         except BaseException:
-            with mutex:
+            with _hub.mutex:
                 if not waiter.granted:
                     self.withdraw(waiter)
                 hub._forget(waiter)
@@ -180,7 +181,7 @@ def _records(waits: WaitRegistry) -> list[WaitRecord]:
     """The wait records of the green threads of ``waits``'s world that the hub keeps
     blocked now: on an Event, or in a wait queue of the kernel's (GreenWaitQueue)."""
     kernel: Any = waits.kernel
-    with mutex:
+    with _hub.mutex:
         pairs = [(task, task.waiter) for task in list(kernel.tasks.values()) if task.waiter]
         for hub in kernel.hubs():
             pairs.extend(hub.blocked.items())

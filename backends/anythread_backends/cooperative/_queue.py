@@ -28,7 +28,8 @@ from typing import Any
 import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
 
 from anythread.semantics.waitqueue import Site, WaitQueue, WaitRegistry
-from anythread_backends.cooperative._hub import GreenLock, Task, Waiter, give, mutex, take
+from anythread_backends.cooperative import _hub
+from anythread_backends.cooperative._hub import GreenLock, Task, Waiter, give, take
 from anythread_backends.cooperative._schedule import Schedule
 
 __all__ = ["GreenWaitQueue"]
@@ -120,7 +121,7 @@ class GreenWaitQueue(WaitQueue):
         waiter.lock = self
         waiter.granted = False
         waiter.timer = None
-        with mutex:
+        with _hub.mutex:
             self._parked.append(waiter)  # type: ignore[arg-type]
             # Registered with the hub at once: an unpark from another OS thread, as
             # soon as the guard is free, makes it ready (even before it switches away).
@@ -150,7 +151,7 @@ class GreenWaitQueue(WaitQueue):
                 if guard._waiters:
                     guard._grant_late()
         try:
-            with mutex:
+            with _hub.mutex:
                 ready = hub.ready
                 if ready and not hub.timers and type(hub.schedule) is Schedule:
                     after = ready.popleft()  # Hub.next_ready, inline (FIFO, no timers)
@@ -161,7 +162,7 @@ class GreenWaitQueue(WaitQueue):
             try:
                 after.switch()
             except BaseException:
-                with mutex:
+                with _hub.mutex:
                     if not waiter.granted:
                         self.withdraw(waiter)
                     hub._forget(waiter)
@@ -188,7 +189,7 @@ class GreenWaitQueue(WaitQueue):
         if not parked:
             return 0
         woken = 0
-        with mutex:
+        with _hub.mutex:
             while parked and woken < n:
                 waiter = parked.popleft()
                 waiter.granted = True
