@@ -15,6 +15,10 @@ Three kinds of peer:
 * gevent's own API (greenlets, ``gevent.event.Event``, ``gevent.lock``), not patched, in
   this process; and, for the Event handoff, the raw greenlet switch round trip (two bare
   greenlets switching to each other), the floor that any green-thread library pays.
+  A row that is not judged measures the same round trip on the least a thread-safe
+  Event of green threads can be in Python (a flag, its waiters and a FIFO ready queue
+  under one ``_thread`` lock, nothing else), against the same raw switches: how much
+  of the 3x aim any Python implementation has left for timeouts, hubs and reports.
 * The threading API on gevent: ``threading.RLock``, ``threading.Semaphore`` and
   ``threading.Condition`` after ``gevent.monkey.patch_all()``.  Patching is
   process-wide, so that side runs in a persistent child process (this script, started
@@ -46,12 +50,14 @@ if __name__ == "__main__" and "--patched-child" in sys.argv:  # pragma: no cover
 
     monkey.patch_all()
 
+import _thread
 import gc
 import json
 import os
 import subprocess
 import time
 import timeit
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -452,6 +458,83 @@ def _raw_switch_row(coop: Any, rounds: int) -> Row:
     )
 
 
+# The floor's mutex and ready queue: module globals, the quickest to reach.
+_floor_mutex = _thread.allocate_lock()
+_getcurrent = greenlet.getcurrent
+_floor_ready: deque[Any] = deque()
+
+
+class _FloorEvent:
+    """The least a thread-safe Event of green threads can be in Python: a flag and its
+    waiters under one ``with`` of a ``_thread`` lock (what any OS thread's ``set()`` must
+    take), a FIFO ready queue of bare greenlets, and nothing else: no timeouts, no
+    hubs, no wait records, no schedules.  A measuring device for the row below, not a
+    usable Event (a wait that nothing can end raises at once)."""
+
+    __slots__ = ("flag", "waiters")
+
+    def __init__(self) -> None:
+        self.flag = False
+        self.waiters: list[Any] = []
+
+    def set(self) -> None:
+        with _floor_mutex:
+            self.flag = True
+            waiters = self.waiters
+            if waiters:
+                self.waiters = []
+                _floor_ready.extend(waiters)
+
+    def clear(self) -> None:
+        self.flag = False
+
+    def wait(self) -> None:
+        if self.flag:
+            return
+        with _floor_mutex:
+            if self.flag:
+                return
+            self.waiters.append(_getcurrent())
+            after = _floor_ready.popleft()
+        after.switch()
+
+
+def _floor_row(rounds: int) -> Row:
+    def floor_run() -> None:
+        ping, pong = _FloorEvent(), _FloorEvent()
+
+        def partner() -> None:
+            for _ in range(rounds):
+                ping.wait()
+                ping.clear()
+                pong.set()
+
+        _floor_ready.append(greenlet.greenlet(partner))
+        for _ in range(rounds):
+            ping.set()
+            pong.wait()
+            pong.clear()
+        _floor_ready.clear()  # the partner, ended
+
+    def raw_run() -> None:
+        main_glet = greenlet.getcurrent()
+
+        def partner() -> None:
+            for _ in range(rounds):
+                main_glet.switch()
+
+        g = greenlet.greenlet(partner)
+        for _ in range(rounds + 1):
+            g.switch()
+
+    return Row(
+        "Floor: a minimal Python Event (vs raw greenlet switches)",
+        floor_run,
+        raw_run,
+        ops=rounds,
+    )
+
+
 def _yield_row(coop: Any, switches: int) -> Row:
     def coop_run() -> None:
         def spin() -> None:
@@ -544,6 +627,7 @@ def run(argv: list[str]) -> int:
         def rows() -> list[Row]:
             return [
                 _raw_switch_row(coop, 1000),
+                _floor_row(1000),
                 _ping_pong_row(coop, 1000),
                 _spawn_join_row(coop, 1000),
                 _many_waiters_row(coop, 10_000),
