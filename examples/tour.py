@@ -217,7 +217,8 @@ def search_race(runs: int = 200) -> bool:
     else:
         print(f"no failing schedule in {result.runs} runs")
         return False
-    print(f"failing schedule: {line}")
+    forced = "" if line != "replay:" else "  (no decision forced: the first ready thread each time)"
+    print(f"failing schedule: {line}{forced}")
     replays = []
     for _ in range(2):
         traces.clear()
