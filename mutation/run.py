@@ -1,7 +1,9 @@
-"""Mutation testing of ``core/anythread/semantics/`` against the contract suite on ``pure``.
+"""Mutation testing of ``core/anythread/semantics/`` against the contract suite on ``pure``,
+and of the cooperative backend's kernel against the contract suite on ``cooperative`` and
+the backend's own tests.
 
-``make mutation`` runs this script.  It drives cosmic-ray (one session per semantics
-module, kept under ``.mutation/``) and writes ``mutation/REPORT.md``:
+``make mutation`` runs this script.  It drives cosmic-ray (one session per module, kept
+under ``.mutation/``) and writes ``mutation/REPORT.md``:
 
 * **parallel**: two cosmic-ray HTTP workers, each in its own copy of the source tree
   (cosmic-ray mutates a file in place, so two workers cannot share one tree); the copy
@@ -37,6 +39,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import sqlite3
@@ -53,10 +56,11 @@ import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 SEMANTICS = Path("core/anythread/semantics")
+COOPERATIVE = Path("backends/anythread_backends/cooperative")
 WORK = ROOT / ".mutation"
 EQUIVALENTS = ROOT / "mutation" / "equivalent.toml"
 REPORT = ROOT / "mutation" / "REPORT.md"
-COPIED = ("core", "backends", "contract_tests", "examples/custom_kernel", "pyproject.toml")
+COPIED = ("core", "backends", "contract_tests", "examples/custom_kernel", "tests", "pyproject.toml")
 # The import path of a worker copy: the packages, and the example kernel's plugin.
 IMPORTED = ("core", "backends", "contract_tests", "examples/custom_kernel")
 
@@ -74,6 +78,10 @@ ORDER = (
     "_checks",
     "backend",
 )
+
+# The cooperative kernel's modules, named ``cooperative/<stem>`` (after the semantics
+# layer's by default): the hot paths of green threads first.
+COOPERATIVE_ORDER = ("cooperative/_event", "cooperative/_queue")
 
 # For each module, the contract test modules that exercise it most directly run first,
 # so that ``-x`` stops a killed mutant early; every other contract module runs after
@@ -102,6 +110,32 @@ ALL_TEST_MODULES = tuple(
 # exit rule is taken only by kernels without it, such as counting.
 # And ``waitqueue``: its registry registers an after-fork hook only with kernels that
 # have the fork-hooks extra, which pure has and counting lacks.
+# The cooperative kernel's mutants run the contract suite on ``cooperative`` (its
+# FIRST test modules first) and then the backend's own tests: the hang report, other OS
+# threads, fork and the schedules are the backend's, beyond the contract.
+COOPERATIVE_TESTS = (
+    "tests/test_cooperative.py",
+    "tests/test_cooperative_os_threads.py",
+    "tests/test_cooperative_speed.py",
+    "tests/test_cooperative_hang_report.py",
+    "tests/test_cooperative_exit.py",
+    "tests/test_cooperative_fork.py",
+    "tests/test_schedules.py",
+)
+FIRST.update(
+    {
+        "cooperative/_event": ("test_event_edges", "test_event", "test_timer", "test_thread"),
+        "cooperative/_queue": (
+            "test_condition_edges",
+            "test_condition",
+            "test_semaphore_edges",
+            "test_semaphore",
+            "test_barrier_edges",
+            "test_barrier",
+        ),
+    }
+)
+
 BACKENDS: dict[str, tuple[str, ...]] = {
     "locks": ("pure", "counting"),
     "world": ("pure", "counting"),
@@ -119,8 +153,11 @@ def test_command(module: str, timeout: float | None) -> str:
     first = FIRST.get(module, ())
     order = [*first, *(m for m in ALL_TEST_MODULES if m not in first)]
     targets = " ".join(f"anythread_contract.{m}" for m in order)
-    names = BACKENDS.get(module, ("pure",))
+    cooperative = module.startswith("cooperative/")
+    names = ("cooperative",) if cooperative else BACKENDS.get(module, ("pure",))
     backends = " ".join(f"--anythread-backend {b}" for b in names)
+    if cooperative:  # the backend's own tests after the contract (not the slow ones)
+        targets += " " + " ".join(COOPERATIVE_TESTS) + " -m 'not slow'"
     command = (
         f"{sys.executable} -m pytest -p no:cacheprovider -x -q --no-header -rN "
         f"{backends} --anythread-patience {PATIENCE:g} "
@@ -138,15 +175,24 @@ def test_command(module: str, timeout: float | None) -> str:
 
 def module_names() -> list[str]:
     present = {p.stem for p in (ROOT / SEMANTICS).glob("*.py") if p.stem != "__init__"}
-    return [m for m in ORDER if m in present] + sorted(present - set(ORDER))
+    semantics = [m for m in ORDER if m in present] + sorted(present - set(ORDER))
+    return semantics + [m for m in COOPERATIVE_ORDER if (ROOT / source_file(m)).exists()]
+
+
+def source_file(module: str) -> Path:
+    """The file of ``module``, relative to the root: ``event`` is the semantics layer's,
+    ``cooperative/_event`` the cooperative backend's."""
+    if module.startswith("cooperative/"):
+        return COOPERATIVE / (module.removeprefix("cooperative/") + ".py")
+    return SEMANTICS / f"{module}.py"
 
 
 def session_path(module: str) -> Path:
-    return WORK / "sessions" / f"{module}.sqlite"
+    return WORK / "sessions" / f"{module.replace('/', '.')}.sqlite"
 
 
 def source_digest(module: str) -> str:
-    return hashlib.sha256((ROOT / SEMANTICS / f"{module}.py").read_bytes()).hexdigest()
+    return hashlib.sha256((ROOT / source_file(module)).read_bytes()).hexdigest()
 
 
 def session_current(module: str) -> bool:
@@ -156,10 +202,10 @@ def session_current(module: str) -> bool:
 
 
 def write_config(module: str, timeout: float, urls: list[str]) -> Path:
-    path = WORK / "sessions" / f"{module}.toml"
+    path = WORK / "sessions" / f"{module.replace('/', '.')}.toml"
     lines = [
         "[cosmic-ray]",
-        f'module-path = "{SEMANTICS / (module + ".py")}"',
+        f'module-path = "{source_file(module)}"',
         f"timeout = {timeout}",
         "excluded-modules = []",
         f"test-command = {json.dumps(test_command(module, timeout))}",
@@ -218,7 +264,7 @@ def annotation_spans(tree: ast.AST) -> list[tuple[tuple[int, int], tuple[int, in
 
 
 def skip_annotation_mutants(module: str, session: Path) -> None:
-    source = (ROOT / SEMANTICS / f"{module}.py").read_text()
+    source = (ROOT / source_file(module)).read_text()
     if "from __future__ import annotations" not in source:
         return
     spans = annotation_spans(ast.parse(source))
@@ -236,7 +282,7 @@ def skip_annotation_mutants(module: str, session: Path) -> None:
 
 
 def history_path(module: str) -> Path:
-    return WORK / "sessions" / f"{module}.rechecked.json"
+    return WORK / "sessions" / f"{module.replace('/', '.')}.rechecked.json"
 
 
 def forget_survivors(module: str) -> None:
@@ -277,8 +323,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def workers(count: int) -> Iterator[list[str]]:
-    """Start ``count`` cosmic-ray HTTP workers, each in a fresh copy of the tree."""
+def workers(count: int, modules: list[str]) -> Iterator[list[str]]:
+    """Start ``count`` cosmic-ray HTTP workers, each in a fresh copy of the tree, checked
+    to pass the test commands of ``modules`` unmutated."""
     procs: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
     try:
@@ -299,7 +346,7 @@ def workers(count: int) -> Iterator[list[str]]:
             env["PYTHONPATH"] = os.pathsep.join(str(copy / d) for d in IMPORTED)
             env["ANYTHREAD_PLUGINS"] = PLUGINS
             env["PYTHONDONTWRITEBYTECODE"] = "1"
-            baseline(copy, env)
+            baseline(copy, env, modules)
             port = free_port()
             log = (WORK / "workers" / f"w{index}.log").open("wb")
             procs.append(
@@ -332,8 +379,8 @@ def workers(count: int) -> Iterator[list[str]]:
                 proc.kill()
 
 
-def baseline(copy: Path, env: dict[str, str]) -> None:
-    """The unmutated code must pass the test command in the copy, and import from it."""
+def baseline(copy: Path, env: dict[str, str], modules: list[str]) -> None:
+    """The unmutated code must pass the test commands in the copy, and import from it."""
     probe = subprocess.run(
         [sys.executable, "-c", "import anythread.semantics as s; print(s.__file__)"],
         cwd=copy,
@@ -344,13 +391,16 @@ def baseline(copy: Path, env: dict[str, str]) -> None:
     )
     if not probe.stdout.strip().startswith(str(copy)):
         sys.exit(f"worker copy {copy} is not imported first: {probe.stdout.strip()}")
-    started = time.monotonic()
-    result = subprocess.run(
-        test_command("locks", None).split(), cwd=copy, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        sys.exit(f"baseline failed in {copy}:\n{result.stdout}\n{result.stderr}")
-    print(f"baseline passed in {copy.name} ({time.monotonic() - started:.1f} s)", flush=True)
+    # One command per kind of module: the semantics layer's, the cooperative kernel's.
+    kinds = {m.startswith("cooperative/"): m for m in modules}
+    for module in ["locks"] if not kinds else kinds.values():
+        started = time.monotonic()
+        command = shlex.split(test_command(module, None))
+        result = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"baseline failed in {copy}:\n{result.stdout}\n{result.stderr}")
+        took = time.monotonic() - started
+        print(f"baseline of {module} passed in {copy.name} ({took:.1f} s)", flush=True)
 
 
 def wait_listening(url: str, limit: float = 30.0) -> None:
@@ -474,7 +524,7 @@ def collect(module: str) -> list[Mutant]:
     session = session_path(module)
     if not session.exists():
         return []
-    source = (ROOT / SEMANTICS / f"{module}.py").read_text()
+    source = (ROOT / source_file(module)).read_text()
     lines = source.splitlines()
     spans = function_index(ast.parse(source))
     # The tool's own mutation, to show the mutated line.
@@ -590,14 +640,17 @@ def write_report(modules: list[str], elapsed: dict[str, float]) -> int:
         if e.count is not None and len(e.matched) != e.count and e.module not in changed
     ]
     out = [
-        "# Mutation testing report: `core/anythread/semantics/` against the contract suite",
+        "# Mutation testing report: `core/anythread/semantics/` and the cooperative kernel",
         "",
         "Generated by `make mutation` (`mutation/run.py`); do not edit by hand.",
         "",
         f"- Tool: cosmic-ray {version('cosmic-ray')} (why: see `mutation/README.md`)",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-        f"- Source: `{SEMANTICS}/` at {git_head()}",
+        f"- Source: `{SEMANTICS}/` and `{COOPERATIVE}/` (modules `cooperative/...`) "
+        f"at {git_head()}",
         f"- Per-mutant command (module `condition` shown): `{short_command('condition')}`",
+        "- For the cooperative kernel (module `cooperative/_event` shown): "
+        f"`{short_command('cooperative/_event')}`",
         "- Killed = a contract test failed; timeout = the command ran past its bound "
         "(the mutant hung a waiter); annotation = a mutation inside a never-evaluated "
         "annotation, skipped; equivalent = survived and listed in `mutation/equivalent.toml` "
@@ -749,7 +802,11 @@ def git_head() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("modules", nargs="*", help="semantics modules (default: all)")
+    parser.add_argument(
+        "modules",
+        nargs="*",
+        help="modules: semantics ones (event) or cooperative/_event... (default: all)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
     parser.add_argument(
         "--timeout", type=float, default=120.0, help="seconds per mutant (default 120)"
@@ -768,7 +825,7 @@ def main() -> int:
     modules = args.modules or everything
     unknown = sorted(set(modules) - set(everything))
     if unknown:
-        parser.error(f"no such semantics module: {', '.join(unknown)}; choose from {everything}")
+        parser.error(f"no such module: {', '.join(unknown)}; choose from {everything}")
     (WORK / "sessions").mkdir(parents=True, exist_ok=True)
     timings = WORK / "timings.json"
     elapsed: dict[str, float] = json.loads(timings.read_text()) if timings.exists() else {}
@@ -780,7 +837,7 @@ def main() -> int:
         for module in modules:
             forget_survivors(module)
     if not args.report_only:
-        with workers(args.workers) as urls:
+        with workers(args.workers, modules) as urls:
             for module in modules:
                 config = write_config(module, args.timeout, urls)
                 session = ensure_session(module, config, elapsed)

@@ -4,7 +4,8 @@ Usage::
 
     python mutation/try_mutant.py MODULE OPERATOR OCCURRENCE [PYTEST ARGS...]
 
-``MODULE`` is a semantics module (``event``), ``OPERATOR`` a cosmic-ray operator
+``MODULE`` is a semantics module (``event``) or one of the cooperative kernel
+(``cooperative/_event``), ``OPERATOR`` a cosmic-ray operator
 (``ReplaceTrueWithFalse``) and ``OCCURRENCE`` its index, as listed in
 ``.mutation/survivors.json``.  The default pytest arguments run the whole contract suite
 on ``pure``; pass e.g. ``--anythread-backend pure --pyargs
@@ -39,7 +40,11 @@ def main() -> int:
             str(copy / d) for d in ("core", "backends", "contract_tests", "examples/custom_kernel")
         )
         env["ANYTHREAD_PLUGINS"] = "counting_plugin:plugin"
-        target = f"core/anythread/semantics/{module}.py"
+        target = (
+            f"backends/anythread_backends/{module}.py"
+            if module.startswith("cooperative/")
+            else f"core/anythread/semantics/{module}.py"
+        )
         before = (copy / target).read_text()
         subprocess.run(
             [
