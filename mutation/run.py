@@ -60,7 +60,18 @@ COOPERATIVE = Path("backends/anythread_backends/cooperative")
 WORK = ROOT / ".mutation"
 EQUIVALENTS = ROOT / "mutation" / "equivalent.toml"
 REPORT = ROOT / "mutation" / "REPORT.md"
-COPIED = ("core", "backends", "contract_tests", "examples/custom_kernel", "tests", "pyproject.toml")
+# (The cooperative kernel's own tests read the examples, the benchmark script and the
+# hang report documented on the backend's page.)
+COPIED = (
+    "core",
+    "backends",
+    "contract_tests",
+    "examples",
+    "tests",
+    "benchmarks",
+    "docs/cooperative.rst",
+    "pyproject.toml",
+)
 # The import path of a worker copy: the packages, and the example kernel's plugin.
 IMPORTED = ("core", "backends", "contract_tests", "examples/custom_kernel")
 
