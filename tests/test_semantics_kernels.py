@@ -9,6 +9,7 @@ read ``time.monotonic`` itself would get every deadline wrong).
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -249,6 +250,44 @@ class TestKernelExtras:
 
         with pytest.raises(TypeError, match=r"allocate_user_lock\(\) \(the KernelUserLock"):
             from_kernel(BadUserLockKernel(), "bad-user-lock")
+
+    @pytest.mark.parametrize(("trace", "profile"), [(True, False), (False, True), (True, True)])
+    def test_declared_thread_hooks_install_a_new_threads_functions(
+        self, trace: bool, profile: bool
+    ) -> None:
+        installed: list[tuple[int, Any, Any]] = []
+
+        class HooksKernel(ToyKernel):
+            """The toy kernel plus KernelThreadHooks: it installs the functions itself."""
+
+            def install_thread_hooks(self, trace: Any, profile: Any) -> None:
+                installed.append((threading.get_ident(), trace, profile))
+
+        def hook(frame: Any, event: str, arg: Any) -> None:
+            pass
+
+        backend = from_kernel(HooksKernel(), "hooks")
+        seen: list[tuple[Any, Any]] = []
+        idents: list[int] = []
+
+        def body() -> None:
+            idents.append(threading.get_ident())
+            seen.append((sys.gettrace(), sys.getprofile()))
+
+        backend.Thread(target=body).start()  # no function set: nothing installed
+        backend.settrace(hook if trace else None)
+        backend.setprofile(hook if profile else None)
+        try:
+            t = backend.Thread(target=body)
+            t.start()
+            t.join(LONG)
+        finally:
+            backend.settrace(None)
+            backend.setprofile(None)
+        # Called once, in the new thread, before run(), with both (None: not set);
+        # sys's functions are the kernel's to set, so the layer set none itself.
+        assert installed == [(idents[-1], hook if trace else None, hook if profile else None)]
+        assert seen[-1] == (None, None)
 
     def test_declared_native_rlock_is_used(self) -> None:
         kernel = NativeRLockKernel()

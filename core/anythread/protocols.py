@@ -650,6 +650,27 @@ class KernelUserLock(Protocol):
 
 
 @runtime_checkable
+class KernelThreadHooks(Protocol):
+    """Extra: the kernel installs a new thread's trace and profile functions itself.
+
+    For kernels whose threads share an OS thread (green threads): :func:`sys.settrace`
+    and :func:`sys.setprofile` act on the whole OS thread, so the layer's way (calling
+    them in the new thread) would hand the functions to every thread of that OS thread,
+    the main thread included, and leave them there after the new thread ends.
+    """
+
+    def install_thread_hooks(self, trace: Any, profile: Any) -> None:
+        """Make ``trace`` and ``profile`` the calling thread's own trace and profile
+        functions, as :func:`sys.settrace` and :func:`sys.setprofile` do for an OS
+        thread: in force while this thread runs, and in no other thread.  ``None``:
+        the thread has none of that kind.
+
+        Called by a new thread before its ``run()``, when :func:`~anythread.settrace`
+        or :func:`~anythread.setprofile` had set a function.
+        """
+
+
+@runtime_checkable
 class KernelStackSize(Protocol):
     """Extra: the kernel can change the stack size of threads it starts."""
 
@@ -843,6 +864,7 @@ KERNEL_EXTRAS: tuple[type, ...] = (
     KernelEvent,
     KernelWaitQueue,
     KernelStackSize,
+    KernelThreadHooks,
     KernelMainThread,
     KernelForkHooks,
     KernelExitHook,
@@ -871,6 +893,7 @@ __all__ += [
     "KernelStackSize",
     "KernelStateLock",
     "KernelThreadHandle",
+    "KernelThreadHooks",
     "KernelUserLock",
     "KernelWaitQueue",
     "KernelWaitSites",

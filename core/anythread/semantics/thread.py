@@ -203,10 +203,9 @@ class Thread:
                 self._register(kernel.get_ident(), kernel.get_native_id())
             if self._started_signal is not None:
                 self._signal_started()
-            if world.trace is not None:
-                sys.settrace(world.trace)
-            if world.profile is not None:
-                sys.setprofile(world.profile)
+            trace, profile = world.trace, world.profile
+            if trace is not None or profile is not None:
+                world.install_thread_hooks(trace, profile)
             try:
                 self.run()
             except BaseException:

@@ -16,11 +16,12 @@ must not import ``threading``, and must not wait on anything but kernel locks.
 from __future__ import annotations
 
 import itertools
+import sys
 import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from anythread.protocols import Kernel, KernelDaemonPolicy, KernelMainThread
+from anythread.protocols import Kernel, KernelDaemonPolicy, KernelMainThread, KernelThreadHooks
 from anythread.semantics.waitqueue import WaitRegistry
 
 __all__ = ["ThreadDataOwner", "ThreadEntry", "World"]
@@ -56,6 +57,15 @@ def _always() -> bool:
     return True
 
 
+def _install_with_sys(trace: Any, profile: Any) -> None:
+    # The layer's way, for kernels whose threads are OS threads: the functions go to
+    # sys in the new thread, the one that will run (CPython's _bootstrap_inner).
+    if trace is not None:
+        sys.settrace(trace)
+    if profile is not None:
+        sys.setprofile(profile)
+
+
 class World:
     """The shared state of one backend.
 
@@ -80,6 +90,13 @@ class World:
         self.backend: Any = None
         self.trace: Any = None
         self.profile: Any = None
+        #: installs ``trace`` and ``profile`` in a new thread before its run() (a kernel
+        #: extra, for threads that share an OS thread; sys's, by default)
+        self.install_thread_hooks: Callable[[Any, Any], None] = (
+            kernel.install_thread_hooks
+            if isinstance(kernel, KernelThreadHooks)
+            else _install_with_sys
+        )
         self._counter = itertools.count(1)
         #: ident -> the owners that keep data for that thread (read without the lock:
         #: ``ident in owners`` tells whether :meth:`thread_ended` has anything to do)
