@@ -110,6 +110,58 @@ class TestHooks:
         finally:
             backend.setprofile(old)
 
+    @clause("MOD-SETTRACE-01")
+    @clause("MOD-SETPROFILE-01")
+    @pytest.mark.parametrize("kind", ["trace", "profile"])
+    def test_hook_reaches_only_the_threads_started_after_it(self, backend: Any, kind: str) -> None:
+        # "passed to sys.settrace() for each thread [started], before its run()": the
+        # function is the new thread's own.  The calling thread, and a thread started
+        # before the call, keep theirs: while the new one is blocked in the middle of
+        # its run, after it ended, and after the hook is unset again.
+        set_hook = getattr(backend, f"set{kind}")
+        get_hook = getattr(backend, f"get{kind}")
+        sys_get = getattr(sys, f"get{kind}")
+        mine = sys_get()
+        hook = _hook_events([])
+        early_go, early_ready, late_blocked, late_go = (backend.Event() for _ in range(4))
+        early_seen: list[Any] = []
+        late_seen: list[Any] = []
+
+        def early() -> None:
+            early_seen.append(sys_get())
+            early_ready.set()
+            early_go.wait(LONG)
+            early_seen.append(sys_get())
+
+        def late() -> None:
+            late_seen.append(sys_get())
+            late_blocked.set()
+            late_go.wait(LONG)
+            late_seen.append(sys_get())
+
+        first = backend.Thread(target=early, daemon=True)
+        first.start()
+        assert early_ready.wait(LONG)
+        old = get_hook()
+        set_hook(hook)
+        try:
+            second = backend.Thread(target=late, daemon=True)
+            second.start()
+            assert late_blocked.wait(LONG)
+            during = sys_get()  # the new thread is in the middle of its run
+            early_go.set()
+            first.join(LONG)
+            late_go.set()
+            second.join(LONG)
+        finally:
+            set_hook(old)
+        assert not first.is_alive()
+        assert not second.is_alive()
+        assert late_seen == [hook, hook]
+        assert during is mine, f"the calling thread's {kind} function changed: {during!r}"
+        assert sys_get() is mine
+        assert early_seen[1] is early_seen[0], "a thread started before the call changed"
+
 
 class TestStackSize:
     # CPython's stack_size() without an argument returns the size *and* resets it to 0,

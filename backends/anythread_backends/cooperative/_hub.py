@@ -165,6 +165,8 @@ class Task(greenlet.greenlet):  # type: ignore[misc]
             traceback.print_exc()
         finally:
             del self._function
+            if hub.switch_hooks is not None:  # (its trace and profile functions end here)
+                hub.switch_hooks.ended(self)
             # Only a task whose parent is its hub hands over to the next ready one;
             # another parent gets control back: the exit greenlet of a child forked
             # from this task, made its parent by the fork (so asked now, at the end).
@@ -538,6 +540,9 @@ class Hub:
         #: True while it waits with nothing that could wake it but another OS thread
         self.stuck = False
         self.alive = True
+        #: the trace and profile functions of its green threads, while any has its own
+        #: (see :mod:`~anythread_backends.cooperative._tracing`)
+        self.switch_hooks: Any = None
 
     # ------------------------------------------------------------------ green side
 

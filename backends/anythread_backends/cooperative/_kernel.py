@@ -54,6 +54,7 @@ from anythread_backends.cooperative._hub import (
 )
 from anythread_backends.cooperative._queue import GreenWaitQueue
 from anythread_backends.cooperative._schedule import Schedule
+from anythread_backends.cooperative._tracing import SwitchHooks
 
 __all__ = ["GreenKernel", "user_site"]
 
@@ -69,6 +70,10 @@ _SKIP_DIRS = (
 
 def _is_ours(filename: str) -> bool:
     return filename.startswith(_SKIP_DIRS)
+
+
+def _forget_hooks(hub: Hub) -> None:
+    hub.switch_hooks = None
 
 
 def user_site(frame: Any) -> str:
@@ -565,6 +570,21 @@ class GreenKernel:
         self._hubs = self._hubs | {hub}
         return hub
 
+    def install_thread_hooks(self, trace: Any, profile: Any) -> None:
+        """Make ``trace`` and ``profile`` the calling green thread's own trace and
+        profile functions (the :class:`~anythread.protocols.KernelThreadHooks` extra):
+        in force while it runs, in no other green thread (see
+        :mod:`~anythread_backends.cooperative._tracing`)."""
+        glet = _getcurrent()
+        if type(glet) is not Task:  # an OS thread's own code: the OS thread's functions
+            sys.settrace(trace)
+            sys.setprofile(profile)
+            return
+        hub = glet.hub
+        if hub.switch_hooks is None:
+            hub.switch_hooks = SwitchHooks(hub.root, functools.partial(_forget_hooks, hub))
+        hub.switch_hooks.install(glet, trace, profile)
+
     def _hub_died(self, hub: Hub) -> None:
         if os.getpid() != self._pid:
             # A forked child clearing the threads the fork left behind, before
@@ -739,6 +759,8 @@ class GreenKernel:
         for hub in self._hubs:
             self._left_behind.extend(hub.forget_after_fork())
         self._hubs = frozenset() if mine is None else frozenset({mine})
+        if mine is not None and mine.switch_hooks is not None:
+            mine.switch_hooks.keep_only(survivor)
         for task in list(self.tasks.values()):
             if task is not survivor:
                 waiter = task.waiter
