@@ -92,7 +92,7 @@ ORDER = (
 
 # The cooperative kernel's modules, named ``cooperative/<stem>`` (after the semantics
 # layer's by default): the hot paths of green threads first.
-COOPERATIVE_ORDER = ("cooperative/_event", "cooperative/_queue")
+COOPERATIVE_ORDER = ("cooperative/_event", "cooperative/_queue", "cooperative/_tracing")
 
 # For each module, the contract test modules that exercise it most directly run first,
 # so that ``-x`` stops a killed mutant early; every other contract module runs after
@@ -131,11 +131,13 @@ COOPERATIVE_TESTS = (
     "tests/test_cooperative_hang_report.py",
     "tests/test_cooperative_exit.py",
     "tests/test_cooperative_fork.py",
+    "tests/test_cooperative_tracing.py",
     "tests/test_schedules.py",
 )
 FIRST.update(
     {
         "cooperative/_event": ("test_event_edges", "test_event", "test_timer", "test_thread"),
+        "cooperative/_tracing": ("test_process_wide",),
         "cooperative/_queue": (
             "test_condition_edges",
             "test_condition",
