@@ -107,7 +107,8 @@ def test_only_the_threads_started_after_the_call_are_traced(kind: str) -> None:
 
 def test_the_switch_tracer_goes_with_the_last_traced_thread() -> None:
     b = make_backend()
-    assert greenlet.gettrace() is None
+    greenlet.settrace(None)  # (restored by the fixture)
+    mine = sys.gettrace()
     release = [b.Event(), b.Event()]
     b.settrace(_recorder([]))
     try:
@@ -124,7 +125,7 @@ def test_the_switch_tracer_goes_with_the_last_traced_thread() -> None:
     release[1].set()
     threads[1].join(10)
     assert greenlet.gettrace() is None
-    assert sys.gettrace() is None
+    assert sys.gettrace() is mine
 
 
 def test_a_switch_tracer_of_the_users_is_called_and_kept() -> None:
@@ -134,6 +135,7 @@ def test_a_switch_tracer_of_the_users_is_called_and_kept() -> None:
     def users_tracer(event: str, args: Any) -> None:
         events.append(event)
 
+    mine = sys.getprofile()
     greenlet.settrace(users_tracer)
     b.setprofile(_recorder([]))
     try:
@@ -145,13 +147,14 @@ def test_a_switch_tracer_of_the_users_is_called_and_kept() -> None:
     t.join(10)
     assert greenlet.gettrace() is users_tracer
     assert "switch" in events
-    assert sys.getprofile() is None
+    assert sys.getprofile() is mine
 
 
 def test_a_thread_that_sets_its_own_function_changes_only_its_own() -> None:
     b = make_backend()
     names: list[str] = []
     go = b.Event()
+    mine = sys.getprofile()
 
     def sets_its_own() -> None:
         sys.setprofile(_recorder(names))
@@ -177,7 +180,7 @@ def test_a_thread_that_sets_its_own_function_changes_only_its_own() -> None:
         t.join(10)
     assert "traced_work" in names
     assert "untraced_work" not in names
-    assert sys.getprofile() is None
+    assert sys.getprofile() is mine
 
 
 def test_a_deadlock_thrown_into_the_main_thread_leaves_it_its_own_function() -> None:

@@ -198,6 +198,11 @@ class BlockProbe:
     it.  :meth:`blocked` asks for the same C call at two looks in a row, so a call that
     lets go of the GIL only for a moment (a write) is not taken for a block.
 
+    Threads of one OS thread (green threads) share its profile function, and may run
+    their calls interleaved: so the probes of one OS thread share one profile function,
+    installed by the first call that starts there and taken out (the previous one put
+    back) by the last that ends, whatever their order.
+
     :param backend: the backend under test (threads of one OS thread are told apart by
         its ``get_ident``).
     """
@@ -211,18 +216,26 @@ class BlockProbe:
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """Call ``function(*args)`` in this thread, watched; return its result."""
-        previous = sys.getprofile()
+        os_thread = _thread.get_ident()
         self._ident = self._get_ident()
-        sys.setprofile(self._profile)
+        with _PROBES_LOCK:  # (held for a few operations, never across a switch)
+            watched, previous = _PROBED.get(os_thread, ({}, None))
+            if not watched:
+                previous = sys.getprofile()
+                sys.setprofile(_profile_probes)
+            watched[self._ident] = self
+            _PROBED[os_thread] = (watched, previous)
         try:
             return function(*args)
         finally:
+            with _PROBES_LOCK:
+                del watched[self._ident]
+                if not watched:
+                    del _PROBED[os_thread]
+                    sys.setprofile(previous)
             self._ident = None
-            sys.setprofile(previous)
 
-    def _profile(self, frame: Any, event: str, arg: Any) -> None:
-        if self._ident is None or self._get_ident() != self._ident:
-            return  # another thread of this OS thread (a greenlet), or not watching
+    def _profile(self, event: str) -> None:
         if event == "c_call":
             self._stack.append(True)
             self._calls += 1
@@ -242,6 +255,21 @@ class BlockProbe:
             self._seen = calls
             return False
         return True
+
+
+# Per OS thread: the probes calling there now (by the backend's thread identifier) and
+# the profile function to put back when the last one ends.
+_PROBED: dict[int, tuple[dict[int, BlockProbe], Any]] = {}
+_PROBES_LOCK = _thread.allocate_lock()
+
+
+def _profile_probes(frame: Any, event: str, arg: Any) -> None:
+    watched = _PROBED.get(_thread.get_ident())
+    if watched:
+        for probe in watched[0].values():
+            if probe._get_ident() == probe._ident:
+                probe._profile(event)
+                return
 
 
 class Clock:
