@@ -735,6 +735,164 @@ setter.join(timeout=10)
         os_thread.join(timeout=10)
         assert woken[0] == 3 * rounds
 
+    def test_calls_that_need_not_block_never_switch_under_fifo(self) -> None:
+        # FIFO switches only where a thread blocks: set(), clear(), is_set(), a wait on
+        # a set event, and a wait whose timeout has expired (0, negative) let no other
+        # ready thread run.  (random and pct make set() and waits scheduling points.)
+        b = make_backend()
+        event = b.Event()
+        ran: list[bool] = []
+        t = b.Thread(target=lambda: ran.append(True))
+        t.start()  # ready, and not run yet: start() does not switch
+        event.set()
+        event.clear()
+        assert not event.is_set()
+        assert event.wait(0) is False
+        assert event.wait(-1) is False
+        event.set()
+        assert event.wait() is True
+        assert event.wait(10) is True
+        assert event.wait(0) is True
+        assert ran == []
+        t.join(timeout=10)
+        assert ran == [True]
+
+    @staticmethod
+    def _what_a_ready_thread_sees_of_set(seed: int) -> list[bool]:
+        b = make_backend(schedule=f"random:{seed}")
+        event = b.Event()
+        started: list[bool] = []
+        looked: list[bool] = []
+
+        def other() -> None:
+            started.append(True)
+            b.sleep(0)  # ready again, and runs at whichever point comes next
+            looked.append(event.is_set())
+
+        t = b.Thread(target=other)
+        t.start()
+        while not started:
+            b.sleep(0)
+        if looked:
+            return []  # (it ran on before the set: this seed tells nothing)
+        event.set()
+        t.join(timeout=10)
+        return looked
+
+    def test_set_is_a_scheduling_point_before_and_after_under_random(self) -> None:
+        # Under random (and pct), set() is a scheduling point before it sets the flag
+        # and after: a thread ready at that moment may run at either, and see the flag
+        # still false, or already true.  Over seeds, both happen.
+        seen = {v for seed in range(40) for v in self._what_a_ready_thread_sees_of_set(seed)}
+        assert seen == {False, True}
+
+    def test_main_thread_woken_by_set_leaves_the_records_at_once(self) -> None:
+        # The main thread is its OS thread's root greenlet, not a green thread of the
+        # kernel's: its blocked wait is kept by the hub apart, and set() must take it
+        # out there too (else a report made while it runs again would list it).
+        b = make_backend()
+        event = b.Event()
+        listed: list[list[int | None]] = []
+
+        def setter() -> None:
+            event.set()
+            listed.append([r.ident for r in b.waits.snapshot()])  # main: ready only
+
+        t = b.Thread(target=setter)
+        t.start()
+        assert event.wait() is True  # blocks: the setter runs
+        t.join(timeout=10)
+        assert listed == [[]]
+        assert b.waits.snapshot() == ()
+
+    def test_a_timed_wait_ended_by_set_leaves_no_timer_behind(self) -> None:
+        # On the virtual clock, a timer left behind by a wait that set() ended would
+        # make time jump to its deadline before the deadlock below is seen.
+        result = run_python(
+            """
+from anythread_backends.cooperative import make_backend
+from anythread.errors import DeadlockError
+b = make_backend(clock="virtual")
+event = b.Event()
+t = b.Thread(target=event.wait, args=(1000,))
+t.start()
+b.sleep(0)
+start = b.monotonic()
+event.set()
+t.join(timeout=10)
+try:
+    b.Event().wait()
+except DeadlockError:
+    print("deadlock after", b.monotonic() - start)
+"""
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split("\n") == ["deadlock after 0.0", ""]
+
+    def test_set_by_another_os_thread_just_before_the_waiter_queues(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The race of a set() from another OS thread landing between the waiter's look
+        # at the flag and its queueing (under the mutex), forced: the set() runs as the
+        # waiter takes the mutex.  The waiter must see it there, and not block.
+        from anythread_backends.cooperative import _hub
+
+        b = make_backend()
+        event = b.Event()
+        real = _hub.mutex
+
+        class SetFirst:
+            def __enter__(self) -> bool:
+                monkeypatch.setattr(_hub, "mutex", real)
+                event.set()  # "another OS thread"
+                return bool(real.__enter__())
+
+            def __exit__(self, *exc_info: object) -> None:
+                real.__exit__(*exc_info)
+
+        ran: list[bool] = []
+        t = b.Thread(target=lambda: ran.append(True))
+        t.start()
+        monkeypatch.setattr(_hub, "mutex", SetFirst())
+        assert event.wait() is True
+        assert ran == []  # it did not block (no switch)
+        assert _hub.mutex is real
+        t.join(timeout=10)
+
+    def test_a_timeout_fires_while_other_threads_keep_handing_over(self) -> None:
+        # Two threads hand over to each other without pause, never leaving the ready
+        # queue empty; a third one's timeout must still fire (never indefinitely late).
+        b = make_backend()
+        ping, pong, slow = b.Event(), b.Event(), b.Event()
+        timed_out: list[bool] = []
+        stop: list[bool] = []
+
+        def timed() -> None:
+            timed_out.append(not slow.wait(0.01))
+
+        def partner() -> None:
+            while True:
+                ping.wait()
+                ping.clear()
+                if stop:
+                    return
+                pong.set()
+
+        threads = [b.Thread(target=timed), b.Thread(target=partner)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while not timed_out and time.monotonic() < deadline:
+            ping.set()
+            pong.wait()
+            pong.clear()
+        fired = list(timed_out)  # while they were handing over
+        stop.append(True)
+        ping.set()
+        for t in threads:
+            t.join(timeout=10)
+        assert fired == [True]
+
     def test_nan_timeout_raises_even_when_set(self) -> None:
         event = make_backend().Event()
         event.set()
