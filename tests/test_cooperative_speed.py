@@ -758,32 +758,74 @@ setter.join(timeout=10)
         assert ran == [True]
 
     @staticmethod
-    def _what_a_ready_thread_sees_of_set(seed: int) -> list[bool]:
+    def _around_set(seed: int) -> list[object]:
+        """Under ``random:seed``: a thread waits on an event and another is ready while
+        the main thread calls set() and then logs "main"; the waiter logs "w" when it
+        runs, the ready one what it sees of the flag.  Return the log."""
         b = make_backend(schedule=f"random:{seed}")
         event = b.Event()
         started: list[bool] = []
-        looked: list[bool] = []
+        log: list[object] = []
 
-        def other() -> None:
+        def waiter() -> None:
+            event.wait()
+            log.append("w")
+
+        def ready() -> None:
             started.append(True)
             b.sleep(0)  # ready again, and runs at whichever point comes next
-            looked.append(event.is_set())
+            log.append(("r", event.is_set()))
 
-        t = b.Thread(target=other)
-        t.start()
-        while not started:
+        threads = [b.Thread(target=waiter), b.Thread(target=ready)]
+        for t in threads:
+            t.start()
+        while not (started and b.waits.snapshot()):
             b.sleep(0)
-        if looked:
-            return []  # (it ran on before the set: this seed tells nothing)
+        told = not log  # (else the ready one ran on before the set: nothing to tell)
         event.set()
-        t.join(timeout=10)
-        return looked
+        log.append("main")
+        for t in threads:
+            t.join(timeout=10)
+        return log if told else []
 
     def test_set_is_a_scheduling_point_before_and_after_under_random(self) -> None:
         # Under random (and pct), set() is a scheduling point before it sets the flag
-        # and after: a thread ready at that moment may run at either, and see the flag
-        # still false, or already true.  Over seeds, both happen.
-        seen = {v for seed in range(40) for v in self._what_a_ready_thread_sees_of_set(seed)}
+        # and, when it woke a waiter, after: a thread ready then may run at the first
+        # and see the flag still false; the woken one may run at the second, before the
+        # caller goes on.  Over seeds, both happen.
+        logs = [log for log in map(self._around_set, range(60)) if log]
+        assert any(log[0] == ("r", False) for log in logs)
+        assert any("w" in log[: log.index("main")] for log in logs)
+
+    @staticmethod
+    def _blocked_before_set(seed: int) -> bool | None:
+        """Under ``random:seed``: the main thread waits on an event that a ready thread
+        sets; return whether the main thread was blocked in the wait when it did."""
+        b = make_backend(schedule=f"random:{seed}")
+        event = b.Event()
+        started: list[bool] = []
+        listed: list[bool] = []
+
+        def setter() -> None:
+            started.append(True)
+            b.sleep(0)
+            listed.append(bool(b.waits.snapshot()))
+            event.set()
+
+        t = b.Thread(target=setter)
+        t.start()
+        while not started:
+            b.sleep(0)
+        told = not listed  # (else it ran on before the wait: nothing to tell)
+        assert event.wait() is True
+        t.join(timeout=10)
+        return listed[0] if told else None
+
+    def test_a_wait_that_blocks_is_a_scheduling_point_first_under_random(self) -> None:
+        # Under random, a wait that must block is a scheduling point before it blocks:
+        # a ready thread may run there and set the event first (the waiter then never
+        # blocks), or run once the waiter blocked.  Over seeds, both happen.
+        seen = {self._blocked_before_set(seed) for seed in range(40)} - {None}
         assert seen == {False, True}
 
     def test_main_thread_woken_by_set_leaves_the_records_at_once(self) -> None:

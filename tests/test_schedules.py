@@ -30,7 +30,7 @@ from helpers import run_python  # noqa: E402
 
 
 def program(schedule: str) -> tuple[list[str], str]:
-    """A program with locks, a condition, an event, a semaphore and sleeps on the
+    """A program with locks, a condition, events, a semaphore and sleeps on the
     virtual clock; return its output and the line its run recorded."""
     b = make_backend(schedule=schedule, clock="virtual")
     lock = b.Lock()
@@ -65,11 +65,35 @@ def program(schedule: str) -> tuple[list[str], str]:
                     out.append(f"{tag}{i}")
                 b.sleep(0)
 
+    relay = [b.Event() for _ in range(3)]
+    finished = b.Event()
+
+    def runner(k: int) -> None:
+        # A ring: each waits for its event (with a timeout or not), then sets the next.
+        for _ in range(2):
+            got = relay[k].wait(None if k % 2 else 5)
+            relay[k].clear()
+            with lock:
+                out.append(f"r{k}:{got}@{b.monotonic():g}")
+            relay[(k + 1) % 3].set()
+        if k == 2:
+            finished.set()
+
+    def late() -> None:
+        got = b.Event().wait(0.5)  # times out
+        with lock:
+            out.append(f"late:{got}@{b.monotonic():g}")
+
     threads = [b.Thread(target=producer)]
     threads += [b.Thread(target=consumer, args=(t,)) for t in "CD"]
     threads += [b.Thread(target=worker, args=(t,)) for t in "xyz"]
+    threads += [b.Thread(target=runner, args=(k,)) for k in range(3)]
+    threads += [b.Thread(target=late)]
     for t in threads:
         t.start()
+    relay[0].set()
+    got = finished.wait()  # the main thread (its OS thread's own greenlet) waits too
+    out.append(f"main:{got}@{b.monotonic():g}")
     for t in threads:
         t.join(timeout=100)
     return out, b.schedule_line()  # type: ignore[attr-defined]
@@ -82,9 +106,9 @@ def digest(schedule: str) -> str:
 
 #: The digests of ``program`` under these schedules, the same on every Python.
 DIGESTS = {
-    "random:7": "891ad7f7cbb989fb",
-    "pct:7:3": "fe62c0e238be4a06",
-    "pct:7:2:60": "cb25a129bf657df0",
+    "random:7": "3112cb1cb952a945",
+    "pct:7:3": "bf86d1ade97d9426",
+    "pct:7:2:60": "588c90cbe02eab6b",
 }
 
 
