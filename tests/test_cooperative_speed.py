@@ -935,6 +935,125 @@ except DeadlockError:
             t.join(timeout=10)
         assert fired == [True]
 
+    def test_set_from_os_thread_wakes_a_hub_that_sleeps(self) -> None:
+        # Every green thread of the main OS thread is blocked (one on the event, for
+        # ever; the main thread in a join with a timeout), so its hub sleeps until the
+        # join's timeout or a wakeup.  Another OS thread's set() must wake it at once.
+        b = make_backend()
+        kernel: Any = b.waits.kernel
+        hub = kernel.hub()
+        event = b.Event()
+        t = b.Thread(target=event.wait)
+        t.start()
+
+        def setter() -> None:
+            b.sleep(0)  # this OS thread uses the backend too (a hub of its own)
+            deadline = time.monotonic() + 10
+            while not hub.sleeping and time.monotonic() < deadline:
+                time.sleep(0.001)
+            event.set()
+
+        os_thread = threading.Thread(target=setter)
+        os_thread.start()
+        start = time.monotonic()
+        t.join(timeout=30)
+        took = time.monotonic() - start
+        os_thread.join(timeout=10)
+        assert not t.is_alive()
+        assert took < 10, f"woken after {took:.1f} s: by the join's timeout, not by set()"
+
+    def test_interrupt_as_a_timed_wait_times_out_reaches_the_waiter_as_such(self) -> None:
+        # A KeyboardInterrupt that the hub gets just as the main thread's wait timed out
+        # (forced: a timer due at the same moment, after the wait's, raises it) is
+        # thrown into the main thread, whose wait must let it through as it is, even
+        # though the timeout took it out of the event's waiters already.
+        result = run_python(
+            """
+from anythread_backends.cooperative import make_backend
+b = make_backend(clock="virtual")
+event = b.Event()
+def interrupt(_):
+    raise KeyboardInterrupt
+def arm():  # runs once the main thread is blocked; virtual time has not moved
+    b.waits.kernel.hub().call_at(b.monotonic() + 5, interrupt, None)
+t = b.Thread(target=arm)
+t.start()
+try:
+    event.wait(5)
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", b.monotonic(), b.waits.snapshot())
+event.set()
+print(event.wait(0))
+"""
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split("\n") == ["KeyboardInterrupt 5.0 ()", "True", ""]
+
+    def test_records_list_event_waits_after_a_lock_wait(self) -> None:
+        # The hub keeps the waits of green threads blocked on a Lock, an Event and a
+        # wait queue alike; the records come from the Event's and the queue's (a Lock
+        # records its own), and one blocked on something else is skipped, not an end.
+        b = make_backend()
+        lock, event, cond = b.Lock(), b.Event(), b.Condition()
+        lock.acquire()
+
+        def on_cond() -> None:
+            with cond:
+                cond.wait(timeout=30)
+
+        threads = [
+            b.Thread(target=lock.acquire, args=(True, 30)),
+            b.Thread(target=event.wait, args=(30,)),
+            b.Thread(target=on_cond),
+        ]
+        for t in threads:
+            t.start()
+        b.sleep(0)  # each blocks
+        kinds = sorted((r.ident, r.kind) for r in b.waits.snapshot())
+        expected = zip([t.ident for t in threads], ["Lock", "Event", "Condition"], strict=True)
+        assert kinds == sorted(expected)
+        lock.release()
+        event.set()
+        with cond:
+            cond.notify()
+        for t in threads:
+            t.join(timeout=10)
+        assert b.waits.snapshot() == ()
+
+    def test_two_worlds_on_one_kernel_each_list_their_own_waits(self) -> None:
+        # Each backend built on the kernel lists the waits on its own objects only, and
+        # all of them, whatever the order the kernel's green threads started in.
+        from anythread.semantics import from_kernel
+        from anythread_backends.cooperative._kernel import GreenKernel
+
+        kernel = GreenKernel()
+        one, two = from_kernel(kernel, "one"), from_kernel(kernel, "two")
+        waited: dict[str, list[Any]] = {}
+        threads = []
+        for backend, name in ((two, "two"), (one, "one")):  # the other world's first
+            event, cond = backend.Event(), backend.Condition()
+
+            def on_cond(cond: Any = cond) -> None:
+                with cond:
+                    cond.wait(timeout=30)
+
+            pair = [backend.Thread(target=event.wait, args=(30,)), backend.Thread(target=on_cond)]
+            waited[name] = [event, cond, pair]
+            threads += pair
+        for t in threads:
+            t.start()
+        one.sleep(0)  # each blocks
+        for backend, name in ((one, "one"), (two, "two")):
+            event, cond, pair = waited[name]
+            listed = sorted((r.ident, r.kind) for r in backend.waits.snapshot())
+            assert listed == sorted([(pair[0].ident, "Event"), (pair[1].ident, "Condition")])
+        for event, cond, _ in waited.values():
+            event.set()
+            with cond:
+                cond.notify()
+        for t in threads:
+            t.join(timeout=10)
+
     def test_nan_timeout_raises_even_when_set(self) -> None:
         event = make_backend().Event()
         event.set()
