@@ -211,3 +211,97 @@ def test_a_deadlock_thrown_into_the_main_thread_leaves_it_its_own_function() -> 
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["main", "None", "False"]
+
+
+def _run(source: str) -> Any:
+    return run_python(textwrap.dedent(source), env={"ANYTHREAD_BACKEND": "cooperative"}, timeout=60)
+
+
+def test_a_thread_that_set_its_own_function_gets_it_back_when_a_deadlock_is_thrown_in() -> None:
+    # The main thread sets a profile function of its own while a traced thread lives
+    # (so the functions are swapped at each switch); the DeadlockError the hub throws
+    # into it must come with the main thread's own function in force.
+    result = _run(
+        """
+        import sys
+        import anythread as t
+        def hook(frame, event, arg):
+            pass
+        def mine(frame, event, arg):
+            pass
+        t.settrace(hook)
+        t.Thread(target=t.Event().wait, daemon=True).start()
+        t.sleep(0)                  # it runs (its function installed) and blocks
+        t.settrace(None)
+        sys.setprofile(mine)        # the main thread's own
+        try:
+            t.Event().wait()
+        except t.DeadlockError:
+            print(sys.getprofile() is mine, sys.gettrace())
+        sys.setprofile(None)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "None"]
+
+
+def test_after_a_fork_the_switch_tracer_goes_with_the_threads_that_are_gone() -> None:
+    # In the child only the forking thread is left; it was given no function of its
+    # own, so no green thread is: the tracer goes, and the forker's functions stay.
+    result = _run(
+        """
+        import os, sys
+        import greenlet
+        import anythread as t
+        def hook(frame, event, arg):
+            pass
+        t.settrace(hook)
+        t.Thread(target=t.Event().wait, args=(30,), daemon=True).start()
+        t.sleep(0)                  # it runs (its function installed) and blocks
+        t.settrace(None)
+        tracing = greenlet.gettrace() is not None
+        pid = os.fork()
+        if pid == 0:
+            print("child", tracing, greenlet.gettrace(), sys.gettrace(), flush=True)
+            os._exit(0)
+        os.waitpid(pid, 0)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["child", "True", "None", "None"]
+
+
+def test_once_stopped_a_chained_tracer_swaps_nothing() -> None:
+    # A switch tracer set after the kernel's calls it on (as greenlet's tracers
+    # chain); once the last traced thread ended, the kernel's only passes events on:
+    # a function a green thread sets itself is the OS thread's again, for every one.
+    b = make_backend()
+    names: list[str] = []
+    chained: list[str] = []
+    release = b.Event()
+    b.settrace(_recorder([]))
+    try:
+        traced = b.Thread(target=release.wait, args=(10,))
+        traced.start()
+        b.sleep(0)  # it runs (its function installed) and blocks
+    finally:
+        b.settrace(None)
+    kernels = greenlet.gettrace()
+
+    def users_tracer(event: str, args: Any) -> None:
+        chained.append(event)
+        kernels(event, args)
+
+    greenlet.settrace(users_tracer)
+    release.set()
+    traced.join(10)
+    assert greenlet.gettrace() is users_tracer
+    sys.setprofile(_recorder(names))  # the main thread's: every green thread's now
+    try:
+        other = b.Thread(target=untraced_work)
+        other.start()
+        other.join(10)
+    finally:
+        sys.setprofile(None)
+    assert "untraced_work" in names
+    assert "switch" in chained
