@@ -305,3 +305,42 @@ def test_once_stopped_a_chained_tracer_swaps_nothing() -> None:
         sys.setprofile(None)
     assert "untraced_work" in names
     assert "switch" in chained
+
+
+@pytest.mark.parametrize("kind", ["trace", "profile"])
+def test_a_thread_that_drops_the_shared_function_keeps_none(kind: str) -> None:
+    # The main thread has a function of its own (the OS thread's when the swapping
+    # begins); a green thread that sets none for itself while the swapping goes on
+    # keeps none, across its switches, while the others keep theirs.
+    b = make_backend()
+    sys_set, sys_get = getattr(sys, f"set{kind}"), getattr(sys, f"get{kind}")
+    mine = _recorder([])
+    seen: list[Any] = []
+    release = b.Event()
+    sys_set(mine)
+    try:
+        dropper_ready = b.Event()
+
+        def dropper() -> None:
+            sys_set(None)
+            dropper_ready.set()
+            b.sleep(0)
+            seen.append(sys_get())
+
+        b.settrace(_recorder([]))
+        try:
+            traced = b.Thread(target=release.wait, args=(10,))
+            traced.start()
+            b.sleep(0)  # it runs (its function installed) and blocks: swapping begins
+        finally:
+            b.settrace(None)
+        other = b.Thread(target=dropper)
+        other.start()
+        dropper_ready.wait(10)
+        other.join(10)
+        seen.append(sys_get())
+        release.set()
+        traced.join(10)
+    finally:
+        sys_set(None)
+    assert seen == [None, mine]
