@@ -1067,6 +1067,29 @@ class TestKernelWaitQueue:
     """The hub's own wait queue (KernelWaitQueue): the layer's invariants, parks kept by
     the hub."""
 
+    @pytest.mark.parametrize("lock", ["RLock", "Lock"])
+    def test_a_notified_thread_waiting_for_the_lock_again_is_listed(self, lock: str) -> None:
+        # Notified, the waiter takes the condition's lock back; while another thread
+        # holds it, it waits for that lock, and the records say so (a hang report would
+        # otherwise not tell where it is).
+        b = make_backend()
+        cond = b.Condition() if lock == "RLock" else b.Condition(b.Lock())
+
+        def waiter() -> None:
+            with cond:
+                cond.wait(30)
+
+        t = b.Thread(target=waiter)
+        t.start()
+        b.sleep(0)  # it waits
+        with cond:
+            cond.notify()
+            b.sleep(0)  # it is woken, and waits for the lock this thread holds
+            records = b.waits.snapshot()
+        t.join(timeout=10)
+        assert [(r.kind, r.ident) for r in records] == [(lock, t.ident)]
+        assert b.waits.snapshot() == ()
+
     def test_fifo_worlds_park_in_the_hubs_queue_random_ones_in_the_layers(self) -> None:
         assert make_backend().waits.queue_class is GreenWaitQueue
         b = make_backend(schedule="random:1")

@@ -174,6 +174,10 @@ class GreenWaitQueue(WaitQueue):
             else:
                 if take(guard._state):
                     guard.holder = glet
+                elif mode == _RLOCK:
+                    # A user's RLock (Condition()'s own): the wait for it is listed in
+                    # the wait records, as any contended acquire of it is.
+                    guard._wait_recorded(-1)
                 else:
                     guard._acquire_contended(-1)
                 if mode == _RLOCK:
