@@ -1063,9 +1063,49 @@ print(event.wait(0))
             event.wait("1")  # type: ignore[arg-type]
 
 
+def _wait_briefly(b: Any) -> bool:
+    """Wait 10 ms on a condition nobody notifies, in the wait queue; return its result."""
+    cond = b.Condition()
+    with cond:
+        return bool(cond.wait(0.01))
+
+
 class TestKernelWaitQueue:
     """The hub's own wait queue (KernelWaitQueue): the layer's invariants, parks kept by
     the hub."""
+
+    def test_a_timeout_fires_while_other_threads_keep_handing_over(self) -> None:
+        # Two threads hand over to each other through semaphores (parking in the wait
+        # queue) without pause, never leaving the ready queue empty; a third one's
+        # timeout must still fire (never indefinitely late).
+        b = make_backend()
+        mine, theirs = b.Semaphore(0), b.Semaphore(0)
+        timed_out: list[bool] = []
+        stop: list[bool] = []
+
+        def timed() -> None:
+            timed_out.append(not _wait_briefly(b))
+
+        def partner() -> None:
+            while True:
+                theirs.acquire()
+                if stop:
+                    return
+                mine.release()
+
+        threads = [b.Thread(target=timed), b.Thread(target=partner)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while not timed_out and time.monotonic() < deadline:
+            theirs.release()
+            mine.acquire()
+        fired = list(timed_out)  # while they were handing over
+        stop.append(True)
+        theirs.release()
+        for t in threads:
+            t.join(timeout=10)
+        assert fired == [True]
 
     @pytest.mark.parametrize("lock", ["RLock", "Lock"])
     def test_a_notified_thread_waiting_for_the_lock_again_is_listed(self, lock: str) -> None:
