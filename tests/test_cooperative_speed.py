@@ -1107,6 +1107,53 @@ class TestKernelWaitQueue:
             t.join(timeout=10)
         assert fired == [True]
 
+    def test_main_thread_woken_by_notify_leaves_the_records_at_once(self) -> None:
+        # The main thread (its OS thread's own greenlet) parked in the wait queue: the
+        # unpark must take it out of the hub's records too, at once.
+        b = make_backend()
+        cond = b.Condition()
+        listed: list[list[int | None]] = []
+
+        def notifier() -> None:
+            with cond:
+                cond.notify()
+                listed.append([r.ident for r in b.waits.snapshot()])
+
+        t = b.Thread(target=notifier)
+        with cond:
+            t.start()
+            assert cond.wait() is True  # parks (no timer: the hub's fast path) until notified
+        t.join(timeout=10)
+        assert listed == [[]]
+
+    def test_a_timed_wait_ended_by_notify_leaves_no_timer_behind(self) -> None:
+        # On the virtual clock, a timer left behind by a wait that notify() ended would
+        # make time jump to its deadline before the deadlock below is seen.
+        result = run_python(
+            """
+from anythread_backends.cooperative import make_backend
+from anythread.errors import DeadlockError
+b = make_backend(clock="virtual")
+cond = b.Condition()
+def waiter():
+    with cond:
+        cond.wait(1000)
+t = b.Thread(target=waiter)
+t.start()
+b.sleep(0)
+start = b.monotonic()
+with cond:
+    cond.notify()
+t.join(timeout=10)
+try:
+    b.Event().wait()
+except DeadlockError:
+    print("deadlock after", b.monotonic() - start)
+"""
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split("\n") == ["deadlock after 0.0", ""]
+
     @pytest.mark.parametrize("lock", ["RLock", "Lock"])
     def test_a_notified_thread_waiting_for_the_lock_again_is_listed(self, lock: str) -> None:
         # Notified, the waiter takes the condition's lock back; while another thread
