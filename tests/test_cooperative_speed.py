@@ -1107,6 +1107,38 @@ class TestKernelWaitQueue:
             t.join(timeout=10)
         assert fired == [True]
 
+    @pytest.mark.parametrize("lock", ["RLock", "Lock"])
+    def test_unpark_returns_how_many_it_woke(self, lock: str) -> None:
+        # WaitQueue.unpark's contract (the layer's own ignores it; a kernel author's
+        # code may not): up to n, oldest first; 0 when nobody is parked.
+        b = make_backend()
+        guard = b.RLock() if lock == "RLock" else b.Lock()
+        queue = b.waits.queue_class(b.waits, "Test", None, guard.release, guard.acquire)
+        if lock == "RLock":  # the kernel's RLock is released and restored its own way
+            queue = b.waits.queue_class(
+                b.waits, "Test", None, guard._release_save, guard._acquire_restore
+            )
+        woken: list[bool] = []
+
+        def parker() -> None:
+            with guard:
+                woken.append(queue.park(object(), 30))
+
+        with guard:
+            assert queue.unpark() == 0
+            assert queue.unpark(5) == 0
+        threads = [b.Thread(target=parker) for _ in range(3)]
+        for t in threads:
+            t.start()
+        b.sleep(0)  # all three park
+        with guard:
+            assert queue.unpark() == 1
+            assert queue.unpark(5) == 2
+            assert queue.unpark() == 0
+        for t in threads:
+            t.join(timeout=10)
+        assert woken == [True, True, True]
+
     def test_main_thread_woken_by_notify_leaves_the_records_at_once(self) -> None:
         # The main thread (its OS thread's own greenlet) parked in the wait queue: the
         # unpark must take it out of the hub's records too, at once.
