@@ -1107,6 +1107,52 @@ class TestKernelWaitQueue:
             t.join(timeout=10)
         assert fired == [True]
 
+    @staticmethod
+    def _first_parked_runs_first_in_a_scoped_run(seed: int) -> bool:
+        """Three threads parked on a condition made before a scoped ``random:seed`` run
+        are notified together; return whether the first to park ran first."""
+        b = make_backend()
+        cond = b.Condition()  # made outside the scoped run: its queue parks inline
+        first: list[bool] = []
+
+        def run() -> None:
+            with b.schedule_scope(f"random:{seed}"):  # type: ignore[attr-defined]
+                parked: list[str] = []
+                done, log = [0], []
+
+                def waiter(tag: str) -> None:
+                    with cond:
+                        parked.append(tag)
+                        cond.wait()
+                        log.append(tag)
+                        done[0] += 1
+                        if done[0] == 3:
+                            cond.notify()
+
+                threads = [b.Thread(target=waiter, args=(tag,)) for tag in "abc"]
+                for t in threads:
+                    t.start()
+                while len(parked) < 3:
+                    b.sleep(0)
+                with cond:
+                    cond.notify_all()
+                    cond.wait()  # the three are ready: the run's schedule picks
+                for t in threads:
+                    t.join(timeout=10)
+                first.append(log[0] == parked[0])
+
+        os_thread = threading.Thread(target=run)  # a scoped run wants a fresh OS thread
+        os_thread.start()
+        os_thread.join(timeout=30)
+        return first[0]
+
+    def test_a_queue_made_before_a_scoped_run_parks_under_its_schedule(self) -> None:
+        # explore() runs a body in a scoped run with its own schedule; a Condition the
+        # body did not make (a global) still parks inline, and the thread that runs
+        # next is the run's schedule's pick, not always the first ready one.
+        seen = {self._first_parked_runs_first_in_a_scoped_run(seed) for seed in range(16)}
+        assert seen == {False, True}
+
     @pytest.mark.parametrize("lock", ["RLock", "Lock"])
     def test_unpark_returns_how_many_it_woke(self, lock: str) -> None:
         # WaitQueue.unpark's contract (the layer's own ignores it; a kernel author's
