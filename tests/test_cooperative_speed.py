@@ -828,6 +828,51 @@ setter.join(timeout=10)
         seen = {self._blocked_before_set(seed) for seed in range(40)} - {None}
         assert seen == {False, True}
 
+    @staticmethod
+    def _first_waiter_runs_first_in_a_scoped_run(seed: int) -> bool:
+        """Three threads waiting on an event made before a scoped ``random:seed`` run
+        are woken together; return whether the first to wait ran first."""
+        b = make_backend()
+        go, back = b.Event(), b.Event()  # made outside the scoped run: no points
+        first: list[bool] = []
+
+        def run() -> None:
+            with b.schedule_scope(f"random:{seed}"):  # type: ignore[attr-defined]
+                waiting: list[str] = []
+                log: list[str] = []
+
+                def waiter(tag: str) -> None:
+                    waiting.append(tag)
+                    go.wait()
+                    log.append(tag)
+                    if len(log) == 3:
+                        back.set()
+
+                threads = [b.Thread(target=waiter, args=(tag,)) for tag in "abc"]
+                for t in threads:
+                    t.start()
+                while len(waiting) < 3:
+                    b.sleep(0)
+                b.sleep(0)  # (the last to append is in its wait now)
+                go.set()
+                back.wait()  # the three are ready: the run's schedule picks
+                for t in threads:
+                    t.join(timeout=10)
+                first.append(log[0] == waiting[0])
+
+        os_thread = threading.Thread(target=run)  # a scoped run wants a fresh OS thread
+        os_thread.start()
+        os_thread.join(timeout=30)
+        return first[0]
+
+    def test_an_event_made_before_a_scoped_run_waits_under_its_schedule(self) -> None:
+        # explore() runs a body in a scoped run with its own schedule; an Event the body
+        # did not make (a global) has no scheduling points of its own, and the thread
+        # that runs when a waiter blocks is the run's schedule's pick, not always the
+        # first ready one.
+        seen = {self._first_waiter_runs_first_in_a_scoped_run(seed) for seed in range(16)}
+        assert seen == {False, True}
+
     def test_main_thread_woken_by_set_leaves_the_records_at_once(self) -> None:
         # The main thread is its OS thread's root greenlet, not a green thread of the
         # kernel's: its blocked wait is kept by the hub apart, and set() must take it
