@@ -437,7 +437,9 @@ def _ping_pong_row(coop: Any, rounds: int) -> Row:
     )
 
 
-def _raw_switch_row(coop: Any, rounds: int) -> Row:
+def _raw_round_trips(rounds: int) -> Callable[[], None]:
+    """Two bare greenlets switching to each other: ``rounds`` round trips."""
+
     def raw_run() -> None:
         main_glet = greenlet.getcurrent()
 
@@ -449,10 +451,14 @@ def _raw_switch_row(coop: Any, rounds: int) -> Row:
         for _ in range(rounds + 1):
             g.switch()
 
+    return raw_run
+
+
+def _raw_switch_row(coop: Any, rounds: int) -> Row:
     return Row(
         f"Event ping-pong, {rounds} round trips (vs raw greenlet switches)",
         _coop_ping_pong(coop, rounds),
-        raw_run,
+        _raw_round_trips(rounds),
         ops=rounds,
         target=3.0,
     )
@@ -516,21 +522,10 @@ def _floor_row(rounds: int) -> Row:
             pong.clear()
         _floor_ready.clear()  # the partner, ended
 
-    def raw_run() -> None:
-        main_glet = greenlet.getcurrent()
-
-        def partner() -> None:
-            for _ in range(rounds):
-                main_glet.switch()
-
-        g = greenlet.greenlet(partner)
-        for _ in range(rounds + 1):
-            g.switch()
-
     return Row(
         "Floor: a minimal Python Event (vs raw greenlet switches)",
         floor_run,
-        raw_run,
+        _raw_round_trips(rounds),
         ops=rounds,
     )
 

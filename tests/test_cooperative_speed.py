@@ -21,6 +21,7 @@ import threading
 import time
 import tracemalloc
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -599,6 +600,60 @@ class TestKernelUserLock:
             del kernel.allocate_user_lock
 
 
+def _timeout_fires_while_handing_over(
+    b: Any,
+    timed_wait: Callable[[], bool],
+    main_turn: Callable[[], None],
+    partner_wait: Callable[[], None],
+    partner_reply: Callable[[], None],
+    wake_partner: Callable[[], None],
+) -> list[bool]:
+    """The main thread and a partner hand over to each other without pause (never
+    leaving the ready queue empty) while a third thread makes a short timed wait that
+    nothing ends; return ``[True]`` if that wait timed out while they were at it (for
+    at most 10 s), ``[]`` if not."""
+    timed_out: list[bool] = []
+    stop: list[bool] = []
+
+    def timed() -> None:
+        timed_out.append(not timed_wait())
+
+    def partner() -> None:
+        while True:
+            partner_wait()
+            if stop:
+                return
+            partner_reply()
+
+    threads = [b.Thread(target=timed), b.Thread(target=partner)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 10
+    while not timed_out and time.monotonic() < deadline:
+        main_turn()
+    fired = list(timed_out)  # while they were handing over
+    stop.append(True)
+    wake_partner()
+    for t in threads:
+        t.join(timeout=10)
+    return fired
+
+
+def _in_a_scoped_run(b: Any, line: str, body: Callable[[], bool]) -> bool:
+    """Run ``body`` in a scoped run of ``b`` under the schedule ``line``, in a fresh OS
+    thread (as a scoped run wants); return its result."""
+    result: list[bool] = []
+
+    def run() -> None:
+        with b.schedule_scope(line):
+            result.append(body())
+
+    os_thread = threading.Thread(target=run)
+    os_thread.start()
+    os_thread.join(timeout=30)
+    return result[0]
+
+
 class TestKernelEvent:
     """The hub's own Event (KernelEvent): the layer's behaviour, waits kept by the hub."""
 
@@ -834,36 +889,30 @@ setter.join(timeout=10)
         are woken together; return whether the first to wait ran first."""
         b = make_backend()
         go, back = b.Event(), b.Event()  # made outside the scoped run: no points
-        first: list[bool] = []
 
-        def run() -> None:
-            with b.schedule_scope(f"random:{seed}"):  # type: ignore[attr-defined]
-                waiting: list[str] = []
-                log: list[str] = []
+        def body() -> bool:
+            waiting: list[str] = []
+            log: list[str] = []
 
-                def waiter(tag: str) -> None:
-                    waiting.append(tag)
-                    go.wait()
-                    log.append(tag)
-                    if len(log) == 3:
-                        back.set()
+            def waiter(tag: str) -> None:
+                waiting.append(tag)
+                go.wait()  # (no point: it is waiting once it appended)
+                log.append(tag)
+                if len(log) == 3:
+                    back.set()
 
-                threads = [b.Thread(target=waiter, args=(tag,)) for tag in "abc"]
-                for t in threads:
-                    t.start()
-                while len(waiting) < 3:
-                    b.sleep(0)
-                b.sleep(0)  # (the last to append is in its wait now)
-                go.set()
-                back.wait()  # the three are ready: the run's schedule picks
-                for t in threads:
-                    t.join(timeout=10)
-                first.append(log[0] == waiting[0])
+            threads = [b.Thread(target=waiter, args=(tag,)) for tag in "abc"]
+            for t in threads:
+                t.start()
+            while len(waiting) < 3:
+                b.sleep(0)
+            go.set()
+            back.wait()  # the three are ready: the run's schedule picks
+            for t in threads:
+                t.join(timeout=10)
+            return log[0] == waiting[0]
 
-        os_thread = threading.Thread(target=run)  # a scoped run wants a fresh OS thread
-        os_thread.start()
-        os_thread.join(timeout=30)
-        return first[0]
+        return _in_a_scoped_run(b, f"random:{seed}", body)
 
     def test_an_event_made_before_a_scoped_run_waits_under_its_schedule(self) -> None:
         # explore() runs a body in a scoped run with its own schedule; an Event the body
@@ -947,37 +996,23 @@ except DeadlockError:
         t.join(timeout=10)
 
     def test_a_timeout_fires_while_other_threads_keep_handing_over(self) -> None:
-        # Two threads hand over to each other without pause, never leaving the ready
-        # queue empty; a third one's timeout must still fire (never indefinitely late).
+        # Two threads hand over to each other through events without pause, never
+        # leaving the ready queue empty; a third one's timeout must still fire.
         b = make_backend()
         ping, pong, slow = b.Event(), b.Event(), b.Event()
-        timed_out: list[bool] = []
-        stop: list[bool] = []
 
-        def timed() -> None:
-            timed_out.append(not slow.wait(0.01))
-
-        def partner() -> None:
-            while True:
-                ping.wait()
-                ping.clear()
-                if stop:
-                    return
-                pong.set()
-
-        threads = [b.Thread(target=timed), b.Thread(target=partner)]
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 10
-        while not timed_out and time.monotonic() < deadline:
+        def main_turn() -> None:
             ping.set()
             pong.wait()
             pong.clear()
-        fired = list(timed_out)  # while they were handing over
-        stop.append(True)
-        ping.set()
-        for t in threads:
-            t.join(timeout=10)
+
+        def partner_wait() -> None:
+            ping.wait()
+            ping.clear()
+
+        fired = _timeout_fires_while_handing_over(
+            b, lambda: slow.wait(0.01), main_turn, partner_wait, pong.set, ping.set
+        )
         assert fired == [True]
 
     def test_set_from_os_thread_wakes_a_hub_that_sleeps(self) -> None:
@@ -1121,35 +1156,17 @@ class TestKernelWaitQueue:
 
     def test_a_timeout_fires_while_other_threads_keep_handing_over(self) -> None:
         # Two threads hand over to each other through semaphores (parking in the wait
-        # queue) without pause, never leaving the ready queue empty; a third one's
-        # timeout must still fire (never indefinitely late).
+        # queue) without pause; a third one's timeout, in a condition, must still fire.
         b = make_backend()
         mine, theirs = b.Semaphore(0), b.Semaphore(0)
-        timed_out: list[bool] = []
-        stop: list[bool] = []
 
-        def timed() -> None:
-            timed_out.append(not _wait_briefly(b))
-
-        def partner() -> None:
-            while True:
-                theirs.acquire()
-                if stop:
-                    return
-                mine.release()
-
-        threads = [b.Thread(target=timed), b.Thread(target=partner)]
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 10
-        while not timed_out and time.monotonic() < deadline:
+        def main_turn() -> None:
             theirs.release()
             mine.acquire()
-        fired = list(timed_out)  # while they were handing over
-        stop.append(True)
-        theirs.release()
-        for t in threads:
-            t.join(timeout=10)
+
+        fired = _timeout_fires_while_handing_over(
+            b, lambda: _wait_briefly(b), main_turn, theirs.acquire, mine.release, theirs.release
+        )
         assert fired == [True]
 
     @staticmethod
@@ -1158,38 +1175,32 @@ class TestKernelWaitQueue:
         are notified together; return whether the first to park ran first."""
         b = make_backend()
         cond = b.Condition()  # made outside the scoped run: its queue parks inline
-        first: list[bool] = []
 
-        def run() -> None:
-            with b.schedule_scope(f"random:{seed}"):  # type: ignore[attr-defined]
-                parked: list[str] = []
-                done, log = [0], []
+        def body() -> bool:
+            parked: list[str] = []
+            log: list[str] = []
 
-                def waiter(tag: str) -> None:
-                    with cond:
-                        parked.append(tag)
-                        cond.wait()
-                        log.append(tag)
-                        done[0] += 1
-                        if done[0] == 3:
-                            cond.notify()
-
-                threads = [b.Thread(target=waiter, args=(tag,)) for tag in "abc"]
-                for t in threads:
-                    t.start()
-                while len(parked) < 3:
-                    b.sleep(0)
+            def waiter(tag: str) -> None:
                 with cond:
-                    cond.notify_all()
-                    cond.wait()  # the three are ready: the run's schedule picks
-                for t in threads:
-                    t.join(timeout=10)
-                first.append(log[0] == parked[0])
+                    parked.append(tag)
+                    cond.wait()
+                    log.append(tag)
+                    if len(log) == 3:
+                        cond.notify()
 
-        os_thread = threading.Thread(target=run)  # a scoped run wants a fresh OS thread
-        os_thread.start()
-        os_thread.join(timeout=30)
-        return first[0]
+            threads = [b.Thread(target=waiter, args=(tag,)) for tag in "abc"]
+            for t in threads:
+                t.start()
+            while len(parked) < 3:
+                b.sleep(0)
+            with cond:
+                cond.notify_all()
+                cond.wait()  # the three are ready: the run's schedule picks
+            for t in threads:
+                t.join(timeout=10)
+            return log[0] == parked[0]
+
+        return _in_a_scoped_run(b, f"random:{seed}", body)
 
     def test_a_queue_made_before_a_scoped_run_parks_under_its_schedule(self) -> None:
         # explore() runs a body in a scoped run with its own schedule; a Condition the
