@@ -1241,24 +1241,86 @@ class TestKernelWaitQueue:
             t.join(timeout=10)
         assert woken == [True, True, True]
 
-    def test_main_thread_woken_by_notify_leaves_the_records_at_once(self) -> None:
-        # The main thread (its OS thread's own greenlet) parked in the wait queue: the
-        # unpark must take it out of the hub's records too, at once.
+    def test_main_thread_parked_is_listed_and_woken_leaves_the_records_at_once(self) -> None:
+        # The main thread (its OS thread's own greenlet) parked in the wait queue is in
+        # the hub's records while it waits; the unpark takes it out, at once.
         b = make_backend()
         cond = b.Condition()
-        listed: list[list[int | None]] = []
+        listed: list[list[tuple[int | None, str]]] = []
 
         def notifier() -> None:
             with cond:
+                listed.append([(r.ident, r.kind) for r in b.waits.snapshot()])
                 cond.notify()
-                listed.append([r.ident for r in b.waits.snapshot()])
+                listed.append([(r.ident, r.kind) for r in b.waits.snapshot()])
 
         t = b.Thread(target=notifier)
         with cond:
             t.start()
             assert cond.wait() is True  # parks (no timer: the hub's fast path) until notified
         t.join(timeout=10)
-        assert listed == [[]]
+        assert listed == [[(b.get_ident(), "Condition")], []]
+
+    def test_a_notified_thread_waits_for_the_rlock_however_long(self) -> None:
+        # Notified, the waiter takes Condition()'s RLock back, for as long as another
+        # thread holds it (here 5 s on the virtual clock), and owns it afterwards.
+        b = make_backend(clock="virtual")
+        cond = b.Condition()
+        got: list[object] = []
+
+        def waiter() -> None:
+            with cond:
+                got.append(cond.wait(100))
+            got.append("released")  # (leaving the with: it owned the lock)
+
+        t = b.Thread(target=waiter)
+        t.start()
+        b.sleep(0)  # it waits
+        with cond:
+            cond.notify()
+            b.sleep(5)  # holds the lock meanwhile
+        t.join(timeout=10)
+        assert got == [True, "released"]
+
+    def test_a_woken_thread_waits_for_the_guard_however_long(self) -> None:
+        # A thread woken in a semaphore takes the semaphore's own lock back, for as long
+        # as it is held elsewhere (forced, white-box: as another OS thread holds it for
+        # the moment of its release(); here 5 s on the virtual clock).
+        b = make_backend(clock="virtual")
+        sem = b.Semaphore(0)
+        got: list[bool] = []
+        t = b.Thread(target=lambda: got.append(sem.acquire(timeout=100)))
+        t.start()
+        b.sleep(0)  # it waits
+        sem.release()
+        guard = sem._mutex  # type: ignore[attr-defined]
+        guard.acquire()
+        b.sleep(5)  # the woken thread runs, and waits for the guard
+        guard.release()
+        t.join(timeout=10)
+        assert got == [True]
+        assert not sem.acquire(timeout=0)  # the count went back to 0, once
+
+    def test_wait_0_releases_the_rlock_to_a_waiting_thread_at_any_level(self) -> None:
+        # wait() releases the lock whatever its recursion level, even when its timeout
+        # has expired already: a thread waiting for the lock gets it then (it is handed
+        # over), before the waiter has it back.
+        b = make_backend()
+        cond = b.Condition()
+        order: list[str] = []
+
+        def other() -> None:
+            with cond:
+                order.append("other")
+
+        t = b.Thread(target=other)
+        with cond, cond:
+            t.start()
+            b.sleep(0)  # it waits for the lock
+            assert cond.wait(0) is False
+            order.append("main")
+        t.join(timeout=10)
+        assert order == ["other", "main"]
 
     def test_a_timed_wait_ended_by_notify_leaves_no_timer_behind(self) -> None:
         # On the virtual clock, a timer left behind by a wait that notify() ended would
