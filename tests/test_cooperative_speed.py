@@ -1241,6 +1241,49 @@ class TestKernelWaitQueue:
             t.join(timeout=10)
         assert woken == [True, True, True]
 
+    def test_an_expired_wait_never_switches_under_fifo(self) -> None:
+        # Condition.wait(0) or with a negative timeout releases the lock and takes it
+        # back, without letting another ready thread run (FIFO switches only where a
+        # thread blocks); a Semaphore acquire with timeout 0 likewise.
+        b = make_backend()
+        cond, sem = b.Condition(), b.Semaphore(0)
+        ran: list[bool] = []
+        t = b.Thread(target=lambda: ran.append(True))
+        t.start()  # ready, and not run yet
+        with cond:
+            assert cond.wait(0) is False
+            assert cond.wait(-1) is False
+        assert sem.acquire(timeout=0) is False
+        assert ran == []
+        t.join(timeout=10)
+        assert ran == [True]
+
+    def test_release_from_os_thread_wakes_a_hub_that_sleeps(self) -> None:
+        # Every green thread of the main OS thread is blocked (one in a semaphore, for
+        # ever; the main thread in a join with a timeout), so its hub sleeps until the
+        # join's timeout or a wakeup.  Another OS thread's release() must wake it.
+        b = make_backend()
+        hub = b.waits.kernel.hub()  # type: ignore[attr-defined]
+        sem = b.Semaphore(0)
+        t = b.Thread(target=sem.acquire)
+        t.start()
+
+        def releaser() -> None:
+            b.sleep(0)  # this OS thread uses the backend too (a hub of its own)
+            deadline = time.monotonic() + 10
+            while not hub.sleeping and time.monotonic() < deadline:
+                time.sleep(0.001)
+            sem.release()
+
+        os_thread = threading.Thread(target=releaser)
+        os_thread.start()
+        start = time.monotonic()
+        t.join(timeout=30)
+        took = time.monotonic() - start
+        os_thread.join(timeout=10)
+        assert not t.is_alive()
+        assert took < 10, f"woken after {took:.1f} s: by the join's timeout, not by release()"
+
     def test_main_thread_parked_is_listed_and_woken_leaves_the_records_at_once(self) -> None:
         # The main thread (its OS thread's own greenlet) parked in the wait queue is in
         # the hub's records while it waits; the unpark takes it out, at once.
