@@ -1241,6 +1241,32 @@ class TestKernelWaitQueue:
             t.join(timeout=10)
         assert woken == [True, True, True]
 
+    def test_interrupt_as_a_timed_wait_times_out_reaches_the_waiter_as_such(self) -> None:
+        # As for the Event: a KeyboardInterrupt that the hub gets just as the main
+        # thread's condition wait timed out (forced: a timer due at the same moment,
+        # after the wait's, raises it) reaches it as it is, with the lock taken back.
+        result = run_python(
+            """
+from anythread_backends.cooperative import make_backend
+b = make_backend(clock="virtual")
+cond = b.Condition()
+def interrupt(_):
+    raise KeyboardInterrupt
+def arm():  # runs once the main thread is parked; virtual time has not moved
+    b.waits.kernel.hub().call_at(b.monotonic() + 5, interrupt, None)
+t = b.Thread(target=arm)
+t.start()
+with cond:
+    try:
+        cond.wait(5)
+    except KeyboardInterrupt:
+        print("KeyboardInterrupt", b.monotonic(), b.waits.snapshot(), cond._is_owned())
+print(cond.acquire(timeout=0))
+"""
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split("\n") == ["KeyboardInterrupt 5.0 () True", "True", ""]
+
     def test_an_expired_wait_never_switches_under_fifo(self) -> None:
         # Condition.wait(0) or with a negative timeout releases the lock and takes it
         # back, without letting another ready thread run (FIFO switches only where a
