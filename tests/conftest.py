@@ -28,5 +28,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """Bound the interpreter's exit: a backend's exit rule left waiting for a thread
     that will never end (a world that still lists one) would hang the run after every
     test passed, where no test's timeout applies.  Past the bound, every thread's stack
-    is dumped and the process exits with status 1."""
+    is dumped and the process exits with status 1.
+
+    Not in a pytest-xdist worker: its session ends before its process does, which then
+    waits, idle, for the controller (until every other worker is done: minutes, on a
+    slow run); the controller ends its workers itself, 10 s after telling them to."""
+    if hasattr(config, "workerinput"):
+        return
     faulthandler.dump_traceback_later(EXIT_BOUND, exit=True, file=sys.__stderr__)
