@@ -639,6 +639,33 @@ def _timeout_fires_while_handing_over(
     return fired
 
 
+def _woken_by_os_thread_while_the_hub_sleeps(
+    b: Any, wait: Callable[[], object], wake: Callable[[], object]
+) -> tuple[bool, float]:
+    """A green thread calls ``wait()`` (for ever) while the main thread joins it with a
+    30 s timeout, so the main OS thread's hub sleeps; once it does, another OS thread
+    (with a hub of its own) calls ``wake()``.  Return whether the green thread is still
+    alive after the join, and how long the join took."""
+    hub = b.waits.kernel.hub()
+    t = b.Thread(target=wait)
+    t.start()
+
+    def waker() -> None:
+        b.sleep(0)  # this OS thread uses the backend too (a hub of its own)
+        deadline = time.monotonic() + 10
+        while not hub.sleeping and time.monotonic() < deadline:
+            time.sleep(0.001)
+        wake()
+
+    os_thread = threading.Thread(target=waker)
+    os_thread.start()
+    start = time.monotonic()
+    t.join(timeout=30)
+    took = time.monotonic() - start
+    os_thread.join(timeout=10)
+    return t.is_alive(), took
+
+
 def _in_a_scoped_run(b: Any, line: str, body: Callable[[], bool]) -> bool:
     """Run ``body`` in a scoped run of ``b`` under the schedule ``line``, in a fresh OS
     thread (as a scoped run wants); return its result."""
@@ -1020,26 +1047,9 @@ except DeadlockError:
         # ever; the main thread in a join with a timeout), so its hub sleeps until the
         # join's timeout or a wakeup.  Another OS thread's set() must wake it at once.
         b = make_backend()
-        kernel: Any = b.waits.kernel
-        hub = kernel.hub()
         event = b.Event()
-        t = b.Thread(target=event.wait)
-        t.start()
-
-        def setter() -> None:
-            b.sleep(0)  # this OS thread uses the backend too (a hub of its own)
-            deadline = time.monotonic() + 10
-            while not hub.sleeping and time.monotonic() < deadline:
-                time.sleep(0.001)
-            event.set()
-
-        os_thread = threading.Thread(target=setter)
-        os_thread.start()
-        start = time.monotonic()
-        t.join(timeout=30)
-        took = time.monotonic() - start
-        os_thread.join(timeout=10)
-        assert not t.is_alive()
+        alive, took = _woken_by_os_thread_while_the_hub_sleeps(b, event.wait, event.set)
+        assert not alive
         assert took < 10, f"woken after {took:.1f} s: by the join's timeout, not by set()"
 
     def test_interrupt_as_a_timed_wait_times_out_reaches_the_waiter_as_such(self) -> None:
@@ -1289,25 +1299,9 @@ print(cond.acquire(timeout=0))
         # ever; the main thread in a join with a timeout), so its hub sleeps until the
         # join's timeout or a wakeup.  Another OS thread's release() must wake it.
         b = make_backend()
-        hub = b.waits.kernel.hub()  # type: ignore[attr-defined]
         sem = b.Semaphore(0)
-        t = b.Thread(target=sem.acquire)
-        t.start()
-
-        def releaser() -> None:
-            b.sleep(0)  # this OS thread uses the backend too (a hub of its own)
-            deadline = time.monotonic() + 10
-            while not hub.sleeping and time.monotonic() < deadline:
-                time.sleep(0.001)
-            sem.release()
-
-        os_thread = threading.Thread(target=releaser)
-        os_thread.start()
-        start = time.monotonic()
-        t.join(timeout=30)
-        took = time.monotonic() - start
-        os_thread.join(timeout=10)
-        assert not t.is_alive()
+        alive, took = _woken_by_os_thread_while_the_hub_sleeps(b, sem.acquire, sem.release)
+        assert not alive
         assert took < 10, f"woken after {took:.1f} s: by the join's timeout, not by release()"
 
     def test_main_thread_parked_is_listed_and_woken_leaves_the_records_at_once(self) -> None:
