@@ -15,10 +15,12 @@ Three kinds of peer:
 * gevent's own API (greenlets, ``gevent.event.Event``, ``gevent.lock``), not patched, in
   this process; and, for the Event handoff, the raw greenlet switch round trip (two bare
   greenlets switching to each other), the floor that any green-thread library pays.
-  A row that is not judged measures the same round trip on the least a thread-safe
-  Event of green threads can be in Python (a flag, its waiters and a FIFO ready queue
-  under one ``_thread`` lock, nothing else), against the same raw switches: how much
-  of the 3x aim any Python implementation has left for timeouts, hubs and reports.
+  Two rows that are not judged measure the same round trip on the least a thread-safe
+  Event of green threads can be in Python, against the same raw switches: a flag, its
+  waiters and a FIFO ready queue under one ``_thread`` lock, nothing else; and the same
+  without the lock (only operations that the GIL makes atomic: a store, a deque's
+  append, popleft and remove).  They show how much of the 3x aim a Python
+  implementation has left for timeouts, hubs, wait records and schedules.
 * The threading API on gevent: ``threading.RLock``, ``threading.Semaphore`` and
   ``threading.Condition`` after ``gevent.monkey.patch_all()``.  Patching is
   process-wide, so that side runs in a persistent child process (this script, started
@@ -505,9 +507,54 @@ class _FloorEvent:
         after.switch()
 
 
-def _floor_row(rounds: int) -> Row:
+class _LockFreeFloorEvent:
+    """:class:`_FloorEvent` without its lock: each step is one operation that the GIL
+    makes atomic (a store; a deque's ``append``, ``popleft`` or ``remove`` of objects
+    compared by identity), and a waiter that finds the flag set after queuing takes
+    itself back out, or, if ``set()`` took it first, lets the switch it was given
+    happen.  Still thread-safe for a ``set()`` from another OS thread (it would not wake
+    a hub asleep in another OS thread: there are none).  A measuring device too."""
+
+    __slots__ = ("flag", "waiters")
+
+    def __init__(self) -> None:
+        self.flag = False
+        self.waiters: deque[Any] = deque()
+
+    def set(self) -> None:
+        self.flag = True
+        waiters = self.waiters
+        while waiters:
+            try:
+                glet = waiters.popleft()
+            except IndexError:  # taken back meanwhile
+                break
+            _floor_ready.append(glet)
+
+    def clear(self) -> None:
+        self.flag = False
+
+    def wait(self) -> None:
+        if self.flag:
+            return
+        me = _getcurrent()
+        self.waiters.append(me)
+        if self.flag:
+            try:
+                self.waiters.remove(me)
+                return
+            except ValueError:  # set() took it: it is in the ready queue
+                pass
+        _floor_ready.popleft().switch()
+
+
+def _floor_row(
+    rounds: int,
+    event: type[Any] = _FloorEvent,
+    label: str = "Floor: a minimal Python Event (vs raw greenlet switches)",
+) -> Row:
     def floor_run() -> None:
-        ping, pong = _FloorEvent(), _FloorEvent()
+        ping, pong = event(), event()
 
         def partner() -> None:
             for _ in range(rounds):
@@ -523,7 +570,7 @@ def _floor_row(rounds: int) -> Row:
         _floor_ready.clear()  # the partner, ended
 
     return Row(
-        "Floor: a minimal Python Event (vs raw greenlet switches)",
+        label,
         floor_run,
         _raw_round_trips(rounds),
         ops=rounds,
@@ -623,6 +670,9 @@ def run(argv: list[str]) -> int:
             return [
                 _raw_switch_row(coop, 1000),
                 _floor_row(1000),
+                _floor_row(
+                    1000, _LockFreeFloorEvent, "Floor, lock-free (vs raw greenlet switches)"
+                ),
                 _ping_pong_row(coop, 1000),
                 _spawn_join_row(coop, 1000),
                 _many_waiters_row(coop, 10_000),
