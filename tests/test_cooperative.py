@@ -254,8 +254,14 @@ class TestDeadlock:
             t.Thread(target=e.wait, name="stuck").start()
             """
         )
-        assert "at exit, deadlock" in result.stderr
+        assert result.stderr.startswith("anythread: at exit, deadlock"), result.stderr
+        assert result.stderr.count("deadlock:") == 1, result.stderr
         assert "'stuck'" in result.stderr
+        # Where the main thread is: in no code of the user's, at the program's end.
+        assert (
+            "thread 'MainThread' (started at the start of its OS thread) is blocked at the "
+            "end of the program (the exit rule) waiting for the end of thread 'stuck'"
+        ) in result.stderr
 
 
 class TestVirtualClock:

@@ -259,6 +259,77 @@ class TestShim:
         assert done.stdout == "main done\nlate thread done\n"
 
 
+@pytest.mark.skipif("cooperative" not in AVAILABLE, reason="needs the cooperative extra")
+class TestDeadlockAtExit:
+    """A program whose non-daemon threads can never end: ``python script.py`` hangs at
+    its exit; a backend that can tell (cooperative) makes it one report, on stderr, and
+    exit status 1 (THREAD-EXIT-01: the exit rule waits for them)."""
+
+    STUCK = """
+        import sys, threading
+
+        lock = threading.Lock()
+        first = threading.Event()  # never set
+        def worker():
+            with lock:
+                first.wait()
+        threading.Thread(target=worker, name="worker").start()
+        print("main done", flush=True)
+        """
+
+    def test_reported_once_with_status_1_and_no_traceback(self, tmp_path: Path) -> None:
+        write(tmp_path, "stuck.py", self.STUCK)
+        result = run("-b", "cooperative", "stuck.py", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == "main done\n"
+        assert result.stderr.startswith("anythread run: at exit, deadlock:"), result.stderr
+        assert result.stderr.count("deadlock:") == 1, result.stderr  # not again at exit
+        assert "Traceback" not in result.stderr, result.stderr  # not anythread's frames
+        assert (
+            "thread 'MainThread' (started at the start of its OS thread) is blocked at "
+            "the end of the program (the exit rule) waiting for the end of thread "
+            "'worker' (join), held by 'worker'"
+        ) in result.stderr
+        assert "stuck.py:8 waiting for Event created at " in result.stderr
+        assert result.stderr.rstrip().endswith("replay: ANYTHREAD_SCHEDULE=fifo")
+
+    def test_the_programs_own_status_is_kept(self, tmp_path: Path) -> None:
+        write(tmp_path, "stuck.py", self.STUCK + "sys.exit(3)\n")
+        result = run("-b", "cooperative", "stuck.py", cwd=tmp_path)
+        assert result.returncode == 3, result.stderr
+        assert result.stderr.count("deadlock:") == 1, result.stderr
+
+    def test_a_new_deadlock_after_the_report_is_reported_too(self, tmp_path: Path) -> None:
+        # The program's atexit callback (run after the shim's exit rule) sets the event:
+        # the worker goes on and blocks on another one, which the interpreter's exit
+        # rule finds.  A different deadlock: printed, not taken for the first.
+        write(
+            tmp_path,
+            "stuck.py",
+            self.STUCK
+            + """
+        import atexit
+        second = threading.Event()  # never set either
+        def go_on():
+            first.set()
+        atexit.register(go_on)
+        """,
+        )
+        script = (
+            (tmp_path / "stuck.py")
+            .read_text()
+            .replace("first.wait()", "first.wait()\n        second.wait()")
+        )
+        (tmp_path / "stuck.py").write_text(script)
+        result = run("-b", "cooperative", "stuck.py", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        first, _, second = result.stderr.partition("anythread: at exit, deadlock:")
+        assert first.startswith("anythread run: at exit, deadlock:"), result.stderr
+        assert "stuck.py:8 waiting for Event created at " in first, result.stderr
+        assert "stuck.py:9 waiting for Event created at " in second, result.stderr
+        assert "is blocked at the end of the program (the exit rule)" in second
+
+
 STDLIB_MODULES = """
 import concurrent.futures, logging, queue, sys, threading
 

@@ -40,6 +40,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from anythread.errors import DeadlockError
 from anythread.protocols import API_NAMES, Backend
 from anythread.registry import registry
 from anythread.selection import BACKEND_ENV, DEFAULT_BACKEND
@@ -252,27 +253,50 @@ def run_program(name: str | None, target: str, args: Sequence[str], *, module: b
     if shim is not None:
         sys.modules["threading"] = shim
         _import_queue_on_backend()
+    status = 0
     try:
-        try:
-            _execute(target, args, module)
-        except SystemExit as exc:
-            return _exit_status(exc)
-        except _NoModule as exc:
-            print(exc, file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            trimmed = _trimmed(exc.__traceback__)
-            sys.excepthook(type(exc), exc.with_traceback(trimmed), trimmed)
-            return 1
-        return 0
+        status = _run_guarded(target, args, module)
     finally:
         if shim is not None:
             try:
-                shim._shutdown()
+                if not _exit_rule(shim) and status == 0:
+                    status = 1
             finally:
                 sys.modules["threading"] = real
+    return status
+
+
+def _run_guarded(target: str, args: Sequence[str], module: bool) -> int:
+    """Run the program; return its exit status, as ``python`` reports its end."""
+    try:
+        _execute(target, args, module)
+    except SystemExit as exc:
+        return _exit_status(exc)
+    except _NoModule as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        trimmed = _trimmed(exc.__traceback__)
+        sys.excepthook(type(exc), exc.with_traceback(trimmed), trimmed)
+        return 1
+    return 0
+
+
+def _exit_rule(shim: ThreadingShim) -> bool:
+    """Run the shim's exit rule; False if the backend found its threads deadlocked.
+
+    ``python script.py`` would hang there for ever; a backend that can tell raises
+    :class:`~anythread.DeadlockError` instead, which is printed (not a traceback of
+    anythread's own frames) and makes the exit status 1.
+    """
+    try:
+        shim._shutdown()
+    except DeadlockError as exc:
+        print(f"anythread run: at exit, {exc}", file=sys.stderr, flush=True)
+        return False
+    return True
 
 
 def main(argv: Sequence[str]) -> int:

@@ -404,6 +404,10 @@ class GreenKernel:
         self.tasks: dict[int, Task] = {}
         self._exit_callbacks: list[Callable[[], object]] = []
         self._exit_registered = False
+        # The waits of the threads an exit rule found deadlocked, and the error of a
+        # second exit rule that found the same (already reported: not printed again).
+        self._exit_deadlock: frozenset[Any] | None = None
+        self._repeated_exit_deadlock: DeadlockError | None = None
         self._fork_callbacks: list[Callable[[], object]] = []
         # Greenlets of the green threads a fork left behind, never to run (see _fork).
         self._left_behind: list[Any] = []
@@ -705,7 +709,14 @@ class GreenKernel:
     def deadlock_error(self, hub: Hub) -> DeadlockError:
         from anythread_backends.cooperative._report import deadlock_error
 
-        return deadlock_error(self, hub)
+        error, exit_waits = deadlock_error(self, hub)
+        if exit_waits is not None:
+            # The same threads on the same waits, found by a second exit rule (anythread
+            # run's, then the world's at interpreter exit): the deadlock reported already.
+            if exit_waits == self._exit_deadlock:
+                self._repeated_exit_deadlock = error
+            self._exit_deadlock = exit_waits
+        return error
 
     def hubs(self) -> frozenset[Hub]:
         """The live hubs (one per OS thread that has used the backend)."""
@@ -741,7 +752,8 @@ class GreenKernel:
                 callback()
             except DeadlockError as exc:
                 # The program is over: say why its threads never ended, and do not hang.
-                print(f"anythread: at exit, {exc}", file=sys.stderr, flush=True)
+                if exc is not self._repeated_exit_deadlock:
+                    print(f"anythread: at exit, {exc}", file=sys.stderr, flush=True)
 
     # ------------------------------------------------------------------ fork
 

@@ -28,6 +28,26 @@ class _Blocked:
     site: str
     waits_for: str
     holder: int | None
+    waiter: Any
+    at_exit: bool
+
+
+#: where a blocked main thread is when the program is over
+EXIT_RULE = "the end of the program (the exit rule)"
+
+
+def _in_exit_rule(frame: Any) -> bool:
+    # Whether the stack is running an exit rule: the world's (at interpreter exit) or
+    # the one of ``anythread run``'s threading shim (when the program is over).
+    from anythread._run import ThreadingShim
+    from anythread.semantics.thread import _join_at_exit
+
+    codes = (_join_at_exit.__code__, ThreadingShim._shutdown.__code__)
+    while frame is not None:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _describe(record: Any) -> str:
@@ -71,8 +91,9 @@ def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
         ident = glet.ident if type(glet) is Task else waiter.hub.os_ident
         frame = glet.gr_frame
         site = user_site(frame)
-        if not site and type(glet) is not Task and frame is None:
-            site = "the end of the program (the exit rule)"
+        at_exit = type(glet) is not Task and (_in_exit_rule(frame) or (not site and frame is None))
+        if at_exit:
+            site = EXIT_RULE
         holder = None
         record = records.get(ident)
         if waiter.lock is None:
@@ -89,7 +110,8 @@ def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
             else:
                 what = "a kernel lock"
         started = glet.started_at if type(glet) is Task else "the start of its OS thread"
-        result.append(_Blocked(ident, kernel.thread_name(ident), started, site, what, holder))
+        name = kernel.thread_name(ident)
+        result.append(_Blocked(ident, name, started, site, what, holder, waiter, at_exit))
     return result
 
 
@@ -108,9 +130,13 @@ def _cycle(blocked: list[_Blocked]) -> list[_Blocked]:
     return []
 
 
-def deadlock_error(kernel: Any, hub: Hub) -> DeadlockError:
-    """Build the :class:`DeadlockError` for a run in which nothing can wake ``hub``."""
+def deadlock_error(kernel: Any, hub: Hub) -> tuple[DeadlockError, frozenset[Any] | None]:
+    """Build the :class:`DeadlockError` for a run in which nothing can wake ``hub``;
+    with it, when an exit rule is one of the blocked calls, the waits of the threads it
+    waits for (the same set, at a second exit rule, is the same deadlock)."""
     blocked = _blocked_threads(kernel, hub)
+    at_exit = any(b.at_exit for b in blocked)
+    exit_waits = frozenset(b.waiter for b in blocked if not b.at_exit) if at_exit else None
     cycle = _cycle(blocked)
     lines = [
         "deadlock: every green thread is blocked, no timer is pending and no other OS "
@@ -141,4 +167,4 @@ def deadlock_error(kernel: Any, hub: Hub) -> DeadlockError:
     error = DeadlockError(message, edges)
     # The replay line comes last, after the cycle.
     error.args = (f"{error.args[0]}\n{replay}",)
-    return error
+    return error, exit_waits
