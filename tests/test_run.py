@@ -330,6 +330,45 @@ class TestDeadlockAtExit:
         assert "is blocked at the end of the program (the exit rule)" in second
 
 
+HELD_BY_MAIN = """
+    import threading
+
+    lock = threading.Lock()
+    lock.acquire()  # and never released: the main program ends holding it
+    def worker():
+        with lock:
+            pass
+    def late():
+        threading.Event().wait(0.3)  # outlives the main program
+        print("late done", flush=True)
+    threading.Thread(target=worker, name="worker").start()
+    threading.Thread(target=late, name="late").start()
+    print("main done", flush=True)
+    """
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [b for b in ("cooperative", "debug", "debug:pure") if b.split(":")[0] in AVAILABLE],
+)
+def test_deadlock_at_exit_waits_for_the_others_and_does_not_hang(
+    tmp_path: Path, backend: str
+) -> None:
+    # THREAD-EXIT-01: the exit rule waits for 'worker', which waits for a lock the
+    # ended main program holds.  On a backend of OS threads (debug over stdlib or pure)
+    # the interpreter itself would wait for it for ever after the report: the run ends
+    # with status 1 once the other threads are done ('late' is not cut short).
+    write(tmp_path, "held.py", HELD_BY_MAIN)
+    result = run("-b", backend, "held.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == "main done\nlate done\n", result.stderr
+    assert result.stderr.startswith("anythread run: at exit, deadlock:"), result.stderr
+    assert result.stderr.count("deadlock:") == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "at the end of the program (the exit rule)" in result.stderr
+    assert "held.py:7" in result.stderr  # where the worker waits
+
+
 STDLIB_MODULES = """
 import concurrent.futures, logging, queue, sys, threading
 

@@ -31,6 +31,7 @@ This module must not import a backend by name; it gets the backend from the regi
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import runpy
@@ -147,19 +148,54 @@ class ThreadingShim(types.ModuleType):
 
     def _shutdown(self) -> None:
         """Run the exit rule: the callbacks of :meth:`_register_atexit` (last first),
-        then wait for every non-daemon thread of the backend but the caller."""
+        then wait for every non-daemon thread of the backend but the caller.
+
+        :raises DeadlockError: the first of :meth:`_anythread_exit_rule`'s.
+        """
+        deadlocks = self._anythread_exit_rule()
+        if deadlocks:
+            raise deadlocks[0]
+
+    def _anythread_exit_rule(self) -> list[DeadlockError]:
+        """:meth:`_shutdown`, returning the :class:`~anythread.DeadlockError` of each
+        thread whose ``join()`` the backend found would never return (the other threads
+        are waited for all the same)."""
         self.__dict__["_exiting"] = True
         callbacks: list[Callable[[], object]] = self.__dict__["_exit_callbacks"]
         while callbacks:
             callbacks.pop()()
         backend: Backend = self.__dict__["_anythread_backend"]
         me = backend.current_thread()
+        stuck: list[Any] = []
+        deadlocks: list[DeadlockError] = []
         while True:
-            waiting = [t for t in backend.enumerate() if t is not me and not t.daemon]
+            waiting = [
+                t for t in backend.enumerate() if t is not me and not t.daemon and t not in stuck
+            ]
             if not waiting:
-                return
+                return deadlocks
             for thread in waiting:
-                thread.join()
+                try:
+                    thread.join()
+                except DeadlockError as exc:
+                    stuck.append(thread)
+                    if all(str(exc) != str(seen) for seen in deadlocks):
+                        deadlocks.append(exc)
+
+
+#: Where a hang report places a thread blocked in an exit rule, in no code of the user's.
+EXIT_RULE_SITE = "the end of the program (the exit rule)"
+
+
+@functools.cache
+def exit_rule_codes() -> tuple[types.CodeType, ...]:
+    """The code of the two exit rules that wait for non-daemon threads: the world's, at
+    interpreter exit, and this shim's, when the program run is over.  A backend's hang
+    report that finds one of them, above every frame of the user's, in a blocked
+    thread's stack, says the thread is at :data:`EXIT_RULE_SITE`."""
+    from anythread.semantics.thread import _join_at_exit
+
+    return (_join_at_exit.__code__, ThreadingShim._anythread_exit_rule.__code__)
 
 
 def _backend_list() -> str:
@@ -259,8 +295,7 @@ def run_program(name: str | None, target: str, args: Sequence[str], *, module: b
     finally:
         if shim is not None:
             try:
-                if not _exit_rule(shim) and status == 0:
-                    status = 1
+                status = _exit_rule(shim, real, status)
             finally:
                 sys.modules["threading"] = real
     return status
@@ -284,19 +319,33 @@ def _run_guarded(target: str, args: Sequence[str], module: bool) -> int:
     return 0
 
 
-def _exit_rule(shim: ThreadingShim) -> bool:
-    """Run the shim's exit rule; False if the backend found its threads deadlocked.
+def _exit_rule(shim: ThreadingShim, real: types.ModuleType, status: int) -> int:
+    """Run the shim's exit rule; return the exit status, 1 instead of 0 if the backend
+    found threads deadlocked.
 
     ``python script.py`` would hang there for ever; a backend that can tell raises
     :class:`~anythread.DeadlockError` instead, which is printed (not a traceback of
-    anythread's own frames) and makes the exit status 1.
+    anythread's own frames), once the other threads have ended.  If OS threads that the
+    interpreter waits for at its exit are left (the deadlocked threads of a backend of
+    OS threads), it would hang there: the process ends at once, with that status.
     """
-    try:
-        shim._shutdown()
-    except DeadlockError as exc:
+    deadlocks = shim._anythread_exit_rule()
+    if not deadlocks:
+        return status
+    for exc in deadlocks:
         print(f"anythread run: at exit, {exc}", file=sys.stderr, flush=True)
-        return False
-    return True
+    status = status or 1
+    main = real.main_thread()
+    if any(t is not main and not t.daemon for t in real.enumerate()):
+        # (The exit functions would not have run either: the interpreter runs them
+        # once the threads it waits for have ended.)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # a closed or broken stream: exit all the same
+                pass
+        os._exit(status)
+    return status
 
 
 def main(argv: Sequence[str]) -> int:

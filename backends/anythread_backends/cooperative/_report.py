@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from anythread._run import EXIT_RULE_SITE
 from anythread.errors import DeadlockError, WaitSite
 from anythread_backends.cooperative._hub import Hub, Task
 
@@ -32,18 +33,14 @@ class _Blocked:
     at_exit: bool
 
 
-#: where a blocked main thread is when the program is over
-EXIT_RULE = "the end of the program (the exit rule)"
-
-
 def _in_exit_rule(frame: Any) -> bool:
-    # Whether the stack is running an exit rule: the world's (at interpreter exit) or
-    # the one of ``anythread run``'s threading shim (when the program is over).
-    from anythread._run import ThreadingShim
-    from anythread.semantics.thread import _join_at_exit
+    # Whether an exit rule (the world's, or ``anythread run``'s) is running in the stack
+    # from ``frame`` outwards, above the first frame of the user's.
+    from anythread._run import exit_rule_codes
+    from anythread_backends.cooperative._kernel import _is_ours
 
-    codes = (_join_at_exit.__code__, ThreadingShim._shutdown.__code__)
-    while frame is not None:
+    codes = exit_rule_codes()
+    while frame is not None and _is_ours(frame.f_code.co_filename):
         if frame.f_code in codes:
             return True
         frame = frame.f_back
@@ -93,7 +90,7 @@ def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
         site = user_site(frame)
         at_exit = type(glet) is not Task and (_in_exit_rule(frame) or (not site and frame is None))
         if at_exit:
-            site = EXIT_RULE
+            site = EXIT_RULE_SITE
         holder = None
         record = records.get(ident)
         if waiter.lock is None:

@@ -14,11 +14,13 @@ from inspect import currentframe
 from types import CodeType, FrameType
 
 import anythread
+from anythread._run import EXIT_RULE_SITE, exit_rule_codes
 from anythread.errors import WaitSite
 from anythread_backends.debug._graph import Edge, Node, RawStack
 
 __all__ = [
     "EdgeSite",
+    "blocked_site",
     "caller_frame",
     "capture_stack",
     "frame_site",
@@ -73,6 +75,19 @@ def _line_at(code: CodeType, offset: int) -> int | None:
         if start <= offset < end:
             return line
     return None
+
+
+def blocked_site() -> str:
+    """``file:line`` of the user's code that is about to block, or, when an exit rule
+    waits with no code of the user's above it, where that is: "the end of the program
+    (the exit rule)"."""
+    codes = exit_rule_codes()
+    frame = currentframe()
+    while frame is not None and _skipped(frame.f_code.co_filename):
+        if frame.f_code in codes:
+            return EXIT_RULE_SITE
+        frame = frame.f_back
+    return frame_site(frame)
 
 
 def frame_site(frame: FrameType | None) -> str:

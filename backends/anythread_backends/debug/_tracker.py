@@ -39,6 +39,7 @@ from anythread.errors import DeadlockError, LockOrderError, WaitSite
 from anythread.protocols import Backend
 from anythread_backends.debug._graph import Edge, Node, OrderGraph
 from anythread_backends.debug._report import (
+    blocked_site,
     caller_frame,
     capture_stack,
     frame_site,
@@ -383,7 +384,7 @@ class Tracker:
 
         :raises DeadlockError: if the wait would close a cycle (nothing is recorded).
         """
-        site = frame_site(caller_frame())
+        site = blocked_site()
         with self._lock:
             chain: list[tuple[ThreadState, object, str]] = [(state, target, site)]
             seen = {state.ident}
@@ -475,7 +476,7 @@ class Tracker:
 
         :raises DeadlockError: if no other thread could release it.
         """
-        site = frame_site(caller_frame())
+        site = blocked_site()
         with self._lock:
             stuck, exact = self.others_stuck(state, owner_of)
             if stuck and exact:
