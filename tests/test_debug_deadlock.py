@@ -53,6 +53,45 @@ class TestOneThread:
             assert lock.acquire(timeout=0.01) is False
 
 
+class TestEndedHolder:
+    """A lock whose holder has ended (the debug backend warns as it ends): the holder's
+    identifier may already be the waiter's (identifiers are reused), which must not
+    make the waiter its holder."""
+
+    def test_an_rlock_held_by_a_thread_that_has_ended(self, debug: DebugBackend) -> None:
+        lock = debug.RLock()
+        lock.name = "state"
+        with pytest.warns(DebugWarning, match="keeper ends while holding state"):
+            assert run(debug, lock.acquire, name="keeper") is True
+        error = run(debug, lock.acquire, name="waiter")  # only the keeper could release it
+        assert isinstance(error, DeadlockError), error
+        assert str(error).startswith(
+            "deadlock: waiter would wait forever for state, held by keeper, which has "
+            "ended without releasing it"
+        )
+        assert error.threads == ("waiter",)
+        assert error.cycle[0].waits_for == "state"
+        assert run(debug, lambda: lock.acquire(timeout=0.01), name="timed") is False
+
+    def test_a_lock_held_by_a_thread_that_has_ended_may_be_released(
+        self, debug: DebugBackend
+    ) -> None:
+        # A Lock, unlike an RLock, may be released by any thread: not a deadlock.
+        lock = debug.Lock()
+        with pytest.warns(DebugWarning, match="keeper ends while holding"):
+            assert run(debug, lock.acquire, name="keeper") is True
+
+        def release_when_blocked() -> None:
+            wait_until(lambda: debug.blocked() == ["waiter"], "the waiter blocks")
+            lock.release()
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DebugWarning)  # (released by another thread)
+            releaser = Worker(debug, release_when_blocked, name="releaser")
+            assert run(debug, lock.acquire, name="waiter") is True
+            assert releaser.outcome() is None
+
+
 class TestTwoThreads:
     def test_crossed_locks(self, debug: DebugBackend) -> None:
         # log mode: the order check only logs, so both threads really block.

@@ -25,7 +25,7 @@ from anythread.errors import DeadlockError
 from anythread.semantics._checks import check_lock_timeout
 from anythread_backends.debug._graph import Node
 from anythread_backends.debug._report import caller_frame
-from anythread_backends.debug._tracker import ThreadState, Tracker, suspicious
+from anythread_backends.debug._tracker import ENDED, ThreadState, Tracker, _alive, suspicious
 
 __all__ = ["Lock", "RLock", "owner_of"]
 
@@ -343,6 +343,13 @@ class RLock(_Tracked):
         self._give = self._inner.release
         self._count = 0
 
+    @property
+    def holder_name(self) -> str | None:
+        """The name of the thread that holds it (None if none): only it may release
+        it, so a wait for it after that thread has ended is for ever."""
+        owner = self._owner
+        return None if owner is None else owner.name
+
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Acquire the lock, or raise its recursion level if the caller owns it.
 
@@ -451,14 +458,15 @@ def _not_retaken(exc: BaseException | None, lock: _Tracked) -> bool:
 def owner_of(obj: object) -> int | None:
     """The identifier of the thread that must act for a wait on ``obj`` to end, if one
     thread is known: a debug lock's owner (none for a hand-off Lock); a joined thread
-    itself while it is alive.  None for everything else (Condition, Semaphore, Event,
-    Barrier: any thread may end those waits).
+    itself while it is alive.  :data:`~._tracker.ENDED` for a lock whose owner has
+    ended (its identifier may be another thread's by now).  None for everything else
+    (Condition, Semaphore, Event, Barrier: any thread may end those waits).
     """
     if isinstance(obj, _Tracked):
         owner = obj._owner
         if owner is None or (isinstance(obj, Lock) and obj._handoff):
             return None
-        return owner.ident
+        return owner.ident if _alive(owner) else ENDED
     if getattr(obj, "_debug_tracker", None) is not None:
         ident = getattr(obj, "ident", None)
         is_alive = getattr(obj, "is_alive", None)

@@ -10,9 +10,11 @@ every thread of the inner backend (the main thread, dummy threads), as it is of
 
 from __future__ import annotations
 
+from os import getpid as _getpid
 from typing import Any
 
 from anythread.protocols import Backend
+from anythread_backends.debug._exit import arm as arm_exit_watch
 from anythread_backends.debug._locks import owner_of
 from anythread_backends.debug._tracker import Tracker, suspicious
 from anythread_backends.debug._waits import refuse_nan
@@ -53,6 +55,8 @@ def thread_classes(tracker: Tracker, inner: Backend) -> tuple[type[Any], type[An
                 self.run = _checked_run(tracker, run)
             super().start()
             tracker.started(self)
+            if not self.daemon and tracker.exit_watch_pid != _getpid():
+                arm_exit_watch(tracker)
 
         def join(self, timeout: float | None = None) -> None:
             try:

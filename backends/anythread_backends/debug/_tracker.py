@@ -67,6 +67,9 @@ logger = logging.getLogger("anythread.debug")
 #: How long every other thread must be seen stuck in waits without an owner, with no
 #: wait ending, before a thread waiting for a Lock it holds itself is told it deadlocked
 #: (seconds): longer than a woken thread takes to run on a loaded machine.
+#: What ``owner_of`` gives for a lock whose owner has ended (a thread identifier is
+#: never negative; the ended thread's may already be another thread's).
+ENDED = -1
 CONFIRM = 0.5
 
 
@@ -182,6 +185,8 @@ class Tracker:
         self._started: dict[int, ThreadState] = {}
         #: Counts the waits that ended: unchanged over a while, nothing has moved.
         self.progress = 0
+        #: The process whose end :mod:`._exit` watches (0: none yet).
+        self.exit_watch_pid = 0
         self.graph = OrderGraph()
         #: Nodes of locks that were garbage-collected, forgotten at the next change.
         self.dead: list[Node] = []
@@ -393,6 +398,11 @@ class Tracker:
                 owner = owner_of(obj)
                 if owner is None:
                     break
+                if owner == ENDED:
+                    holder = getattr(obj, "holder_name", None)
+                    if holder is not None:  # an RLock: no other thread may release it
+                        raise _held_by_ended(chain, holder)
+                    break  # (a Lock: any thread may release it)
                 if owner == state.ident:
                     raise _deadlock(chain)
                 entry = self._waiting.get(owner)
@@ -464,6 +474,71 @@ class Tracker:
             if not stuck(other):
                 return False, False
         return True, exact
+
+    def knows(self, thread: Any) -> bool:
+        """Whether ``thread`` (alive) has used this backend."""
+        ident = getattr(thread, "ident", None)
+        if ident is None:
+            return False
+        with self._lock:
+            state = self._by_ident.get(ident)
+            return state is not None and state.thread is thread
+
+    def stuck_at_exit(
+        self, ended: int, owner_of: Callable[[object], int | None], waited_for: list[Any]
+    ) -> list[list[tuple[ThreadState, object, str]]] | None:
+        """Once the main thread (identifier ``ended``) is over: the chains of waits that
+        keep ``waited_for`` (the threads the interpreter waits for at exit) blocked for
+        good, one per thread, or None if any thread could still move.
+
+        A thread is blocked for good if it waits, untimed, for a lock or a thread whose
+        owner is the main thread, or a thread that has ended, or a thread blocked for
+        good itself: only the owner can release the lock it holds (a Lock that another
+        thread has released once is not followed).  A wait with no owner, such as an
+        Event's, is never for good: a running thread may end it.
+        """
+        verdict: dict[int, list[tuple[ThreadState, object, str]] | None] = {}
+        alive = {state.ident: state for state in list(self._states) if _alive(state)}
+
+        def chain(ident: int) -> list[tuple[ThreadState, object, str]] | None:
+            path: list[tuple[ThreadState, object, str]] = []
+            seen: set[int] = set()
+            while ident not in verdict:
+                entry = self._waiting.get(ident)
+                if entry is None or ident in seen:
+                    # Running, or a cycle of its own (raised where it formed): if running,
+                    # it may yet release something.
+                    result = None if entry is None else path
+                    break
+                seen.add(ident)
+                path.append(entry)
+                owner = owner_of(entry[1])
+                if owner is None:
+                    result = None
+                    break
+                if owner == ended or owner not in alive:
+                    result = path
+                    break
+                ident = owner
+            else:
+                known = verdict[ident]
+                result = None if known is None else path + known
+            for index, (state, _, _) in enumerate(path):
+                verdict.setdefault(state.ident, None if result is None else result[index:])
+            return result
+
+        with self._lock:
+            chains = []
+            for thread in waited_for:
+                ident = getattr(thread, "ident", None)
+                known = alive.get(ident) if ident is not None else None
+                if known is None or known.thread is not thread:
+                    return None  # a thread that has never used this backend
+                found = chain(known.ident)
+                if found is None:
+                    return None
+                chains.append(found)
+            return chains
 
     def wait_alone(
         self, state: ThreadState, lock: TrackedLock, owner_of: Callable[[object], int | None]
@@ -545,6 +620,31 @@ def _still_waiting(obj: object) -> bool:
         if callable(method):
             return bool(method()) is not done
     return True
+
+
+def _held_by_ended(chain: list[tuple[ThreadState, object, str]], holder: str) -> DeadlockError:
+    """The wait at the end of ``chain`` is for an RLock whose owner has ended (only it
+    could release it): every wait of the chain is for ever."""
+    me = chain[0][0].name
+    last = chain[-1][1]
+    sites = [
+        WaitSite(
+            thread=state.name,
+            holds=_describe(chain[i - 1][1]) if i else "no lock of this chain",
+            waits_for=_describe(obj),
+            site=site,
+        )
+        for i, (state, obj, site) in enumerate(chain)
+    ]
+    through = ""
+    if len(chain) > 1:
+        through = f" (through {len(chain) - 1} other thread{'s' if len(chain) > 2 else ''})"
+    return DeadlockError(
+        f"deadlock: {me} would wait forever{through} for {_describe(last)}, held by "
+        f"{holder}, which has ended without releasing it (only the owner of an RLock "
+        "can release it: release it before the thread ends)",
+        sites,
+    )
 
 
 def _deadlock(chain: list[tuple[ThreadState, object, str]]) -> DeadlockError:
