@@ -367,6 +367,10 @@ def test_deadlock_at_exit_waits_for_the_others_and_does_not_hang(
     assert "Traceback" not in result.stderr, result.stderr
     assert "at the end of the program (the exit rule)" in result.stderr
     assert "held.py:7" in result.stderr  # where the worker waits
+    # The cycle, in the same words on both backends: the join is no lock 'held'.
+    assert "worker holds nothing MainThread waits for, but is joined by it, and waits for " in (
+        result.stderr
+    )
 
 
 STDLIB_MODULES = """

@@ -31,6 +31,7 @@ class _Blocked:
     holder: int | None
     waiter: Any
     at_exit: bool
+    joins: bool = False
 
 
 def _in_exit_rule(frame: Any) -> bool:
@@ -92,6 +93,7 @@ def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
         if at_exit:
             site = EXIT_RULE_SITE
         holder = None
+        joins = False
         record = records.get(ident)
         if waiter.lock is None:
             what = "a sleep"
@@ -104,11 +106,13 @@ def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
             if joined is not None:
                 what = f"the end of thread {joined.name!r} (join)"
                 holder = joined.ident
+                joins = True
             else:
                 what = "a kernel lock"
         started = glet.started_at if type(glet) is Task else "the start of its OS thread"
         name = kernel.thread_name(ident)
-        result.append(_Blocked(ident, name, started, site, what, holder, waiter, at_exit))
+        blocked = _Blocked(ident, name, started, site, what, holder, waiter, at_exit, joins)
+        result.append(blocked)
     return result
 
 
@@ -150,7 +154,10 @@ def deadlock_error(kernel: Any, hub: Hub) -> tuple[DeadlockError, frozenset[Any]
     edges = []
     for index, b in enumerate(cycle):
         previous = cycle[index - 1]
-        edges.append(WaitSite(b.name, previous.waits_for, b.waits_for, b.site))
+        holds = previous.waits_for
+        if previous.joins:  # what the thread before it waits for is its end
+            holds = f"nothing {previous.name} waits for, but is joined by it,"
+        edges.append(WaitSite(b.name, holds, b.waits_for, b.site))
     if edges:
         lines.append("cycle (each thread holds what the one before it waits for):")
     schedule = hub.schedule
