@@ -45,7 +45,7 @@ class TestCommandLine:
     def test_unknown_backend_exits_2_with_the_registry_message(self) -> None:
         proc = certify("no-such-backend")
         assert proc.returncode == 2
-        assert "No such backend: 'no-such-backend'" in proc.stderr
+        assert "No such backend: 'no-such-backend' (named by anythread certify)" in proc.stderr
         assert "'stdlib'" in proc.stderr
 
     @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ from typing import Any
 
 import anythread
 from anythread.protocols import Backend, DeclaresDeviations
+from anythread.registry import registry
 from anythread_contract.clauses import CLAUSES, SECTIONS, Clause
 
 __all__ = ["SKIP_KINDS", "fold", "main", "root_causes", "skip_kind"]
@@ -570,7 +571,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     try:
-        backend = anythread.get_backend(args.name)
+        # (as get_backend(NAME) loads it, with this command named as the one that asked)
+        backend = registry.load(args.name, source="anythread certify")
     except LookupError as exc:
         print(str(exc).strip("'\""), file=sys.stderr)
         return 2
