@@ -52,6 +52,15 @@ def arm(tracker: Tracker) -> None:
 
 
 def _watch(main: Any) -> None:
+    try:
+        _look(main)
+    except Exception:  # pragma: no cover - (the interpreter going away under it)
+        # Only a watch: if it cannot look, the program ends (or hangs) as it would
+        # without the debug backend.
+        return
+
+
+def _look(main: Any) -> None:
     while main.is_alive():
         time.sleep(POLL)
     seen: tuple[tuple[int, ...], str] | None = None
