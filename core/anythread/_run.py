@@ -170,7 +170,9 @@ class ThreadingShim(types.ModuleType):
         deadlocks: list[DeadlockError] = []
         while True:
             waiting = [
-                t for t in backend.enumerate() if t is not me and not t.daemon and t not in stuck
+                t
+                for t in backend.enumerate()
+                if t is not me and not t.daemon and all(t is not s for s in stuck)
             ]
             if not waiting:
                 return deadlocks
