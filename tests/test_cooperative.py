@@ -264,6 +264,124 @@ class TestDeadlock:
         ) in result.stderr
 
 
+# A real OS thread sends SIGINT to the process once the spinner has been running for a
+# while: Python runs the handler in the main OS thread, where the spinner (not the main
+# green thread, which is blocked) is the code running.
+_CTRL_C = """
+    import os, signal, threading as os_threads
+    import anythread as threading
+
+    progress = [0]
+    def spin():
+        while True:
+            progress[0] += 1
+            threading.sleep(0)
+    def press_ctrl_c():
+        os_threads.Event().wait(0.3)
+        os.kill(os.getpid(), signal.SIGINT)
+"""
+
+
+class TestCtrlC:
+    """KeyboardInterrupt from SIGINT reaches the main green thread, as it reaches only
+    the main thread on the standard library (LOCK-SIGNAL-01's spirit, with another green
+    thread running when the signal comes)."""
+
+    def test_a_wait_of_the_main_thread_raises_and_the_running_thread_goes_on(self) -> None:
+        result = _script(
+            _CTRL_C
+            + """
+    spinner = threading.Thread(target=spin, daemon=True, name="spinner")
+    spinner.start()
+    os_threads.Thread(target=press_ctrl_c).start()
+    try:
+        threading.Event().wait(30)
+        print("not interrupted")
+    except KeyboardInterrupt:
+        seen = progress[0]
+        threading.sleep(0.05)
+        print("interrupted; spinner alive:", spinner.is_alive(), progress[0] > seen)
+    """
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "interrupted; spinner alive: True True\n"
+        assert "Exception in thread" not in result.stderr, result.stderr
+
+    def test_an_acquire_raises_and_leaves_the_lock_to_its_holder(self) -> None:
+        result = _script(
+            _CTRL_C
+            + """
+    lock = threading.Lock()
+    def hold_and_spin():
+        with lock:
+            spin()
+    spinner = threading.Thread(target=hold_and_spin, daemon=True, name="spinner")
+    spinner.start()
+    threading.sleep(0)  # the spinner takes the lock
+    os_threads.Thread(target=press_ctrl_c).start()
+    try:
+        lock.acquire()
+        print("acquired")
+    except KeyboardInterrupt:
+        print("interrupted; locked:", lock.locked(), "spinner alive:", spinner.is_alive())
+    """
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "interrupted; locked: True spinner alive: True\n"
+        assert "Exception in thread" not in result.stderr, result.stderr
+
+    def test_an_interrupt_inside_a_critical_section_is_delivered_after_it(self) -> None:
+        # The handler may run while the green thread holds the kernel's mutex (between
+        # two bytecodes of a lock's code): it must not take it again (a hang), and the
+        # main thread still gets the interrupt once the section is over (delivered by
+        # another OS thread).  A process of its own: no other OS thread there keeps the
+        # hub looking.
+        result = _script(
+            """
+            import greenlet
+            import anythread as threading
+            from anythread_backends.cooperative import _hub
+
+            done = []
+            def green():
+                hub = greenlet.getcurrent().hub
+                with _hub.mutex:  # where a signal handler may find itself
+                    hub.interrupt_root(KeyboardInterrupt("late"))
+                    done.append(hub.interrupting)
+                threading.sleep(0)
+                done.append(True)
+
+            thread = threading.Thread(target=green)
+            thread.start()
+            try:
+                threading.Event().wait(30)
+            except KeyboardInterrupt as exc:
+                print("interrupted:", exc)
+            thread.join(30)
+            print(done)
+            """
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "interrupted: late\n[True, True]\n"
+
+    def test_a_handler_of_the_programs_own_is_left_alone(self) -> None:
+        result = _script(
+            """
+            import signal
+            def mine(signum, frame):
+                raise KeyboardInterrupt
+            signal.signal(signal.SIGINT, mine)
+            import anythread as threading
+            t = threading.Thread(target=threading.sleep, args=(0,))
+            t.start()
+            t.join()
+            print(signal.getsignal(signal.SIGINT) is mine)
+            """
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "True\n"
+
+
 class TestVirtualClock:
     def test_long_sleeps_and_timeouts_take_no_wall_time_in_order(self) -> None:
         b = make_backend(clock="virtual")

@@ -540,6 +540,9 @@ class Hub:
         #: True while it waits with nothing that could wake it but another OS thread
         self.stuck = False
         self.alive = True
+        #: True while a KeyboardInterrupt for the root is on its way (see
+        #: :meth:`interrupt_root`): the hub waits for it, as for another OS thread
+        self.interrupting = False
         #: the trace and profile functions of its green threads, while any has its own
         #: (see :mod:`~anythread_backends.cooperative._tracing`)
         self.switch_hooks: Any = None
@@ -556,6 +559,42 @@ class Hub:
             glet.waiter = waiter
         else:
             self.blocked[glet] = waiter
+
+    def interrupt_root(self, exc: BaseException) -> None:
+        """Have ``exc`` raised in the OS thread's own greenlet (the main green thread),
+        from a green thread of this hub that is running now and goes on: the root runs
+        next, and raises it from the call it is blocked in (or will block in), which
+        leaves its wait as a KeyboardInterrupt does.
+
+        Called by a signal handler, which may run inside a critical section of this
+        green thread's: it takes the mutex only if it is free, and else leaves the
+        delivery to a short-lived OS thread that waits for it (meanwhile the hub does
+        not take its green threads for deadlocked).
+        """
+        root = self.root
+        messenger = greenlet.greenlet(lambda: root.throw(exc), self.greenlet)
+        if mutex.acquire(False):  # (in no critical section, of any OS thread)
+            try:
+                self._deliver(messenger)
+            finally:
+                mutex.release()
+            return
+        self.interrupting = True
+        _thread.start_new_thread(self._deliver_later, (messenger,))
+
+    def _deliver(self, messenger: Any) -> None:
+        # Mutex held.  The root resumes with the exception, not a second time later.
+        try:
+            self.ready.remove(self.root)
+        except ValueError:
+            pass
+        self.ready.appendleft(messenger)
+        self.poke()
+
+    def _deliver_later(self, messenger: Any) -> None:
+        with mutex:
+            self.interrupting = False
+            self._deliver(messenger)
 
     def block(self, waiter: Waiter, after: Any) -> bool:
         """Suspend the calling greenlet, already :meth:`register`-ed, until ``waiter``
@@ -745,7 +784,7 @@ class Hub:
             if suspect:
                 # Every hub is stuck: only an OS thread without a hub could still wake
                 # this one (see _foreign).  While one is alive, look again now and then.
-                if not self.isolated and kernel.outsiders_alive():
+                if self.interrupting or (not self.isolated and kernel.outsiders_alive()):
                     timeout = poll
                     poll = min(poll * 2, POLL_MAX)
                 else:

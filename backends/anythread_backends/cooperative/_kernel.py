@@ -39,7 +39,7 @@ import anythread
 from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
 from anythread.semantics._checks import check_lock_timeout
-from anythread_backends.cooperative import _fork, _hub
+from anythread_backends.cooperative import _fork, _hub, _signals
 from anythread_backends.cooperative._event import GreenEvent
 from anythread_backends.cooperative._foreign import idle_workers, outsiders_alive
 from anythread_backends.cooperative._hub import (
@@ -569,6 +569,7 @@ class GreenKernel:
                 "a cooperative green thread cannot move to another OS thread"
             )
         hub = Hub(self)
+        _signals.install()  # (in the main OS thread, once: Ctrl-C for the main thread)
         self._local.owner = HubOwner(hub, self._hub_died)
         # Copy on write: callers may hold the mutex; readers iterate a snapshot.
         self._hubs = self._hubs | {hub}
