@@ -486,3 +486,35 @@ class TestWakeupsFromOSThreads:
         resume.set()
         t.join(timeout=30)
         assert finished == ["stays"]
+
+
+class TestShortLivedOSThreads:
+    def test_an_os_thread_that_blocked_in_the_backend_leaves_nothing_behind(self) -> None:
+        # Each OS thread that blocks in the backend gets a hub; when the thread ends, all
+        # of it must go (it once stayed: about 4 KB per thread, for ever).
+        import gc
+        import tracemalloc
+
+        b = make_backend()
+
+        def blocks_once() -> None:
+            b.Event().wait(0.001)  # a timed wait: this OS thread's hub runs its timer
+
+        def batch() -> None:
+            threads = [threading.Thread(target=blocks_once) for _ in range(100)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            gc.collect()
+
+        batch()  # (whatever is made once, on first use)
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            batch()
+            batch()
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert grown < 200 * 500, f"{grown / 200:.0f} bytes kept per ended OS thread"
