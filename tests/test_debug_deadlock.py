@@ -92,6 +92,38 @@ class TestEndedHolder:
             assert releaser.outcome() is None
 
 
+class TestSites:
+    def test_a_wait_inside_the_standard_library_is_placed_at_the_users_call(
+        self, debug: DebugBackend
+    ) -> None:
+        # The worker takes the lock through contextlib (the standard library's code does
+        # the acquire): its site is the line of this file that called it, then the
+        # library's own line.
+        import contextlib
+        import re
+
+        lock = debug.Lock()
+        worker_waits = debug.Event()
+
+        def worker() -> None:
+            worker_waits.set()
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(lock)
+
+        with lock:
+            thread = debug.Thread(target=worker, name="worker")
+            thread.start()
+            worker_waits.wait(BOUND)
+            wait_until(lambda: debug.blocked() == ["worker"], "the worker blocks")
+            with pytest.raises(DeadlockError) as info:
+                thread.join()
+        thread.join(BOUND)
+        sites = {edge.thread: edge.site for edge in info.value.cycle}
+        here = re.escape(__file__)
+        assert re.fullmatch(rf"{here}:\d+ \(in contextlib\.py:\d+\)", sites["worker"])
+        assert re.fullmatch(rf"{here}:\d+", sites["MainThread"])
+
+
 class TestTwoThreads:
     def test_crossed_locks(self, debug: DebugBackend) -> None:
         # log mode: the order check only logs, so both threads really block.

@@ -293,6 +293,31 @@ class TestDeadlockAtExit:
         assert "stuck.py:8 waiting for Event created at " in result.stderr
         assert result.stderr.rstrip().endswith("replay: ANYTHREAD_SCHEDULE=fifo")
 
+    def test_a_wait_in_the_standard_library_is_placed_at_the_users_call(
+        self, tmp_path: Path
+    ) -> None:
+        # The consumer blocks in queue.Queue.get(): the report names the program's line
+        # that called it, then the library's own.
+        write(
+            tmp_path,
+            "consumer.py",
+            """
+            import threading, queue
+            q = queue.Queue()
+            def consumer():
+                while q.get() is not None:
+                    pass
+            threading.Thread(target=consumer, name="consumer").start()
+            q.put(1)  # and no None: the consumer waits for ever
+            """,
+        )
+        result = run("-b", "cooperative", "consumer.py", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        prog = tmp_path / "consumer.py"
+        assert f"thread 'consumer' (started at {prog}:7) is blocked at {prog}:5 (in queue.py:" in (
+            result.stderr
+        )
+
     def test_the_programs_own_status_is_kept(self, tmp_path: Path) -> None:
         write(tmp_path, "stuck.py", self.STUCK + "sys.exit(3)\n")
         result = run("-b", "cooperative", "stuck.py", cwd=tmp_path)

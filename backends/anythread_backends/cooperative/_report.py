@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from anythread._frames import blocked_at
 from anythread._run import EXIT_RULE_SITE
 from anythread.errors import DeadlockError, WaitSite
 from anythread_backends.cooperative._hub import Hub, Task
@@ -77,7 +78,7 @@ def _ident_of(kernel: Any, glet: Any) -> int | None:
 
 
 def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
-    from anythread_backends.cooperative._kernel import user_site
+    from anythread_backends.cooperative._kernel import _is_ours
 
     records: dict[int, Any] = {}
     backend = kernel.backend
@@ -88,7 +89,7 @@ def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
     for glet, waiter in kernel.all_blocked(hub):
         ident = glet.ident if type(glet) is Task else waiter.hub.os_ident
         frame = glet.gr_frame
-        site = user_site(frame)
+        site = blocked_at(frame, _is_ours)
         at_exit = type(glet) is not Task and (_in_exit_rule(frame) or (not site and frame is None))
         if at_exit:
             site = EXIT_RULE_SITE

@@ -14,6 +14,7 @@ from inspect import currentframe
 from types import CodeType, FrameType
 
 import anythread
+from anythread._frames import blocked_at
 from anythread._run import EXIT_RULE_SITE, exit_rule_codes
 from anythread.errors import WaitSite
 from anythread_backends.debug._graph import Edge, Node, RawStack
@@ -87,7 +88,7 @@ def blocked_site() -> str:
         if frame.f_code in codes:
             return EXIT_RULE_SITE
         frame = frame.f_back
-    return frame_site(frame)
+    return blocked_at(frame, _skipped)  # (the caller's line, if that is a queue's...)
 
 
 def frame_site(frame: FrameType | None) -> str:
