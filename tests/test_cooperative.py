@@ -269,6 +269,9 @@ class TestDeadlock:
 # green thread, which is blocked) is the code running.
 _CTRL_C = """
     import os, signal, threading as os_threads
+    # Python's own handler, as an interactive program has it (a process started in the
+    # background by a shell inherits SIGINT ignored, and Python then leaves it so).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import anythread as threading
 
     progress = [0]
