@@ -92,7 +92,12 @@ ORDER = (
 
 # The cooperative kernel's modules, named ``cooperative/<stem>`` (after the semantics
 # layer's by default): the hot paths of green threads first.
-COOPERATIVE_ORDER = ("cooperative/_event", "cooperative/_queue", "cooperative/_tracing")
+COOPERATIVE_ORDER = (
+    "cooperative/_event",
+    "cooperative/_queue",
+    "cooperative/_tracing",
+    "cooperative/_signals",
+)
 
 # For each module, the contract test modules that exercise it most directly run first,
 # so that ``-x`` stops a killed mutant early; every other contract module runs after
@@ -138,6 +143,7 @@ FIRST.update(
     {
         "cooperative/_event": ("test_event_edges", "test_event", "test_timer", "test_thread"),
         "cooperative/_tracing": ("test_process_wide",),
+        "cooperative/_signals": ("test_subprocess", "test_condition_edges"),
         "cooperative/_queue": (
             "test_condition_edges",
             "test_condition",
