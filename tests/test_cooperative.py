@@ -367,6 +367,49 @@ class TestCtrlC:
         assert result.returncode == 0, result.stderr
         assert result.stdout == "interrupted: late\n[True, True]\n"
 
+    def test_the_main_thread_running_gets_it_at_once(self) -> None:
+        # The main green thread itself is running (computing, no switch): the handler
+        # raises there, as Python's own does.
+        result = _script(
+            _CTRL_C
+            + """
+    spinner = threading.Thread(target=spin, daemon=True, name="spinner")
+    spinner.start()
+    threading.sleep(0)  # (a hub, and the handler, exist from here)
+    os_threads.Thread(target=press_ctrl_c).start()
+    try:
+        while True:
+            pass
+    except KeyboardInterrupt:
+        print("interrupted; spinner alive:", spinner.is_alive())
+    """
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "interrupted; spinner alive: True\n"
+
+    def test_a_first_hub_in_another_os_thread_leaves_sigint_alone(self) -> None:
+        # Only the main thread may set a signal handler: the backend's is installed when
+        # the main thread's first hub is made, and a hub made first in another OS thread
+        # neither fails nor installs it.
+        result = _script(
+            """
+            import signal, threading as os_threads
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            import anythread as threading
+
+            def first_use():
+                print("waited:", threading.Event().wait(0.01))
+            worker = os_threads.Thread(target=first_use)
+            worker.start()
+            worker.join()
+            print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+            threading.Event().wait(0.01)  # the main thread's first hub
+            print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+            """
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "waited: False\nTrue\nFalse\n"
+
     def test_a_handler_of_the_programs_own_is_left_alone(self) -> None:
         result = _script(
             """

@@ -48,6 +48,6 @@ def install() -> None:
 def on_sigint(signum: int, frame: FrameType | None) -> None:
     """SIGINT's handler: :class:`KeyboardInterrupt` in the main green thread."""
     glet = _getcurrent()
-    if type(glet) is not Task or glet is glet.hub.root or not glet.hub.alive:
-        raise KeyboardInterrupt
+    if type(glet) is not Task or glet is glet.hub.root:
+        raise KeyboardInterrupt  # (the root is a green thread in a forked child)
     glet.hub.interrupt_root(KeyboardInterrupt())
