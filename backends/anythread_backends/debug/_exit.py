@@ -115,7 +115,7 @@ def _report(chains: list[list[tuple[ThreadState, object, str]]], main: Any) -> s
                 if owner in names:
                     part += f", held by {names[owner]}"
                 else:  # its holder has ended: the main thread, or another
-                    holder = getattr(getattr(obj, "_owner", None), "name", None)
+                    holder = getattr(obj, "holder_name", None)
                     part += f", held by {holder or 'a thread'}, which has ended"
             parts.append(part)
         lines.append("  " + ";\n    ".join(parts))

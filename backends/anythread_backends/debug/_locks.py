@@ -84,6 +84,9 @@ class _Tracked:
     #: The tracker again, as an instance slot, for the same reason.
     _trk: Tracker
     _kind: ClassVar[str] = "Lock"
+    #: Whether only the holder may release it (an RLock): a wait for it after the
+    #: holder has ended is then for ever.
+    owner_only: ClassVar[bool] = False
     _inner: Any
     _take: Callable[..., bool]
     _give: Callable[[], None]
@@ -105,6 +108,12 @@ class _Tracked:
     def class_key(self) -> object:
         """The lock's class in ``site`` order: its creation site (or itself)."""
         return self._site if self._site is not None else self
+
+    @property
+    def holder_name(self) -> str | None:
+        """The name of the thread that holds it, or None."""
+        owner = self._owner
+        return None if owner is None else owner.name
 
     def describe(self) -> str:
         """The lock as reports name it: its name, or ``Lock@file:line``."""
@@ -335,6 +344,7 @@ class RLock(_Tracked):
 
     __slots__ = ("_count",)
     _kind = "RLock"
+    owner_only = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -342,13 +352,6 @@ class RLock(_Tracked):
         self._take = self._inner.acquire
         self._give = self._inner.release
         self._count = 0
-
-    @property
-    def holder_name(self) -> str | None:
-        """The name of the thread that holds it (None if none): only it may release
-        it, so a wait for it after that thread has ended is for ever."""
-        owner = self._owner
-        return None if owner is None else owner.name
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Acquire the lock, or raise its recursion level if the caller owns it.

@@ -399,9 +399,8 @@ class Tracker:
                 if owner is None:
                     break
                 if owner == ENDED:
-                    holder = getattr(obj, "holder_name", None)
-                    if holder is not None:  # an RLock: no other thread may release it
-                        raise _held_by_ended(chain, holder)
+                    if getattr(obj, "owner_only", False):  # an RLock: no other may release it
+                        raise _held_by_ended(chain, getattr(obj, "holder_name", None) or "?")
                     break  # (a Lock: any thread may release it)
                 if owner == state.ident:
                     raise _deadlock(chain)
