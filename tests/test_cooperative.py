@@ -279,8 +279,14 @@ _CTRL_C = """
         while True:
             progress[0] += 1
             threading.sleep(0)
-    def press_ctrl_c():
-        os_threads.Event().wait(0.3)
+    def press_ctrl_c(ready=lambda: progress[0] > 100):
+        # Once ready() (by default: the spinner has run a while, so the main green
+        # thread is blocked, as the spinner runs only then); at most 30 s.
+        pause = os_threads.Event()
+        for _ in range(3000):
+            if ready():
+                break
+            pause.wait(0.01)
         os.kill(os.getpid(), signal.SIGINT)
 """
 
@@ -376,8 +382,10 @@ class TestCtrlC:
     spinner = threading.Thread(target=spin, daemon=True, name="spinner")
     spinner.start()
     threading.sleep(0)  # (a hub, and the handler, exist from here)
-    os_threads.Thread(target=press_ctrl_c).start()
+    looping = [False]
+    os_threads.Thread(target=press_ctrl_c, args=(lambda: looping[0],)).start()
     try:
+        looping[0] = True
         while True:
             pass
     except KeyboardInterrupt:

@@ -85,8 +85,9 @@ def test_a_chain_of_waits_and_the_threads_still_running(tmp_path: Path) -> None:
         def worker2():
             with b:
                 pass
+        main_done = threading.Event()
         def late():
-            threading.Event().wait(0.5)
+            main_done.wait(30)  # outlives the main program
             print("late done", flush=True)
         threading.Thread(target=worker1, name="worker1").start()
         got_b.wait()
@@ -94,6 +95,7 @@ def test_a_chain_of_waits_and_the_threads_still_running(tmp_path: Path) -> None:
         threading.Thread(target=late, name="late").start()
         threading.Thread(target=threading.Event().wait, daemon=True).start()
         print("main done", flush=True)
+        main_done.set()
         """,
     )
     prog = tmp_path / "prog.py"
@@ -123,12 +125,14 @@ def test_a_thread_unknown_to_debug_is_waited_for(tmp_path: Path) -> None:
         def worker():
             with lock:
                 pass
+        main_done = stdlib_threading.Event()
         def unknown():
-            stdlib_threading.Event().wait(0.8)
+            main_done.wait(30)  # outlives the main program
             print("unknown done", flush=True)
         threading.Thread(target=worker, name="worker").start()
         stdlib_threading.Thread(target=unknown).start()
         print("main done", flush=True)
+        main_done.set()
         """,
     )
     assert result.returncode == 1, result.stderr

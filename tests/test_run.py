@@ -363,12 +363,14 @@ HELD_BY_MAIN = """
     def worker():
         with lock:
             pass
+    main_done = threading.Event()
     def late():
-        threading.Event().wait(0.3)  # outlives the main program
+        main_done.wait(30)  # outlives the main program
         print("late done", flush=True)
     threading.Thread(target=worker, name="worker").start()
     threading.Thread(target=late, name="late").start()
     print("main done", flush=True)
+    main_done.set()
     """
 
 
