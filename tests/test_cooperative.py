@@ -395,6 +395,22 @@ class TestCtrlC:
         assert result.returncode == 0, result.stderr
         assert result.stdout == "interrupted; spinner alive: True\n"
 
+    def test_delivered_by_the_end_of_the_thread_it_came_in(self) -> None:
+        # The signal comes while a green thread runs, which then ends: its end hands
+        # over to the next ready greenlet, the one that delivers the KeyboardInterrupt
+        # (passing it the thread's result, as a greenlet's end does).  What the handler
+        # does, called as it calls it.
+        b = make_backend()
+        hub = b.waits.kernel.hub()
+        event = b.Event()
+        t = b.Thread(target=lambda: hub.interrupt_root(KeyboardInterrupt("Ctrl-C")))
+        t.start()
+        with pytest.raises(KeyboardInterrupt, match="Ctrl-C"):
+            event.wait()
+        t.join(timeout=10)
+        assert not t.is_alive()
+        assert b.waits.snapshot() == ()
+
     def test_a_first_hub_in_another_os_thread_leaves_sigint_alone(self) -> None:
         # Only the main thread may set a signal handler: the backend's is installed when
         # the main thread's first hub is made, and a hub made first in another OS thread

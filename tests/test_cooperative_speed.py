@@ -666,6 +666,24 @@ def _woken_by_os_thread_while_the_hub_sleeps(
     return t.is_alive(), took
 
 
+def _assert_no_stray_wakeup(b: Any, event: Any) -> None:
+    """After a race on ``event``: its next wait, in the main thread and in a green one,
+    returns only once the event is set again (a wakeup left behind by the race would
+    resume it before), and nothing is left waiting."""
+    event.clear()
+    seen: list[bool] = []
+    t = b.Thread(target=lambda: seen.append(event.wait()))
+    t.start()
+    setter = b.Thread(target=lambda: (b.sleep(0.01), event.set()))
+    setter.start()
+    assert event.wait() is True
+    assert event.is_set()
+    t.join(timeout=10)
+    setter.join(timeout=10)
+    assert seen == [True]
+    assert b.waits.snapshot() == ()
+
+
 def _in_a_scoped_run(b: Any, line: str, body: Callable[[], bool]) -> bool:
     """Run ``body`` in a scoped run of ``b`` under the schedule ``line``, in a fresh OS
     thread (as a scoped run wants); return its result."""
@@ -992,35 +1010,252 @@ except DeadlockError:
         assert result.returncode == 0, result.stderr
         assert result.stdout.split("\n") == ["deadlock after 0.0", ""]
 
-    def test_set_by_another_os_thread_just_before_the_waiter_queues(
+    def test_set_just_before_the_waiter_queues_is_seen_and_it_does_not_block(self) -> None:
+        # The race of a set() landing between the waiter's look at the flag and its
+        # queueing, forced: it runs as the waiter appends its entry.  The waiter must
+        # look at the flag again after queueing, take its entry back, and not block.
+        b = make_backend()
+        event = b.Event()
+
+        class SetFirst(list):  # type: ignore[type-arg]
+            def append(self, entry: object) -> None:
+                event.set()  # ("another OS thread")
+                super().append(entry)
+
+        ran: list[bool] = []
+        t = b.Thread(target=lambda: ran.append(True))
+        t.start()
+        event._waiters = SetFirst()
+        assert event.wait() is True
+        assert ran == []  # it did not block (no switch)
+        assert list(event._waiters) == []  # and left nothing behind
+        t.join(timeout=10)
+        _assert_no_stray_wakeup(b, event)
+
+    @pytest.mark.parametrize("who", ["main", "green"])
+    def test_set_by_an_os_thread_just_after_the_waiter_queues_wakes_it(self, who: str) -> None:
+        # The other side of that race, forced: a real OS thread's set() runs as soon as
+        # the waiter has queued, before it looks at the flag again.  The set() takes the
+        # entry, so the waiter's second look must not take it back, and the set() wakes
+        # it through the hub (another OS thread's): it must find it marked blocked
+        # already (the mark comes before the queueing), else the wakeup is lost.
+        b = make_backend()
+        event = b.Event()
+
+        class SetByOSThread(list):  # type: ignore[type-arg]
+            def append(self, entry: object) -> None:
+                super().append(entry)
+                setter = threading.Thread(target=event.set)
+                setter.start()
+                setter.join(timeout=10)
+
+        got: list[bool] = []
+        event._waiters = SetByOSThread()
+        if who == "main":
+            got.append(event.wait())
+        else:
+            t = b.Thread(target=lambda: got.append(event.wait()))
+            t.start()
+            t.join(timeout=10)
+            assert not t.is_alive()
+        assert got == [True]
+        assert b.waits.snapshot() == ()
+        _assert_no_stray_wakeup(b, event)
+
+    def test_interrupt_while_an_os_threads_wakeup_is_on_its_way_is_not_resumed_later(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        # The race of a set() from another OS thread landing between the waiter's look
-        # at the flag and its queueing (under the mutex), forced: the set() runs as the
-        # waiter takes the mutex.  The waiter must see it there, and not block.
-        from anythread_backends.cooperative import _hub
+        # A set() of another OS thread has taken the main thread's entry and waits for
+        # the mutex to make it ready, when an exception is thrown into the main thread's
+        # wait (here a RuntimeError, as Ctrl-C delivers a KeyboardInterrupt).  The wait
+        # must let that wakeup land and then undo it: the main thread leaves with the
+        # exception, and is not resumed later, in the middle of some other wait.
+        from anythread_backends.cooperative import _event, _hub
 
         b = make_backend()
         event = b.Event()
+        hub = b.waits.kernel.hub()
         real = _hub.mutex
+        arrived = threading.Event()
+        go = threading.Event()
+        done = threading.Event()
+        spun: list[bool] = []
+        setter_ident: list[int] = []
 
-        class SetFirst:
+        class Gate:
+            """The mutex, but the setter's OS thread waits at it until let through."""
+
             def __enter__(self) -> bool:
-                monkeypatch.setattr(_hub, "mutex", real)
-                event.set()  # "another OS thread"
+                if setter_ident and threading.get_ident() == setter_ident[0]:
+                    arrived.set()
+                    go.wait(10)
+                return bool(real.__enter__())
+
+            def __exit__(self, *exc_info: object) -> None:
+                real.__exit__(*exc_info)
+                if setter_ident and threading.get_ident() == setter_ident[0]:
+                    done.set()
+
+            def acquire(self, blocking: bool = True) -> bool:
+                return real.acquire(blocking)
+
+            def release(self) -> None:
+                real.release()
+
+        def let_the_setter_through(seconds: float) -> None:
+            # (The wait's spin: the wakeup is on its way.  Let it land.)
+            spun.append(True)
+            go.set()
+            done.wait(10)
+
+        def set_in_os_thread() -> None:
+            setter_ident.append(threading.get_ident())
+            event.set()
+
+        def interrupter() -> None:
+            # Runs while the main thread waits on the event.
+            monkeypatch.setattr(_hub, "mutex", Gate())
+            monkeypatch.setattr(_event, "_os_sleep", let_the_setter_through)
+            setter = threading.Thread(target=set_in_os_thread)
+            setter.start()
+            assert arrived.wait(10)  # it took the entry, and waits at the mutex
+            hub.interrupt_root(RuntimeError("interrupted"))
+            setters.append(setter)
+
+        setters: list[threading.Thread] = []
+        t = b.Thread(target=interrupter)
+        t.start()
+        with pytest.raises(RuntimeError, match="interrupted"):
+            event.wait()
+        go.set()
+        setters[0].join(timeout=10)
+        monkeypatch.setattr(_hub, "mutex", real)
+        assert spun == [True]
+        t.join(timeout=10)
+        _assert_no_stray_wakeup(b, event)
+
+    def test_a_timeout_that_fires_after_an_os_threads_set_took_the_waiter_returns_true(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A set() of another OS thread takes a timed waiter's entry, and its wait's
+        # timer fires before that set() gets the mutex to wake it.  The set came first:
+        # the wait returns True (as threading's does for a notified waiter, even if the
+        # flag is cleared again meanwhile), it is woken once (by the timer's turn), and
+        # the set's late wakeup is dropped.
+        from anythread_backends.cooperative import _hub
+
+        b = make_backend(clock="virtual")
+        event = b.Event()
+        real = _hub.mutex
+        arrived = threading.Event()
+        go = threading.Event()
+        setter_ident: list[int] = []
+
+        class Gate:
+            def __enter__(self) -> bool:
+                if setter_ident and threading.get_ident() == setter_ident[0]:
+                    arrived.set()
+                    go.wait(10)
                 return bool(real.__enter__())
 
             def __exit__(self, *exc_info: object) -> None:
                 real.__exit__(*exc_info)
 
-        ran: list[bool] = []
-        t = b.Thread(target=lambda: ran.append(True))
+        later = b.Event()
+        got: list[bool] = []
+
+        def waiter() -> None:
+            got.append(event.wait(1.0))
+            later.wait()  # (a late second wakeup would end this wait early)
+            got.append(later.is_set())
+
+        t = b.Thread(target=waiter)
         t.start()
-        monkeypatch.setattr(_hub, "mutex", SetFirst())
-        assert event.wait() is True
-        assert ran == []  # it did not block (no switch)
-        assert _hub.mutex is real
+        b.sleep(0)  # it waits, with a timer due in 1 s
+        monkeypatch.setattr(_hub, "mutex", Gate())
+
+        def set_in_os_thread() -> None:
+            setter_ident.append(threading.get_ident())
+            event.set()
+
+        setter = threading.Thread(target=set_in_os_thread)
+        setter.start()
+        assert arrived.wait(10)  # it took the entry, and waits at the mutex
+        monkeypatch.setattr(_hub, "mutex", real)
+        event.clear()
+        b.sleep(2)  # the timer fires, and the waiter runs
+        assert got == [True]
+        go.set()
+        setter.join(timeout=10)
+        b.sleep(1)  # (the waiter would run, were it made ready again)
+        later.set()
         t.join(timeout=10)
+        assert not t.is_alive()
+        assert got == [True, True]
+        _assert_no_stray_wakeup(b, event)
+
+    def test_a_greenlet_of_the_programs_own_waits_and_is_woken(self) -> None:
+        # Not a green thread of the backend's, nor its OS thread's own greenlet: a
+        # greenlet the program made (gevent-style code) waits on the event and is the
+        # one woken, not the main thread it was made in.
+        greenlet = pytest.importorskip("greenlet")
+        b = make_backend()
+        event = b.Event()
+        got: list[object] = []
+        t = b.Thread(target=lambda: (got.append("set"), event.set()))
+        t.start()
+        g = greenlet.greenlet(lambda: got.append(event.wait()))
+        g.switch()  # it waits; the green thread runs and sets; it ends: back here
+        assert got == ["set", True]
+        assert g.dead
+        t.join(timeout=10)
+        assert b.waits.snapshot() == ()
+
+    def test_untimed_waits_woken_by_an_os_thread_thousand_rounds_nothing_lost(self) -> None:
+        # Waits without a timeout take no mutex: a real OS thread's set() may land at
+        # any step of one (the GIL switches every 0.5 ms here, while busy green threads
+        # keep the hub switching).  The main thread and two green threads wait on each
+        # round's event; a lost wakeup leaves them blocked, and once the OS thread is
+        # done the hub reports a deadlock instead of hanging.
+        b = make_backend()
+        rounds = 1000
+        events = [b.Event() for _ in range(rounds)]
+        woke = [0, 0, 0]
+        stop = b.Event()
+
+        def waiter(slot: int) -> None:
+            for event in events:
+                event.wait()
+                woke[slot] += 1
+
+        def busy() -> None:
+            while not stop.is_set():
+                b.sleep(0)
+
+        def os_thread() -> None:
+            for n, event in enumerate(events):
+                if n % 2:
+                    time.sleep(0)
+                event.set()
+
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.0005)
+        try:
+            threads = [b.Thread(target=waiter, args=(slot,)) for slot in (1, 2)]
+            threads.append(b.Thread(target=busy))
+            for t in threads:
+                t.start()
+            real = threading.Thread(target=os_thread)
+            real.start()
+            waiter(0)
+            stop.set()
+            for t in threads:
+                t.join(timeout=60)
+            real.join(timeout=60)
+        finally:
+            sys.setswitchinterval(interval)
+        assert woke == [rounds] * 3
+        assert b.waits.snapshot() == ()
 
     def test_a_timeout_fires_while_other_threads_keep_handing_over(self) -> None:
         # Two threads hand over to each other through events without pause, never

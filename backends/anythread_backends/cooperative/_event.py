@@ -1,12 +1,36 @@
 """The cooperative backend's Event (the :class:`~anythread.protocols.KernelEvent` extra).
 
 :class:`GreenEvent` is the semantics layer's :class:`~anythread.semantics.event.Event`
-with its waiting done by the hub: its guard is the hub's mutex (which nothing holds
-across a switch), and a waiter is a :class:`~anythread_backends.cooperative._hub.Waiter`
-queued on the event itself, made ready by ``set()`` directly.  The layer's Event takes a
-green lock, parks in a wait queue and takes the lock back: some twenty Python calls per
-handoff, against a handful here.  Everything else (``is_set``, ``clear``, ``isSet``,
-the repr, the class as users subclass it) is the layer's.
+with its waiting done by the hub, without a lock: its flag and its list of waiters are
+changed only by steps that the GIL makes atomic (a store; a list's ``append``, ``pop``
+and ``remove`` of entries compared by identity), so a ``set()`` from any OS thread and a
+wait race safely, and a handoff between two green threads takes no mutex at all.
+Everything else (``is_set``, ``clear``, ``isSet``, the repr, the class as users subclass
+it) is the layer's.
+
+The protocol:
+
+- A waiter marks itself blocked (so a report, or a ``set()`` of another OS thread, sees
+  it so), appends its entry to the list, then reads the flag again: if it is set, the
+  waiter takes its entry back out and returns, unless a ``set()`` took it first, which
+  then makes it ready (the waiter switches away and is resumed at once).
+- ``set()`` stores the flag, then takes the entries out one ``pop()`` at a time: each
+  entry leaves the list once, by that ``pop()`` or by its waiter's ``remove()``, so
+  exactly one side owns its wakeup.  It wakes the entries it took in the order they
+  came: a green thread of its own OS thread directly (its hub is not running, and only
+  its own green threads take from its ready queue), one of another OS thread through
+  that hub, under the mutex (the hub may be about to sleep).
+- An entry is the green thread itself (a :class:`~anythread_backends.cooperative._hub.Task`,
+  or a hub standing for its OS thread's own greenlet) for a wait without a timeout, and
+  a :class:`~anythread_backends.cooperative._hub.Waiter` for a wait with one, or any
+  wait under a random or pct schedule.  A task blocked without a timeout has the
+  event's one marker as its waiter (nothing made per wait); a hub's own greenlet has the
+  hub's ``root_marker``.
+- A wait that ends otherwise (its timeout; an exception thrown in: a DeadlockError, a
+  KeyboardInterrupt) takes its entry back under the mutex.  If a ``set()`` took it
+  first, that set stands (a timed wait returns True); a ``set()`` of another OS thread
+  whose wakeup has not landed yet is let land first, so that no green thread is ever
+  resumed by a wakeup of a wait that is over.
 
 A blocked waiter is listed in the world's wait records (kind ``"Event"``, with the
 creation site) from the moment it queues until ``set()`` or its timeout makes it ready,
@@ -17,7 +41,9 @@ Under a random or pct schedule, ``set()`` and a wait that blocks are scheduling 
 
 from __future__ import annotations
 
+import _thread
 import functools
+import time
 from typing import Any, TypeVar
 
 import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
@@ -26,14 +52,18 @@ from anythread.semantics._checks import check_wait_timeout
 from anythread.semantics.event import Event
 from anythread.semantics.waitqueue import WaitRecord, WaitRegistry
 from anythread_backends.cooperative import _hub
-from anythread_backends.cooperative._hub import Task, Waiter
+from anythread_backends.cooperative._hub import Hub, Task, Waiter
 from anythread_backends.cooperative._queue import GreenWaitQueue
 from anythread_backends.cooperative._schedule import Schedule
 
 __all__ = ["GreenEvent"]
 
 _getcurrent = greenlet.getcurrent
+_get_ident = _thread.get_ident
 _new_waiter = object.__new__
+# The OS thread's own sleep, whatever a program later does to the time module: a wait
+# that ends while a set() of another OS thread is about to wake it lets that thread run.
+_os_sleep = time.sleep
 _E = TypeVar("_E", bound="GreenEvent")
 
 
@@ -48,11 +78,19 @@ class GreenEvent(Event):
     def __init__(self) -> None:
         waits = self._waits
         self._flag = False
-        # The blocked waiters (mutex held), or None while there are none.
-        self._waiters: list[Waiter] | None = None
+        # The entries of the blocked waiters, in the order they came (see the module's
+        # docstring).
+        self._waiters: list[Any] = []
         self._site = waits.site_of(self) if waits.records_sites else None
         # Whether set() and blocking waits are scheduling points (random, pct).
         self._points: bool = waits.kernel.preemptive_points  # type: ignore[attr-defined]
+        self._root_hub: Hub | None = None
+        # The waiter of every task blocked here without a timeout: one for all.
+        marker = self._marker = _new_waiter(Waiter)
+        marker.glet = marker.timer = marker.deadline = None
+        marker.hub = None  # type: ignore[assignment]  # (of no one hub: read by none)
+        marker.lock = self
+        marker.granted = False
 
     @classmethod
     def for_world(cls: type[_E], waits: WaitRegistry, *bases: type) -> type[_E]:
@@ -65,32 +103,81 @@ class GreenEvent(Event):
 
     def set(self) -> None:
         """Set the flag to true and wake every thread waiting for it."""
-        if self._points:
+        points = self._points
+        if points:
             self._waits.kernel.scheduling_point()  # type: ignore[attr-defined]
-        with _hub.mutex:
-            self._flag = True
-            waiters = self._waiters
-            if waiters is None:
+        self._flag = True
+        waiters = self._waiters
+        if waiters:
+            try:
+                entry = waiters.pop()
+            except IndexError:  # taken back meanwhile, by its waiter in another OS thread
                 return
-            self._waiters = None
-            for waiter in waiters:
-                waiter.granted = True
-                hub = waiter.hub
-                glet = waiter.glet
-                if (
-                    waiter.timer is None
-                    and type(glet) is Task
-                    and not hub.sleeping
-                    and type(hub.schedule) is Schedule
-                ):
-                    # Hub.wake, inline for the common case (no timer to cancel, a hub
-                    # that is not waiting for a wakeup, FIFO).
-                    glet.waiter = None
-                    hub.ready.append(glet)
+            else:
+                if waiters:
+                    # Several: take them all, then wake them in the order they came.
+                    taken = [entry]
+                    while waiters:
+                        try:
+                            taken.append(waiters.pop())
+                        except IndexError:
+                            break
+                    for entry in reversed(taken):
+                        self._wake(entry)
                 else:
-                    hub.wake(waiter)
-        if self._points:
-            self._waits.kernel.scheduling_point()  # type: ignore[attr-defined]
+                    # _wake, inline for the common cases: a task, or the own greenlet,
+                    # of this OS thread, FIFO.
+                    kind = type(entry)
+                    if kind is Task:
+                        hub = entry.hub
+                        if hub.os_ident == _get_ident() and type(hub.schedule) is Schedule:
+                            entry.waiter = None
+                            hub.ready.append(entry)
+                            return
+                    elif (
+                        kind is Hub
+                        and entry.os_ident == _get_ident()
+                        and type(entry.schedule) is Schedule
+                    ):
+                        glet = entry.root
+                        del entry.blocked[glet]
+                        entry.ready.append(glet)
+                        return
+                    self._wake(entry)
+            if points:  # (after waking some: they may run first)
+                self._waits.kernel.scheduling_point()  # type: ignore[attr-defined]
+
+    def _wake(self, entry: Any) -> None:
+        """Make the waiter of ``entry``, which this ``set()`` took, ready."""
+        kind = type(entry)
+        if kind is Waiter:
+            with _hub.mutex:
+                entry.granted = True
+                glet = entry.glet
+                hub = entry.hub
+                # (Unless its wait is over already: timed out, or left by an exception.)
+                if (glet.waiter if type(glet) is Task else hub.blocked.get(glet)) is entry:
+                    hub.wake(entry)
+            return
+        if kind is Task:
+            hub = entry.hub
+            glet = entry
+            marker = self._marker
+        else:  # a hub, for its OS thread's own greenlet
+            hub = entry
+            glet = hub.root
+            marker = hub.root_marker
+        if hub.os_ident == _get_ident() and type(hub.schedule) is Schedule:
+            # A green thread of this OS thread: its hub is not running, nothing else
+            # takes from its ready queue, and the wakeup is not undone.
+            if kind is Task:
+                glet.waiter = None
+            else:
+                del hub.blocked[glet]
+            hub.ready.append(glet)
+        else:
+            with _hub.mutex:
+                _resume(hub, glet, marker)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the flag is true, or until ``timeout`` seconds have passed.
@@ -105,11 +192,96 @@ class GreenEvent(Event):
                 return self._flag
         if self._flag:
             return True
+        if timeout is not None or self._points:
+            return self._wait_timed(timeout)
+        # Without a timeout: the green thread itself is the entry (module docstring).
+        glet = _getcurrent()
+        waiters = self._waiters
+        if type(glet) is Task:
+            hub = glet.hub
+            glet.waiter = self._marker
+            entry: Any = glet
+        else:
+            cached = self._root_hub  # the hub of the last OS thread's own greenlet here
+            if cached is not None and cached.root is glet:
+                hub = cached
+            else:
+                hub = self._waits.kernel.hub()  # type: ignore[attr-defined]
+                if glet is not hub.root:  # a greenlet of the program's own
+                    return self._wait_timed(None)
+                self._root_hub = hub
+            marker = hub.root_marker
+            marker.lock = self
+            hub.blocked[glet] = marker
+            entry = hub
+        waiters.append(entry)
+        if self._flag:  # set meanwhile, by another OS thread
+            try:  # type: ignore[unreachable]  # (mypy cannot know)
+                waiters.remove(entry)
+            except ValueError:
+                pass  # that set() took it: it is ready, or being made ready
+            else:
+                if entry is glet:
+                    glet.waiter = None
+                else:
+                    del hub.blocked[glet]
+                return True
+        # Hub.next_ready, inline (FIFO, no timers): only this OS thread's green threads
+        # take from its ready queue, and its hub is not running.
+        after = None
+        ready = hub.ready
+        if ready and not hub.timers and type(hub.schedule) is Schedule:
+            try:
+                after = ready.popleft()
+            except IndexError:  # (a KeyboardInterrupt's delivery took the last one)
+                pass
+        if after is None:
+            with _hub.mutex:
+                after = hub.next_ready()
+        if not after:  # a green thread not started yet: started by the hub
+            after = hub.start_later(after)
+        try:
+            after.switch()
+        except BaseException:
+            self._leave(entry, glet, hub)
+            raise
+        return True
+
+    def _leave(self, entry: Any, glet: Any, hub: Hub) -> None:
+        """An exception was thrown into ``glet``, blocked here without a timeout: take its
+        entry back; or, if a ``set()`` took it, let that set's wakeup land and undo it."""
+        marker = self._marker if entry is glet else hub.root_marker
+        while True:
+            with _hub.mutex:
+                try:
+                    self._waiters.remove(entry)
+                except ValueError:
+                    pass
+                else:
+                    if entry is glet:
+                        glet.waiter = None
+                    else:
+                        del hub.blocked[glet]
+                    return
+                if (glet.waiter if entry is glet else hub.blocked.get(glet)) is not marker:
+                    # The wakeup landed: the thread leaves with the exception instead.
+                    try:
+                        hub.ready.remove(glet)
+                    except ValueError:
+                        pass
+                    return
+            # A set() of another OS thread took the entry and waits for the mutex to
+            # make it ready: let it run.
+            _os_sleep(0)
+
+    def _wait_timed(self, timeout: float | None) -> bool:
+        """Block with a :class:`Waiter` of its own: with a timeout (a hub timer), or
+        under a random or pct schedule (with scheduling points)."""
         kernel: Any = self._waits.kernel
         if self._points:
             kernel.scheduling_point()
             if self._flag:
-                return True  # type: ignore[unreachable]  # (set meanwhile: mypy cannot know)
+                return True
         glet = _getcurrent()
         hub = glet.hub if type(glet) is Task else kernel.hub()
         # Waiter(glet, hub, self, deadline), without the call: one per wait.
@@ -119,14 +291,8 @@ class GreenEvent(Event):
         waiter.lock = self
         waiter.granted = False
         waiter.timer = None
+        waiters = self._waiters
         with _hub.mutex:
-            if self._flag:  # set meanwhile, by another OS thread
-                return True  # type: ignore[unreachable]  # (mypy cannot know)
-            waiters = self._waiters
-            if waiters is None:
-                self._waiters = [waiter]
-            else:
-                waiters.append(waiter)
             if timeout is None:
                 waiter.deadline = None
                 if type(glet) is Task:
@@ -136,13 +302,22 @@ class GreenEvent(Event):
             else:
                 waiter.deadline = kernel.monotonic() + timeout
                 hub.register(waiter)
+            waiters.append(waiter)
+            if self._flag:  # set meanwhile, by another OS thread
+                try:
+                    waiters.remove(waiter)
+                except ValueError:
+                    pass  # that set() took it: it makes it ready once the mutex is free
+                else:
+                    hub._forget(waiter)
+                    return True
             ready = hub.ready
             if ready and not hub.timers and type(hub.schedule) is Schedule:
                 after = ready.popleft()  # Hub.next_ready, inline (FIFO, no timers)
             else:
                 after = hub.next_ready()
         # Hub.block, inline: an exception thrown in (a DeadlockError, KeyboardInterrupt)
-        # takes the waiter out of the queue; a set() that came first stands.
+        # takes the waiter out of the list; a set() that came first stands.
         if not after:  # a green thread not started yet: started by the hub
             after = hub.start_later(after)
         try:
@@ -160,14 +335,18 @@ class GreenEvent(Event):
     # What the hub asks of the object a waiter is blocked on (its ``lock``).
 
     def withdraw(self, waiter: Waiter) -> None:
-        """Remove ``waiter`` (timed out, interrupted, or left behind by a fork); mutex
-        held."""
+        """Take ``waiter``'s entry out (timed out, interrupted, or left behind by a
+        fork); mutex held.  If a ``set()`` took it first, it is granted: the set stands.
+        """
         waiters = self._waiters
-        if waiters is not None:
-            try:
-                waiters.remove(waiter)
-            except ValueError:
-                pass
+        if waiter is self._marker:
+            # Only a fork withdraws the tasks' marker: every task blocked here is gone.
+            waiters[:] = [entry for entry in waiters if type(entry) is not Task]
+            return
+        try:
+            waiters.remove(waiter.hub if waiter is waiter.hub.root_marker else waiter)
+        except ValueError:
+            waiter.granted = True
 
     def _unlock(self) -> None:
         # A waiter interrupted after set() woke it: the set stands, nothing to give back.
@@ -175,6 +354,21 @@ class GreenEvent(Event):
 
     #: an Event has no holder to report
     holder: Any = None
+
+
+def _resume(hub: Hub, glet: Any, marker: Waiter) -> None:
+    """Make ``glet``, blocked here without a timeout (its waiter is ``marker``) and
+    taken by a ``set()``, ready, and wake its hub if it sleeps (mutex held; any OS
+    thread); nothing if its wait is over already."""
+    if type(glet) is Task:
+        if glet.waiter is not marker:
+            return
+        glet.waiter = None
+    else:
+        if hub.blocked.get(glet) is not marker:
+            return
+        del hub.blocked[glet]
+    hub.resume(glet)
 
 
 def _records(waits: WaitRegistry) -> list[WaitRecord]:

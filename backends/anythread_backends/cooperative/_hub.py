@@ -527,6 +527,9 @@ class Hub:
         self.greenlet = greenlet.greenlet(self._run, self.root)
         self.ready: deque[Any] = deque()
         self.blocked: dict[Any, Waiter] = {}
+        #: the waiter of the root greenlet while it waits for an Event without a
+        #: timeout (see :mod:`~anythread_backends.cooperative._event`)
+        self.root_marker = Waiter(None, self, None, None)
         self.timers: list[list[Any]] = []
         self._seq = itertools.count()
         # Locked except while another OS thread is waking this hub up.
@@ -572,7 +575,8 @@ class Hub:
         not take its green threads for deadlocked).
         """
         root = self.root
-        messenger = greenlet.greenlet(lambda: root.throw(exc), self.greenlet)
+        # (Started by the hub, or by the end of a green thread, which passes its result.)
+        messenger = greenlet.greenlet(lambda *_: root.throw(exc), self.greenlet)
         if mutex.acquire(False):  # (in no critical section, of any OS thread)
             try:
                 self._deliver(messenger)
@@ -721,6 +725,19 @@ class Hub:
             glet.waiter = None
         else:
             self.blocked.pop(glet, None)
+        schedule = self.schedule
+        if type(schedule) is Schedule:
+            self.ready.append(glet)
+        else:
+            schedule.enqueue(self.ready, glet)
+        if self.sleeping:
+            self.sleeping = False
+            self.stuck = False
+            self._wake.release()
+
+    def resume(self, glet: Any) -> None:
+        """Make ``glet``, of this hub and no longer blocked, ready, and wake the hub if
+        it sleeps (mutex held; any OS thread may call it)."""
         schedule = self.schedule
         if type(schedule) is Schedule:
             self.ready.append(glet)
