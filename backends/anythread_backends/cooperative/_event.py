@@ -54,7 +54,6 @@ from anythread.semantics.waitqueue import WaitRecord, WaitRegistry
 from anythread_backends.cooperative import _hub
 from anythread_backends.cooperative._hub import Hub, Task, Waiter
 from anythread_backends.cooperative._queue import GreenWaitQueue
-from anythread_backends.cooperative._schedule import Schedule
 
 __all__ = ["GreenEvent"]
 
@@ -130,15 +129,11 @@ class GreenEvent(Event):
                     kind = type(entry)
                     if kind is Task:
                         hub = entry.hub
-                        if hub.os_ident == _get_ident() and type(hub.schedule) is Schedule:
+                        if hub.os_ident == _get_ident() and hub.fifo:
                             entry.waiter = None
                             hub.ready.append(entry)
                             return
-                    elif (
-                        kind is Hub
-                        and entry.os_ident == _get_ident()
-                        and type(entry.schedule) is Schedule
-                    ):
+                    elif kind is Hub and entry.os_ident == _get_ident() and entry.fifo:
                         glet = entry.root
                         del entry.blocked[glet]
                         entry.ready.append(glet)
@@ -167,7 +162,7 @@ class GreenEvent(Event):
             hub = entry
             glet = hub.root
             marker = hub.root_marker
-        if hub.os_ident == _get_ident() and type(hub.schedule) is Schedule:
+        if hub.os_ident == _get_ident() and hub.fifo:
             # A green thread of this OS thread: its hub is not running, nothing else
             # takes from its ready queue, and the wakeup is not undone.
             if kind is Task:
@@ -230,7 +225,7 @@ class GreenEvent(Event):
         # take from its ready queue, and its hub is not running.
         after = None
         ready = hub.ready
-        if ready and not hub.timers and type(hub.schedule) is Schedule:
+        if ready and not hub.timers and hub.fifo:
             try:
                 after = ready.popleft()
             except IndexError:  # (a KeyboardInterrupt's delivery took the last one)
@@ -312,10 +307,8 @@ class GreenEvent(Event):
                     hub._forget(waiter)
                     return True
             ready = hub.ready
-            if ready and not hub.timers and type(hub.schedule) is Schedule:
-                after = ready.popleft()  # Hub.next_ready, inline (FIFO, no timers)
-            else:
-                after = hub.next_ready()
+            # Hub.next_ready, inline when FIFO with no timers.
+            after = ready.popleft() if ready and not hub.timers and hub.fifo else hub.next_ready()
         # Hub.block, inline: an exception thrown in (a DeadlockError, KeyboardInterrupt)
         # takes the waiter out of the list; a set() that came first stands.
         if not after:  # a green thread not started yet: started by the hub

@@ -517,8 +517,12 @@ class Hub:
 
     def __init__(self, kernel: Any) -> None:
         self.kernel = kernel
-        #: which ready green thread runs next (the kernel's; a scope may set its own)
+        #: which ready green thread runs next (the kernel's; a scope sets its own with
+        #: :meth:`use_schedule`)
         self.schedule = kernel.schedule
+        #: whether that is FIFO (its own class exactly): then hot paths enqueue and pick
+        #: inline
+        self.fifo = type(self.schedule) is Schedule
         #: True: no other OS thread counts as a possible waker (a scoped run's hub)
         self.isolated = False
         self.root = _getcurrent()
@@ -734,6 +738,11 @@ class Hub:
             self.sleeping = False
             self.stuck = False
             self._wake.release()
+
+    def use_schedule(self, schedule: Schedule) -> None:
+        """Have ``schedule`` pick the green thread that runs next, from now on."""
+        self.schedule = schedule
+        self.fifo = type(schedule) is Schedule
 
     def resume(self, glet: Any) -> None:
         """Make ``glet``, of this hub and no longer blocked, ready, and wake the hub if

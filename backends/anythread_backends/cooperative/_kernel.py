@@ -660,7 +660,7 @@ class GreenKernel:
                 "backend yet: run the scope in a new OS thread"
             )
         hub = self.hub()
-        hub.schedule = schedule
+        hub.use_schedule(schedule)
         hub.isolated = True
         preemptive = schedule.preemptive_points
         with _hub.mutex:
