@@ -666,6 +666,45 @@ def _woken_by_os_thread_while_the_hub_sleeps(
     return t.is_alive(), took
 
 
+class _MutexGate:
+    """The hub's mutex, except that one OS thread (the one :meth:`start` starts) waits at
+    it until :attr:`go` is set: the moment when that thread's operation has taken a
+    waiter's entry and is about to wake it, held still.  Install it as ``_hub.mutex``."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.arrived = threading.Event()  # the thread waits at the mutex
+        self.go = threading.Event()
+        self.done = threading.Event()  # it has been through
+        self._ident: int | None = None
+
+    def start(self, operation: Callable[[], object]) -> threading.Thread:
+        def run() -> None:
+            self._ident = threading.get_ident()
+            operation()
+
+        os_thread = threading.Thread(target=run)
+        os_thread.start()
+        return os_thread
+
+    def __enter__(self) -> bool:
+        if threading.get_ident() == self._ident:
+            self.arrived.set()
+            self.go.wait(10)
+        return bool(self.real.__enter__())
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.real.__exit__(*exc_info)
+        if threading.get_ident() == self._ident:
+            self.done.set()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        return bool(self.real.acquire(blocking, timeout))
+
+    def release(self) -> None:
+        self.real.release()
+
+
 def _assert_no_stray_wakeup(b: Any, event: Any) -> None:
     """After a race on ``event``: its next wait, in the main thread and in a green one,
     returns only once the event is set again (a wakeup left behind by the race would
@@ -1075,61 +1114,32 @@ except DeadlockError:
         b = make_backend()
         event = b.Event()
         hub = b.waits.kernel.hub()
-        real = _hub.mutex
-        arrived = threading.Event()
-        go = threading.Event()
-        done = threading.Event()
+        gate = _MutexGate(_hub.mutex)
         spun: list[bool] = []
-        setter_ident: list[int] = []
-
-        class Gate:
-            """The mutex, but the setter's OS thread waits at it until let through."""
-
-            def __enter__(self) -> bool:
-                if setter_ident and threading.get_ident() == setter_ident[0]:
-                    arrived.set()
-                    go.wait(10)
-                return bool(real.__enter__())
-
-            def __exit__(self, *exc_info: object) -> None:
-                real.__exit__(*exc_info)
-                if setter_ident and threading.get_ident() == setter_ident[0]:
-                    done.set()
-
-            def acquire(self, blocking: bool = True) -> bool:
-                return real.acquire(blocking)
-
-            def release(self) -> None:
-                real.release()
 
         def let_the_setter_through(seconds: float) -> None:
             # (The wait's spin: the wakeup is on its way.  Let it land.)
             spun.append(True)
-            go.set()
-            done.wait(10)
+            gate.go.set()
+            gate.done.wait(10)
 
-        def set_in_os_thread() -> None:
-            setter_ident.append(threading.get_ident())
-            event.set()
+        setters: list[threading.Thread] = []
 
         def interrupter() -> None:
             # Runs while the main thread waits on the event.
-            monkeypatch.setattr(_hub, "mutex", Gate())
+            monkeypatch.setattr(_hub, "mutex", gate)
             monkeypatch.setattr(_event, "_os_sleep", let_the_setter_through)
-            setter = threading.Thread(target=set_in_os_thread)
-            setter.start()
-            assert arrived.wait(10)  # it took the entry, and waits at the mutex
+            setters.append(gate.start(event.set))
+            assert gate.arrived.wait(10)  # it took the entry, and waits at the mutex
             hub.interrupt_root(RuntimeError("interrupted"))
-            setters.append(setter)
 
-        setters: list[threading.Thread] = []
         t = b.Thread(target=interrupter)
         t.start()
         with pytest.raises(RuntimeError, match="interrupted"):
             event.wait()
-        go.set()
+        gate.go.set()
         setters[0].join(timeout=10)
-        monkeypatch.setattr(_hub, "mutex", real)
+        monkeypatch.setattr(_hub, "mutex", gate.real)
         assert spun == [True]
         t.join(timeout=10)
         _assert_no_stray_wakeup(b, event)
@@ -1146,21 +1156,6 @@ except DeadlockError:
 
         b = make_backend(clock="virtual")
         event = b.Event()
-        real = _hub.mutex
-        arrived = threading.Event()
-        go = threading.Event()
-        setter_ident: list[int] = []
-
-        class Gate:
-            def __enter__(self) -> bool:
-                if setter_ident and threading.get_ident() == setter_ident[0]:
-                    arrived.set()
-                    go.wait(10)
-                return bool(real.__enter__())
-
-            def __exit__(self, *exc_info: object) -> None:
-                real.__exit__(*exc_info)
-
         later = b.Event()
         got: list[bool] = []
 
@@ -1172,20 +1167,15 @@ except DeadlockError:
         t = b.Thread(target=waiter)
         t.start()
         b.sleep(0)  # it waits, with a timer due in 1 s
-        monkeypatch.setattr(_hub, "mutex", Gate())
-
-        def set_in_os_thread() -> None:
-            setter_ident.append(threading.get_ident())
-            event.set()
-
-        setter = threading.Thread(target=set_in_os_thread)
-        setter.start()
-        assert arrived.wait(10)  # it took the entry, and waits at the mutex
-        monkeypatch.setattr(_hub, "mutex", real)
+        gate = _MutexGate(_hub.mutex)
+        monkeypatch.setattr(_hub, "mutex", gate)
+        setter = gate.start(event.set)
+        assert gate.arrived.wait(10)  # it took the entry, and waits at the mutex
+        monkeypatch.setattr(_hub, "mutex", gate.real)
         event.clear()
         b.sleep(2)  # the timer fires, and the waiter runs
         assert got == [True]
-        go.set()
+        gate.go.set()
         setter.join(timeout=10)
         b.sleep(1)  # (the waiter would run, were it made ready again)
         later.set()
@@ -1193,23 +1183,6 @@ except DeadlockError:
         assert not t.is_alive()
         assert got == [True, True]
         _assert_no_stray_wakeup(b, event)
-
-    def test_a_greenlet_of_the_programs_own_waits_and_is_woken(self) -> None:
-        # Not a green thread of the backend's, nor its OS thread's own greenlet: a
-        # greenlet the program made (gevent-style code) waits on the event and is the
-        # one woken, not the main thread it was made in.
-        greenlet = pytest.importorskip("greenlet")
-        b = make_backend()
-        event = b.Event()
-        got: list[object] = []
-        t = b.Thread(target=lambda: (got.append("set"), event.set()))
-        t.start()
-        g = greenlet.greenlet(lambda: got.append(event.wait()))
-        g.switch()  # it waits; the green thread runs and sets; it ends: back here
-        assert got == ["set", True]
-        assert g.dead
-        t.join(timeout=10)
-        assert b.waits.snapshot() == ()
 
     def test_untimed_waits_woken_by_an_os_thread_thousand_rounds_nothing_lost(self) -> None:
         # Waits without a timeout take no mutex: a real OS thread's set() may land at
@@ -1446,6 +1419,105 @@ class TestKernelWaitQueue:
             return log[0] == parked[0]
 
         return _in_a_scoped_run(b, f"random:{seed}", body)
+
+    def test_a_timeout_that_fires_after_an_os_threads_notify_took_the_waiter(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A notify() of another OS thread takes a timed waiter's entry, and the wait's
+        # timer fires before that notify gets the mutex to wake it.  The notification
+        # came first: the wait returns True once it has the lock back, it is woken
+        # once, and the notify's late wakeup is dropped (it would otherwise resume the
+        # thread while it waits for the lock, or later, in another wait).
+        from anythread_backends.cooperative import _hub
+
+        b = make_backend(clock="virtual")
+        cond = b.Condition()
+        later = b.Event()
+        got: list[bool] = []
+
+        def waiter() -> None:
+            with cond:
+                got.append(cond.wait(1.0))
+            later.wait()
+            got.append(later.is_set())
+
+        def notify() -> None:
+            with cond:
+                cond.notify()
+
+        t = b.Thread(target=waiter)
+        t.start()
+        b.sleep(0)  # it waits, with a timer due in 1 s
+        gate = _MutexGate(_hub.mutex)
+        monkeypatch.setattr(_hub, "mutex", gate)
+        notifier = gate.start(notify)
+        assert gate.arrived.wait(10)  # it took the entry, and waits at the mutex
+        monkeypatch.setattr(_hub, "mutex", gate.real)
+        b.sleep(2)  # the timer fires; the waiter waits for the lock the notifier holds
+        assert got == []
+        gate.go.set()
+        notifier.join(timeout=10)
+        b.sleep(1)  # it has the lock back: its wait returns
+        assert got == [True]
+        b.sleep(1)  # (the waiter would run, were it made ready again)
+        later.set()
+        t.join(timeout=10)
+        assert not t.is_alive()
+        assert got == [True, True]
+        assert b.waits.snapshot() == ()
+
+    def test_interrupt_while_an_os_threads_notify_is_on_its_way_is_not_resumed_later(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A notify() of another OS thread has taken the main thread's entry and waits
+        # for the mutex to make it ready, holding the lock, when an exception is thrown
+        # into the main thread's wait.  The wait takes the lock back and raises; the
+        # notify's wakeup, landing later, must not resume the main thread in its next
+        # wait.
+        from anythread_backends.cooperative import _hub
+
+        b = make_backend()
+        cond = b.Condition()
+        hub = b.waits.kernel.hub()
+        gate = _MutexGate(_hub.mutex)
+        notifiers: list[threading.Thread] = []
+
+        def notify() -> None:
+            with cond:
+                cond.notify()
+
+        def interrupter() -> None:
+            # Runs while the main thread waits on the condition.
+            monkeypatch.setattr(_hub, "mutex", gate)
+            notifiers.append(gate.start(notify))
+            assert gate.arrived.wait(10)  # it took the entry, and waits at the mutex
+            hub.interrupt_root(RuntimeError("interrupted"))
+            b.sleep(0.01)  # (the main thread now waits for the lock)
+            gate.go.set()
+
+        t = b.Thread(target=interrupter)
+        t.start()
+        with cond, pytest.raises(RuntimeError, match="interrupted"):
+            cond.wait()
+        notifiers[0].join(timeout=10)
+        monkeypatch.setattr(_hub, "mutex", gate.real)
+        t.join(timeout=10)
+        # No stray wakeup: the next wait returns when notified, not before.
+        flag = [False]
+
+        def notify_later() -> None:
+            b.sleep(0.01)
+            with cond:
+                flag[0] = True
+                cond.notify()
+
+        later = b.Thread(target=notify_later)
+        with cond:
+            later.start()
+            assert cond.wait(10) is True
+            assert flag == [True]
+        later.join(timeout=10)
+        assert b.waits.snapshot() == ()
 
     def test_a_queue_made_before_a_scoped_run_parks_under_its_schedule(self) -> None:
         # explore() runs a body in a scoped run with its own schedule; a Condition the

@@ -5,22 +5,31 @@ unpark the hub does itself.
 Condition, Semaphore, BoundedSemaphore and Barrier keep their semantics (the layer's);
 only how a thread parks changes.  A parked green thread is a
 :class:`~anythread_backends.cooperative._hub.Waiter` queued on the queue itself and
-registered with its hub in the same critical section (under the hub's mutex), so an
-unpark, from any OS thread, grants it and makes it ready directly: no parked lock, no
-wait record made per park (the records are made when a snapshot asks, as for the
-cooperative Event), and the guard (a green lock or the kernel's RLock, as a Condition's
-lock usually is) released and taken back inline.
+registered with its hub before the guard is released, so an unpark, from any OS thread,
+grants it and makes it ready directly: no parked lock, no wait record made per park (the
+records are made when a snapshot asks, as for the cooperative Event), and the guard (a
+green lock or the kernel's RLock, as a Condition's lock usually is) released and taken
+back inline.
+
+Parking and unparking take no mutex between green threads of one OS thread: the guard,
+which both hold (the layer's rule), keeps them apart, and each change to the queue is
+one step the GIL makes atomic (a deque's ``append``, ``popleft``, ``remove``).  An unpark
+wakes a thread of its own OS thread directly (that hub is not running), and one of
+another OS thread through its hub, under the mutex (it may be about to sleep).
 
 The layer's invariants hold: the guard is held again and the thread is out of the queue
 whenever :meth:`park` returns or raises; an entry leaves the queue once, popped by an
 unpark (the thread was notified) or removed when its wait ended otherwise (the hub
-removes a timed-out one under the mutex, at its deadline, so an unpark never wakes a
-thread whose wait is over).  Under a random or pct schedule (where every lock operation
-is a scheduling point) a queue created then is the layer's own, unchanged.
+removes a timed-out one under the mutex, at its deadline).  If an unpark of another OS
+thread took the entry first, the notification stands: the wait returns True (the timeout
+came after it), and the unpark, finding the wait over, does not wake the thread again.
+Under a random or pct schedule (where every lock operation is a scheduling point) a
+queue created then is the layer's own, unchanged.
 """
 
 from __future__ import annotations
 
+import _thread
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -30,11 +39,11 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 from anythread.semantics.waitqueue import Site, WaitQueue, WaitRegistry
 from anythread_backends.cooperative import _hub
 from anythread_backends.cooperative._hub import GreenLock, Task, Waiter, give, take
-from anythread_backends.cooperative._schedule import Schedule
 
 __all__ = ["GreenWaitQueue"]
 
 _getcurrent = greenlet.getcurrent
+_get_ident = _thread.get_ident
 _new_waiter = object.__new__
 
 # How a queue parks: the layer's way, or the hub's with its guard released and taken
@@ -121,19 +130,20 @@ class GreenWaitQueue(WaitQueue):
         waiter.lock = self
         waiter.granted = False
         waiter.timer = None
-        with _hub.mutex:
-            self._parked.append(waiter)  # type: ignore[arg-type]
-            # Registered with the hub at once: an unpark from another OS thread, as
-            # soon as the guard is free, makes it ready (even before it switches away).
-            if timeout is None:
-                waiter.deadline = None
-                if type(glet) is Task:
-                    glet.waiter = waiter  # Hub.register, inline
-                else:
-                    hub.register(waiter)
+        # No mutex: the guard, held, keeps every unpark out until it is released below,
+        # and nothing else of this OS thread runs meanwhile (see the module docstring).
+        self._parked.append(waiter)  # type: ignore[arg-type]
+        # Registered with the hub at once: an unpark from another OS thread, as soon
+        # as the guard is free, makes it ready (even before it switches away).
+        if timeout is None:
+            waiter.deadline = None
+            if type(glet) is Task:
+                glet.waiter = waiter  # Hub.register, inline
             else:
-                waiter.deadline = kernel.monotonic() + timeout
                 hub.register(waiter)
+        else:
+            waiter.deadline = kernel.monotonic() + timeout
+            hub.register(waiter)
         # Release the guard completely (GreenLock.release inline for the kernel's locks;
         # the kernel's RLock also puts its recursion level aside).
         if mode == _CALLS:
@@ -151,11 +161,17 @@ class GreenWaitQueue(WaitQueue):
                 if guard._waiters:
                     guard._grant_late()
         try:
-            with _hub.mutex:
-                ready = hub.ready
-                if ready and not hub.timers and type(hub.schedule) is Schedule:
-                    after = ready.popleft()  # Hub.next_ready, inline (FIFO, no timers)
-                else:
+            # Hub.next_ready, inline (FIFO, no timers): only this OS thread's green
+            # threads take from its ready queue, and its hub is not running.
+            after = None
+            ready = hub.ready
+            if ready and not hub.timers and hub.fifo:
+                try:
+                    after = ready.popleft()
+                except IndexError:  # (a KeyboardInterrupt's delivery took the last one)
+                    pass
+            if after is None:
+                with _hub.mutex:
                     after = hub.next_ready()
             if not after:  # a green thread not started yet: started by the hub
                 after = hub.start_later(after)
@@ -190,27 +206,31 @@ class GreenWaitQueue(WaitQueue):
         if self._mode == _LAYER:
             return WaitQueue.unpark(self, n)
         parked: deque[Any] = self._parked
-        if not parked:
-            return 0
         woken = 0
-        with _hub.mutex:
-            while parked and woken < n:
+        while parked and woken < n:
+            try:
                 waiter = parked.popleft()
+            except IndexError:  # its wait ended meanwhile, in another OS thread
+                break
+            woken += 1
+            hub = waiter.hub
+            glet = waiter.glet
+            if waiter.timer is None and hub.fifo and hub.os_ident == _get_ident():
+                # Hub.wake, inline for a thread of this OS thread (whose hub is not
+                # running): no timer to cancel, FIFO.
                 waiter.granted = True
-                hub = waiter.hub
-                glet = waiter.glet
-                if (
-                    waiter.timer is None
-                    and type(glet) is Task
-                    and not hub.sleeping
-                    and type(hub.schedule) is Schedule
-                ):
-                    # Hub.wake, inline for the common case.
+                if type(glet) is Task:
                     glet.waiter = None
-                    hub.ready.append(glet)
                 else:
+                    del hub.blocked[glet]
+                hub.ready.append(glet)
+                continue
+            with _hub.mutex:
+                waiter.granted = True
+                # (Unless its wait is over already: it timed out after this unpark took
+                # it, and returns True all the same; or it left with an exception.)
+                if (glet.waiter if type(glet) is Task else hub.blocked.get(glet)) is waiter:
                     hub.wake(waiter)
-                woken += 1
         return woken
 
     # What the hub asks of the object a waiter is blocked on (its ``lock``).
@@ -221,6 +241,8 @@ class GreenWaitQueue(WaitQueue):
         try:
             self._parked.remove(waiter)  # type: ignore[arg-type]
         except ValueError:
+            # An unpark took it first: it grants it before it lets go of the guard,
+            # which the wait takes back before it reads whether it was granted.
             pass
 
     def _unlock(self) -> None:
