@@ -1144,6 +1144,32 @@ except DeadlockError:
         t.join(timeout=10)
         _assert_no_stray_wakeup(b, event)
 
+    def test_a_wait_left_while_a_lost_wakeup_never_lands_gives_up_on_it(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A set() stopped between taking a waiter's entry and waking it (by a
+        # KeyboardInterrupt raised in its own OS thread) loses that wakeup.  An exception
+        # then thrown into the waiter must still end its wait once its patience for the
+        # wakeup is over, not wait for it for ever.
+        from anythread_backends.cooperative import _event
+
+        monkeypatch.setattr(_event, "_LEAVE_PATIENCE", 0.05)
+        b = make_backend()
+        event = b.Event()
+        hub = b.waits.kernel.hub()
+
+        def lose_the_wakeup() -> None:
+            event._waiters.pop()  # what the stopped set() had done
+            hub.interrupt_root(RuntimeError("interrupted"))
+
+        t = b.Thread(target=lose_the_wakeup)
+        t.start()
+        with pytest.raises(RuntimeError, match="interrupted"):
+            event.wait()
+        t.join(timeout=10)
+        assert b.waits.snapshot() == ()
+        _assert_no_stray_wakeup(b, event)
+
     def test_a_timeout_that_fires_after_an_os_threads_set_took_the_waiter_returns_true(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:

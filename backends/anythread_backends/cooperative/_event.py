@@ -63,6 +63,10 @@ _new_waiter = object.__new__
 # The OS thread's own sleep, whatever a program later does to the time module: a wait
 # that ends while a set() of another OS thread is about to wake it lets that thread run.
 _os_sleep = time.sleep
+_os_clock = time.monotonic
+# How long such a wait waits for that wakeup (seconds): far longer than any OS thread
+# takes to get a free mutex.
+_LEAVE_PATIENCE = 1.0
 _E = TypeVar("_E", bound="GreenEvent")
 
 
@@ -246,19 +250,23 @@ class GreenEvent(Event):
         """An exception was thrown into ``glet``, blocked here without a timeout: take its
         entry back; or, if a ``set()`` took it, let that set's wakeup land and undo it."""
         marker = self._marker if entry is glet else hub.root_marker
+        deadline = None
         while True:
             with _hub.mutex:
                 try:
                     self._waiters.remove(entry)
+                    taken_back = True
                 except ValueError:
-                    pass
-                else:
+                    taken_back = False
+                marked = (glet.waiter if entry is glet else hub.blocked.get(glet)) is marker
+                if taken_back or (marked and deadline is not None and _os_clock() >= deadline):
+                    # Taken back: no wakeup on its way; or given up on (see below).
                     if entry is glet:
                         glet.waiter = None
                     else:
                         del hub.blocked[glet]
                     return
-                if (glet.waiter if entry is glet else hub.blocked.get(glet)) is not marker:
+                if not marked:
                     # The wakeup landed: the thread leaves with the exception instead.
                     try:
                         hub.ready.remove(glet)
@@ -266,7 +274,11 @@ class GreenEvent(Event):
                         pass
                     return
             # A set() of another OS thread took the entry and waits for the mutex to
-            # make it ready: let it run.
+            # make it ready: let it run.  For a while only: a set() of this OS thread
+            # that a KeyboardInterrupt stopped between taking the entry and waking it
+            # never will (its wakeup is lost, and its waiter leaves without it).
+            if deadline is None:
+                deadline = _os_clock() + _LEAVE_PATIENCE
             _os_sleep(0)
 
     def _wait_timed(self, timeout: float | None) -> bool:

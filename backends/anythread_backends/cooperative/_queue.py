@@ -38,7 +38,7 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 
 from anythread.semantics.waitqueue import Site, WaitQueue, WaitRegistry
 from anythread_backends.cooperative import _hub
-from anythread_backends.cooperative._hub import GreenLock, Task, Waiter, give, take
+from anythread_backends.cooperative._hub import GreenLock, Hub, Task, Waiter, give
 
 __all__ = ["GreenWaitQueue"]
 
@@ -70,7 +70,7 @@ class GreenWaitQueue(WaitQueue):
     """A FIFO of green threads parked on one object, guarded by that object's lock;
     parks and unparks through the hub (see the module's docstring)."""
 
-    __slots__ = ("_guard", "_mode", "subject")
+    __slots__ = ("_guard", "_mode", "_root_hub", "subject")
 
     def __init__(
         self,
@@ -82,6 +82,7 @@ class GreenWaitQueue(WaitQueue):
     ) -> None:
         WaitQueue.__init__(self, registry, kind, site, release, restore)
         self._mode, self._guard = _mode_of(registry.kernel, release)
+        self._root_hub: Hub | None = None
         #: the object waited on, as recorded (set at the first park)
         self.subject: object = None
 
@@ -107,7 +108,14 @@ class GreenWaitQueue(WaitQueue):
         self.subject = subject
         kernel: Any = self._registry.kernel
         glet = _getcurrent()
-        hub = glet.hub if type(glet) is Task else kernel.hub()
+        if type(glet) is Task:
+            hub = glet.hub
+        else:
+            cached = self._root_hub  # the hub of the last OS thread's own greenlet here
+            if cached is not None and cached.root is glet:
+                hub = cached
+            else:
+                hub = self._root_hub = kernel.hub()
         guard = self._guard
         if timeout is not None and timeout <= 0:
             # Expired already: the guard is released and taken back, nothing waited for.
@@ -137,10 +145,11 @@ class GreenWaitQueue(WaitQueue):
         # as the guard is free, makes it ready (even before it switches away).
         if timeout is None:
             waiter.deadline = None
+            # Hub.register, inline.
             if type(glet) is Task:
-                glet.waiter = waiter  # Hub.register, inline
+                glet.waiter = waiter
             else:
-                hub.register(waiter)
+                hub.blocked[glet] = waiter
         else:
             waiter.deadline = kernel.monotonic() + timeout
             hub.register(waiter)
@@ -188,7 +197,15 @@ class GreenWaitQueue(WaitQueue):
             if mode == _CALLS:
                 self._restore(saved)
             else:
-                if take(guard._state):
+                state = guard._state
+                taken = False
+                if state:  # take(state), inline
+                    try:
+                        state.pop()
+                        taken = True
+                    except IndexError:  # taken by another OS thread since the test
+                        pass
+                if taken:
                     guard.holder = glet
                 elif mode == _RLOCK:
                     # A user's RLock (Condition()'s own): the wait for it is listed in
