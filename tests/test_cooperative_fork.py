@@ -76,6 +76,48 @@ class TestForkFromTheMainProgram:
         # code of those threads runs, not even their finally blocks.
         assert result.stdout.splitlines() == ["child True True False", "parent 0"]
 
+    def test_threads_left_waiting_on_an_event_are_not_woken_by_its_set(self) -> None:
+        result = _script(
+            """
+            import os, sys
+            import anythread as t
+            event = t.Event()
+            parked = t.Barrier(3)
+            def waiter(tag, timeout):
+                parked.wait(30)
+                event.wait(timeout)
+                print("woke", tag, flush=True)
+            threads = [
+                t.Thread(target=waiter, args=("untimed", None), daemon=True),
+                t.Thread(target=waiter, args=("timed", 30), daemon=True),
+            ]
+            for thread in threads:
+                thread.start()
+            parked.wait(30)
+            t.sleep(0)                        # both wait on the event now
+            pid = os.fork()
+            if pid == 0:
+                event.set()
+                t.sleep(0.05)                 # a thread left behind, if woken, runs now
+                event.clear()
+                got = []
+                new = t.Thread(target=lambda: got.append(event.wait(5)))
+                new.start()
+                t.sleep(0)                    # it waits
+                event.set()
+                new.join(5)
+                print("child", got, flush=True)
+                sys.exit(0)
+            _, status = os.waitpid(pid, 0)
+            print("parent", os.waitstatus_to_exitcode(status), flush=True)
+            os._exit(0)
+            """
+        )
+        assert result.returncode == 0, result.stderr
+        # In the child the event's waiters of the parent are gone: its set() wakes
+        # none of them (no code of theirs runs), and a new waiter is woken as usual.
+        assert result.stdout.splitlines() == ["child [True]", "parent 0"]
+
     def test_blocking_work_can_be_handed_to_a_real_thread_in_the_child(self) -> None:
         result = _script(
             """

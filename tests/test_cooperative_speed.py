@@ -1118,10 +1118,12 @@ except DeadlockError:
         spun: list[bool] = []
 
         def let_the_setter_through(seconds: float) -> None:
-            # (The wait's spin: the wakeup is on its way.  Let it land.)
+            # (The wait's spin: the wakeup is on its way.  Let it land, but only on the
+            # third turn: the wait must keep waiting for it meanwhile.)
             spun.append(True)
-            gate.go.set()
-            gate.done.wait(10)
+            if len(spun) == 3:
+                gate.go.set()
+                gate.done.wait(10)
 
         setters: list[threading.Thread] = []
 
@@ -1137,10 +1139,12 @@ except DeadlockError:
         t.start()
         with pytest.raises(RuntimeError, match="interrupted"):
             event.wait()
+        landed = gate.done.is_set()  # the wait ended only once the wakeup had landed
         gate.go.set()
         setters[0].join(timeout=10)
         monkeypatch.setattr(_hub, "mutex", gate.real)
-        assert spun == [True]
+        assert landed
+        assert spun == [True] * 3
         t.join(timeout=10)
         _assert_no_stray_wakeup(b, event)
 
