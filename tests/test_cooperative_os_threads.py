@@ -518,3 +518,42 @@ class TestShortLivedOSThreads:
         finally:
             tracemalloc.stop()
         assert grown < 200 * 500, f"{grown / 200:.0f} bytes kept per ended OS thread"
+
+    @pytest.mark.parametrize("kind", ["Event", "Condition"])
+    def test_its_hub_goes_though_it_waited_on_an_object_that_stays(self, kind: str) -> None:
+        # The OS thread's own greenlet waits, without a timeout, on an object that
+        # outlives the thread: what the backend keeps to find that greenlet's hub
+        # quickly must not keep the hub of a thread that has ended.
+        import gc
+        import weakref
+
+        b = make_backend()
+        obj = b.Event() if kind == "Event" else b.Condition()
+        hubs: list[Any] = []
+
+        def waits() -> None:
+            hubs.append(weakref.ref(b.waits.kernel.hub()))
+            if kind == "Event":
+                b.Thread(target=obj.set).start()
+                obj.wait()
+            else:
+
+                def notify() -> None:
+                    with obj:
+                        obj.notify()
+
+                with obj:
+                    b.Thread(target=notify).start()
+                    obj.wait()
+
+        os_thread = threading.Thread(target=waits)
+        os_thread.start()
+        os_thread.join(30)
+        pause = threading.Event()
+        for _ in range(1000):  # (the hub goes once the thread's state is torn down)
+            gc.collect()
+            if hubs[0]() is None:
+                break
+            pause.wait(0.01)
+        assert hubs[0]() is None
+        assert obj is not None

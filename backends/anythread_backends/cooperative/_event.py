@@ -87,7 +87,7 @@ class GreenEvent(Event):
         self._site = waits.site_of(self) if waits.records_sites else None
         # Whether set() and blocking waits are scheduling points (random, pct).
         self._points: bool = waits.kernel.preemptive_points  # type: ignore[attr-defined]
-        self._root_hub: Hub | None = None
+        self._kernel: Any = waits.kernel
         # The waiter of every task blocked here without a timeout: one for all.
         marker = self._marker = _new_waiter(Waiter)
         marker.glet = marker.timer = marker.deadline = None
@@ -201,14 +201,15 @@ class GreenEvent(Event):
             glet.waiter = self._marker
             entry: Any = glet
         else:
-            cached = self._root_hub  # the hub of the last OS thread's own greenlet here
+            kernel = self._kernel
+            cached = kernel.root_hub  # (Kernel.hub(), for the last OS thread's root)
             if cached is not None and cached.root is glet:
                 hub = cached
             else:
-                hub = self._waits.kernel.hub()  # type: ignore[attr-defined]
+                hub = kernel.hub()
                 if glet is not hub.root:  # a greenlet of the program's own
                     return self._wait_timed(None)
-                self._root_hub = hub
+                kernel.root_hub = hub
             marker = hub.root_marker
             marker.lock = self
             hub.blocked[glet] = marker

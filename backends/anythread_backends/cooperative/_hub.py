@@ -18,6 +18,10 @@ list, taken and given back by one atomic list operation each, so the uncontended
 acquire and release take no mutex;
 waiters, ready queues and hubs are guarded by one process-wide ``_thread`` lock, and a
 waiter of another hub is handed to that hub's ready queue and the hub woken, race-free.
+The Event (:mod:`~anythread_backends.cooperative._event`) and the wait queue
+(:mod:`~anythread_backends.cooperative._queue`) hand over between green threads of one
+OS thread without it: only that OS thread's green threads take from its ready queue
+(others only append, under the mutex), and its hub does not run meanwhile.
 A greenlet never moves between OS threads.
 
 The hot paths (every acquire, release, park and handoff) are written for speed and
@@ -61,7 +65,9 @@ __all__ = [
 
 _getcurrent = greenlet.getcurrent
 # One process-wide mutex guards the state of every green lock, ready queue and hub: a
-# green lock may be released by any OS thread.  Nothing blocks while holding it.
+# green lock may be released by any OS thread.  Nothing blocks while holding it.  (A
+# green thread may append to its own hub's ready queue, or take from it, without it: see
+# the module docstring.)
 #
 # - A forked child gets a new one (another OS thread may have held it at the fork; see
 #   _fork): other modules read it as ``_hub.mutex`` at each use, never import the name.
@@ -747,11 +753,10 @@ class Hub:
     def resume(self, glet: Any) -> None:
         """Make ``glet``, of this hub and no longer blocked, ready, and wake the hub if
         it sleeps (mutex held; any OS thread may call it)."""
-        schedule = self.schedule
-        if type(schedule) is Schedule:
+        if self.fifo:
             self.ready.append(glet)
         else:
-            schedule.enqueue(self.ready, glet)
+            self.schedule.enqueue(self.ready, glet)
         if self.sleeping:
             self.sleeping = False
             self.stuck = False

@@ -399,6 +399,9 @@ class GreenKernel:
         self._virtual_now = 0.0
         self._local = threading.local()
         self._hubs: frozenset[Hub] = frozenset()
+        #: the hub of the OS thread whose own greenlet waited last on an Event or in a
+        #: wait queue (a cache of :meth:`hub` for them; forgotten when that thread ends)
+        self.root_hub: Hub | None = None
         self._idents = iter(range(1, sys.maxsize))
         #: alive green threads by identifier
         self.tasks: dict[int, Task] = {}
@@ -598,6 +601,8 @@ class GreenKernel:
         with _hub.mutex:
             hub.alive = False
             self._hubs = self._hubs - {hub}
+            if self.root_hub is hub:
+                self.root_hub = None
             for other in self._hubs:
                 if other.stuck:
                     other.poke()

@@ -38,7 +38,7 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 
 from anythread.semantics.waitqueue import Site, WaitQueue, WaitRegistry
 from anythread_backends.cooperative import _hub
-from anythread_backends.cooperative._hub import GreenLock, Hub, Task, Waiter, give
+from anythread_backends.cooperative._hub import GreenLock, Task, Waiter, give
 
 __all__ = ["GreenWaitQueue"]
 
@@ -70,7 +70,7 @@ class GreenWaitQueue(WaitQueue):
     """A FIFO of green threads parked on one object, guarded by that object's lock;
     parks and unparks through the hub (see the module's docstring)."""
 
-    __slots__ = ("_guard", "_mode", "_root_hub", "subject")
+    __slots__ = ("_guard", "_mode", "subject")
 
     def __init__(
         self,
@@ -82,7 +82,6 @@ class GreenWaitQueue(WaitQueue):
     ) -> None:
         WaitQueue.__init__(self, registry, kind, site, release, restore)
         self._mode, self._guard = _mode_of(registry.kernel, release)
-        self._root_hub: Hub | None = None
         #: the object waited on, as recorded (set at the first park)
         self.subject: object = None
 
@@ -111,11 +110,13 @@ class GreenWaitQueue(WaitQueue):
         if type(glet) is Task:
             hub = glet.hub
         else:
-            cached = self._root_hub  # the hub of the last OS thread's own greenlet here
+            cached = kernel.root_hub  # (Kernel.hub(), for the last OS thread's root)
             if cached is not None and cached.root is glet:
                 hub = cached
             else:
-                hub = self._root_hub = kernel.hub()
+                hub = kernel.hub()
+                if glet is hub.root:
+                    kernel.root_hub = hub
         guard = self._guard
         if timeout is not None and timeout <= 0:
             # Expired already: the guard is released and taken back, nothing waited for.
