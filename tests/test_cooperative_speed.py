@@ -232,24 +232,31 @@ class TestDirectSwitch:
             t.join(timeout=10)
             assert not t.is_alive()
 
-    @pytest.mark.parametrize("how", ["end", "block"])
+    @pytest.mark.parametrize("how", ["end", "block", "event", "timed event"])
     def test_many_new_threads_in_a_row_never_exhaust_the_recursion_limit(self, how: str) -> None:
         # A new green thread starts at the recursion depth of the greenlet that first
         # switches to it: were each one started by the one before it (as it ends, or as
         # it blocks), the depth would grow with every thread, up to a RecursionError.
         b = make_backend()
         pool = b.Semaphore(1)
+        gate = b.Event()
         ran: list[None] = []
 
         def job() -> None:
             if how == "block":
                 with pool:
                     b.sleep(0)
+            elif how == "event":
+                gate.wait()
+            elif how == "timed event":
+                gate.wait(60)
             ran.append(None)
 
         threads = [b.Thread(target=job) for _ in range(3 * sys.getrecursionlimit())]
         for t in threads:
             t.start()
+        b.sleep(0)  # each runs, and the event's waiters block, each starting the next
+        gate.set()
         for t in threads:
             t.join(timeout=30)
         assert len(ran) == len(threads)
