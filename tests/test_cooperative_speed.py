@@ -1056,10 +1056,14 @@ except DeadlockError:
         assert result.returncode == 0, result.stderr
         assert result.stdout.split("\n") == ["deadlock after 0.0", ""]
 
-    def test_set_just_before_the_waiter_queues_is_seen_and_it_does_not_block(self) -> None:
+    @pytest.mark.parametrize("who", ["main", "green"])
+    def test_set_just_before_the_waiter_queues_is_seen_and_it_does_not_block(
+        self, who: str
+    ) -> None:
         # The race of a set() landing between the waiter's look at the flag and its
         # queueing, forced: it runs as the waiter appends its entry.  The waiter must
-        # look at the flag again after queueing, take its entry back, and not block.
+        # look at the flag again after queueing, take its entry back, and not block;
+        # and it is not listed as waiting any more (it runs).
         b = make_backend()
         event = b.Event()
 
@@ -1068,14 +1072,25 @@ except DeadlockError:
                 event.set()  # ("another OS thread")
                 super().append(entry)
 
-        ran: list[bool] = []
-        t = b.Thread(target=lambda: ran.append(True))
-        t.start()
-        event._waiters = SetFirst()
-        assert event.wait() is True
-        assert ran == []  # it did not block (no switch)
-        assert list(event._waiters) == []  # and left nothing behind
-        t.join(timeout=10)
+        def check() -> None:
+            ran: list[bool] = []
+            t = b.Thread(target=lambda: ran.append(True))
+            t.start()
+            event._waiters = SetFirst()
+            got.append(event.wait())
+            got.append(ran == [])  # it did not block (no switch)
+            got.append(b.waits.snapshot() == ())
+            got.append(list(event._waiters) == [])  # and left nothing behind
+            t.join(timeout=10)
+
+        got: list[bool] = []
+        if who == "main":
+            check()
+        else:
+            checker = b.Thread(target=check)
+            checker.start()
+            checker.join(timeout=10)
+        assert got == [True, True, True, True]
         _assert_no_stray_wakeup(b, event)
 
     @pytest.mark.parametrize("who", ["main", "green"])
@@ -1153,6 +1168,25 @@ except DeadlockError:
         assert landed
         assert spun == [True] * 3
         t.join(timeout=10)
+        _assert_no_stray_wakeup(b, event)
+
+    @pytest.mark.parametrize("timeout", [None, 60.0])
+    def test_an_interrupted_wait_leaves_no_entry_behind(self, timeout: float | None) -> None:
+        # An exception thrown into a wait takes its entry out of the event's waiters:
+        # a program that waits in a loop, interrupted again and again, before the event
+        # is ever set, must not grow that list (memory, and a set() that then wakes
+        # entries whose waits are long over).
+        b = make_backend()
+        event = b.Event()
+        hub = b.waits.kernel.hub()
+        for _ in range(3):
+            t = b.Thread(target=lambda: hub.interrupt_root(RuntimeError("interrupted")))
+            t.start()
+            with pytest.raises(RuntimeError, match="interrupted"):
+                event.wait(timeout)
+            t.join(timeout=10)
+        assert list(event._waiters) == []
+        assert b.waits.snapshot() == ()
         _assert_no_stray_wakeup(b, event)
 
     def test_a_wait_left_while_a_lost_wakeup_never_lands_gives_up_on_it(
