@@ -1321,6 +1321,97 @@ except DeadlockError:
         )
         assert fired == [True]
 
+    @pytest.mark.parametrize("setter", ["main OS thread", "new OS thread"])
+    @pytest.mark.parametrize("who", ["its own greenlet", "a green thread"])
+    def test_set_wakes_a_waiter_of_another_os_thread_whose_hub_sleeps(
+        self, who: str, setter: str
+    ) -> None:
+        # A waiter (an OS thread's own greenlet, or a green thread of its hub) waits
+        # without a timeout and its hub sleeps; a set() from another OS thread must wake
+        # that hub, not only queue the waiter as it does for a waiter of its own OS
+        # thread.  Both ways between the main OS thread and a new one.
+        b = make_backend()
+        event = b.Event()
+        hubs: list[Any] = []
+        woke: list[bool] = []
+
+        # (Each OS thread uses the backend before the waiter's hub sleeps: a hub with
+        # an outsider about, for which it looks again now and then, would find a lost
+        # wakeup in a while.)
+        setter_has_a_hub = threading.Event()
+
+        def waits() -> None:
+            assert setter_has_a_hub.wait(10)
+            hubs.append(b.waits.kernel.hub())
+            if who == "its own greenlet":
+                woke.append(event.wait())
+            else:
+                t = b.Thread(target=lambda: woke.append(event.wait()))
+                t.start()
+                t.join(timeout=30)
+
+        def sets() -> None:
+            b.sleep(0)
+            setter_has_a_hub.set()
+            deadline = time.monotonic() + 10
+            pause = threading.Event()
+            while not (hubs and hubs[0].sleeping) and time.monotonic() < deadline:
+                pause.wait(0.001)
+            event.set()
+            for _ in range(500):  # (a lost wakeup: wake the hub after 5 s, to end)
+                if woke:
+                    return
+                pause.wait(0.01)
+            from anythread_backends.cooperative import _hub
+
+            with _hub.mutex:
+                hubs[0].poke()
+
+        other = threading.Thread(target=waits if setter == "main OS thread" else sets, daemon=True)
+        start = time.monotonic()
+        other.start()
+        if setter == "main OS thread":
+            sets()
+        else:
+            waits()
+        other.join(timeout=10)
+        took = time.monotonic() - start
+        assert woke == [True]
+        assert took < 5, f"woken after {took:.1f} s"
+
+    @pytest.mark.parametrize("entries", [1, 3])
+    def test_set_copes_with_entries_taken_back_as_it_pops(self, entries: int) -> None:
+        # set() sees waiters, then pops them one at a time; meanwhile waiters of other
+        # OS threads may take their entries back (their waits ended otherwise).  Forced:
+        # the list empties itself as a pop starts (the first of one entry; the second
+        # of three, after the one real waiter's was taken).
+        b = make_backend()
+        event = b.Event()
+        woke: list[bool] = []
+        t = b.Thread(target=lambda: woke.append(event.wait()))
+        t.start()
+        b.sleep(0)  # it waits: its entry is the list's only one
+        real = list(event._waiters)
+
+        class TakenBack(list):  # type: ignore[type-arg]
+            pops = 0
+
+            def pop(self, *args: Any) -> Any:
+                TakenBack.pops += 1
+                if TakenBack.pops == (1 if entries == 1 else 2):
+                    self.clear()  # (the waiters' own remove(), in other OS threads)
+                return super().pop(*args)
+
+        stale = [object()] * (entries - 1)  # entries of waits that are over
+        event._waiters = TakenBack(stale + real if entries > 1 else [object()])
+        event.set()  # does not raise
+        assert event.is_set()
+        if entries == 1:
+            event._waiters = real  # (the real waiter's entry: set() again wakes it)
+            event.set()
+        t.join(timeout=10)
+        assert woke == [True]
+
     def test_set_from_os_thread_wakes_a_hub_that_sleeps(self) -> None:
         # Every green thread of the main OS thread is blocked (one on the event, for
         # ever; the main thread in a join with a timeout), so its hub sleeps until the
