@@ -1056,9 +1056,10 @@ except DeadlockError:
         assert result.returncode == 0, result.stderr
         assert result.stdout.split("\n") == ["deadlock after 0.0", ""]
 
+    @pytest.mark.parametrize("timeout", [None, 60.0])
     @pytest.mark.parametrize("who", ["main", "green"])
     def test_set_just_before_the_waiter_queues_is_seen_and_it_does_not_block(
-        self, who: str
+        self, who: str, timeout: float | None
     ) -> None:
         # The race of a set() landing between the waiter's look at the flag and its
         # queueing, forced: it runs as the waiter appends its entry.  The waiter must
@@ -1077,7 +1078,7 @@ except DeadlockError:
             t = b.Thread(target=lambda: ran.append(True))
             t.start()
             event._waiters = SetFirst()
-            got.append(event.wait())
+            got.append(event.wait(timeout))
             got.append(ran == [])  # it did not block (no switch)
             got.append(b.waits.snapshot() == ())
             got.append(list(event._waiters) == [])  # and left nothing behind
