@@ -1256,6 +1256,66 @@ except DeadlockError:
         assert got == [True, True]
         _assert_no_stray_wakeup(b, event)
 
+    @pytest.mark.parametrize("setter", ["green thread", "OS thread"])
+    def test_a_greenlet_of_the_programs_own_waits_and_is_woken(self, setter: str) -> None:
+        # Not a green thread of the backend's, nor its OS thread's own greenlet: a
+        # greenlet the program made (gevent-style code) waits on the event and is the
+        # one woken, not the main thread it was made in.  The set() comes from a green
+        # thread ready to run, or from another OS thread once the hub sleeps (nothing
+        # else ready).
+        greenlet = pytest.importorskip("greenlet")
+        b = make_backend()
+        event = b.Event()
+        hub = b.waits.kernel.hub()
+        got: list[object] = []
+
+        def set_it() -> None:
+            got.append("set")
+            event.set()
+
+        def set_once_the_hub_sleeps() -> None:
+            deadline = time.monotonic() + 10
+            pause = threading.Event()
+            while not hub.sleeping and time.monotonic() < deadline:
+                pause.wait(0.001)
+            set_it()
+
+        if setter == "green thread":
+            t: Any = b.Thread(target=set_it)
+        else:
+            t = threading.Thread(target=set_once_the_hub_sleeps)
+        t.start()
+        g = greenlet.greenlet(lambda: got.append(event.wait()))
+        g.switch()  # it waits; the setter sets; it ends: back here
+        assert got == ["set", True]
+        assert g.dead
+        t.join(timeout=10)
+        assert b.waits.snapshot() == ()
+
+    def test_interrupt_after_an_os_threads_wakeup_landed_raises_and_is_not_resumed_later(
+        self,
+    ) -> None:
+        # Another OS thread's set() has made the main thread ready, and then an
+        # exception is delivered to it (which takes it out of the ready queue itself):
+        # its wait raises, and nothing resumes it later.
+        b = make_backend()
+        event = b.Event()
+        hub = b.waits.kernel.hub()
+
+        def interrupter() -> None:
+            setter = threading.Thread(target=event.set)
+            setter.start()
+            setter.join(timeout=10)  # the wakeup has landed: the main thread is ready
+            hub.interrupt_root(RuntimeError("interrupted"))
+
+        t = b.Thread(target=interrupter)
+        t.start()
+        with pytest.raises(RuntimeError, match="interrupted"):
+            event.wait()
+        t.join(timeout=10)
+        assert b.waits.snapshot() == ()
+        _assert_no_stray_wakeup(b, event)
+
     def test_untimed_waits_woken_by_an_os_thread_thousand_rounds_nothing_lost(self) -> None:
         # Waits without a timeout take no mutex: a real OS thread's set() may land at
         # any step of one (the GIL switches every 0.5 ms here, while busy green threads
