@@ -273,7 +273,7 @@ class ParkedLock(Waiter):
                 self.deadline = None
                 glet.waiter = self
                 ready = hub.ready
-                if ready and not hub.timers and type(hub.schedule) is Schedule:
+                if ready and not hub.timers and hub.fifo:
                     after = ready.popleft()
                 else:
                     after = hub.next_ready()
@@ -310,11 +310,10 @@ class ParkedLock(Waiter):
                         # Hub.wake, inline for the common case (no timer to cancel,
                         # a hub that is not waiting for a wakeup).
                         glet.waiter = None
-                        schedule = hub.schedule
-                        if type(schedule) is Schedule:
+                        if hub.fifo:
                             hub.ready.append(glet)
                         else:
-                            schedule.enqueue(hub.ready, glet)
+                            hub.schedule.enqueue(hub.ready, glet)
                     else:
                         hub.wake(self)
             elif hub.blocked.get(glet) is self:
@@ -424,10 +423,8 @@ class GreenLock:
             else:
                 hub.register(waiter)
             ready = hub.ready
-            if ready and not hub.timers and type(hub.schedule) is Schedule:
-                after = ready.popleft()  # Hub.next_ready, inline (FIFO, no timers)
-            else:
-                after = hub.next_ready()
+            # Hub.next_ready, inline when FIFO with no timers.
+            after = ready.popleft() if ready and not hub.timers and hub.fifo else hub.next_ready()
         return hub.block(waiter, after)
 
     def release(self) -> None:
@@ -563,8 +560,9 @@ class Hub:
     # ------------------------------------------------------------------ green side
 
     def register(self, waiter: Waiter) -> None:
-        """Record that ``waiter``'s greenlet is about to block, with its timer (mutex
-        held; called by the greenlet's own OS thread)."""
+        """Record that ``waiter``'s greenlet is about to block, with its timer (called
+        by the greenlet's own OS thread, with the mutex held unless nothing could wake
+        the waiter yet: only this OS thread adds timers, and each step is atomic)."""
         glet = waiter.glet
         if waiter.deadline is not None:
             waiter.timer = self.call_at(waiter.deadline, self._timed_out, waiter)
@@ -661,9 +659,8 @@ class Hub:
         ready = self.ready
         if not ready:
             return self.greenlet
-        schedule = self.schedule
         # FIFO inline (its own class exactly; any other schedule picks).
-        return ready.popleft() if type(schedule) is Schedule else schedule.pick(ready)
+        return ready.popleft() if self.fifo else self.schedule.pick(ready)
 
     def _forget(self, waiter: Waiter) -> None:
         if type(waiter.glet) is Task:
@@ -696,12 +693,11 @@ class Hub:
         self.sleep(0)
 
     def spawn(self, task: Task) -> None:
-        schedule = self.schedule
         with mutex:
-            if type(schedule) is Schedule:  # FIFO inline
+            if self.fifo:  # FIFO inline
                 self.ready.append(task)
             else:
-                schedule.enqueue(self.ready, task)
+                self.schedule.enqueue(self.ready, task)
 
     def call_at(self, deadline: float, callback: Callable[[Any], None], arg: Any) -> list[Any]:
         entry = [deadline, next(self._seq), callback, arg]
@@ -735,11 +731,10 @@ class Hub:
             glet.waiter = None
         else:
             self.blocked.pop(glet, None)
-        schedule = self.schedule
-        if type(schedule) is Schedule:
+        if self.fifo:
             self.ready.append(glet)
         else:
-            schedule.enqueue(self.ready, glet)
+            self.schedule.enqueue(self.ready, glet)
         if self.sleeping:
             self.sleeping = False
             self.stuck = False
