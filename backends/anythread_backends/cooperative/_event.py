@@ -138,9 +138,8 @@ class GreenEvent(Event):
                             hub.ready.append(entry)
                             return
                     elif kind is Hub and entry.os_ident == _get_ident() and entry.fifo:
-                        glet = entry.root
-                        del entry.blocked[glet]
-                        entry.ready.append(glet)
+                        entry.root_waiter = None
+                        entry.ready.append(entry.root)
                         return
                     self._wake(entry)
             if points:  # (after waking some: they may run first)
@@ -155,7 +154,7 @@ class GreenEvent(Event):
                 glet = entry.glet
                 hub = entry.hub
                 # (Unless its wait is over already: timed out, or left by an exception.)
-                if (glet.waiter if type(glet) is Task else hub.blocked.get(glet)) is entry:
+                if hub.waiter_of(glet) is entry:
                     hub.wake(entry)
             return
         if kind is Task:
@@ -172,7 +171,7 @@ class GreenEvent(Event):
             if kind is Task:
                 glet.waiter = None
             else:
-                del hub.blocked[glet]
+                hub.root_waiter = None
             hub.ready.append(glet)
         else:
             with _hub.mutex:
@@ -186,13 +185,15 @@ class GreenEvent(Event):
         Returns True unless a timeout was given and expired.
         """
         if timeout is not None:
-            timeout = check_wait_timeout(timeout, self._waits.kernel.TIMEOUT_MAX)
-            if timeout is not None and timeout <= 0:
-                return self._flag
+            seconds = check_wait_timeout(timeout, self._waits.kernel.TIMEOUT_MAX)
+            if self._flag:
+                return True
+            if seconds is not None:  # (it is: only None stays None)
+                return False if seconds <= 0 else self._wait_timed(seconds)
         if self._flag:
             return True
-        if timeout is not None or self._points:
-            return self._wait_timed(timeout)
+        if self._points:
+            return self._wait_timed(None)
         # Without a timeout: the green thread itself is the entry (module docstring).
         glet = _getcurrent()
         waiters = self._waiters
@@ -212,7 +213,7 @@ class GreenEvent(Event):
                 kernel.root_hub = hub
             marker = hub.root_marker
             marker.lock = self
-            hub.blocked[glet] = marker
+            hub.root_waiter = marker
             entry = hub
         waiters.append(entry)
         if self._flag:  # set meanwhile, by another OS thread
@@ -224,18 +225,18 @@ class GreenEvent(Event):
                 if entry is glet:
                     glet.waiter = None
                 else:
-                    del hub.blocked[glet]
+                    hub.root_waiter = None
                 return True
         # Hub.next_ready, inline (FIFO, no timers): only this OS thread's green threads
         # take from its ready queue, and its hub is not running.
-        after = None
         ready = hub.ready
         if ready and not hub.timers and hub.fifo:
             try:
                 after = ready.popleft()
             except IndexError:  # (a KeyboardInterrupt's delivery took the last one)
-                pass
-        if after is None:
+                with _hub.mutex:
+                    after = hub.next_ready()
+        else:
             with _hub.mutex:
                 after = hub.next_ready()
         if not after:  # a green thread not started yet: started by the hub
@@ -259,13 +260,13 @@ class GreenEvent(Event):
                     taken_back = True
                 except ValueError:
                     taken_back = False
-                marked = (glet.waiter if entry is glet else hub.blocked.get(glet)) is marker
+                marked = (glet.waiter if entry is glet else hub.root_waiter) is marker
                 if taken_back or (marked and deadline is not None and _os_clock() >= deadline):
                     # Taken back: no wakeup on its way; or given up on (see below).
                     if entry is glet:
                         glet.waiter = None
                     else:
-                        del hub.blocked[glet]
+                        hub.root_waiter = None
                     return
                 if not marked:
                     # The wakeup landed: the thread leaves with the exception instead.
@@ -371,9 +372,9 @@ def _resume(hub: Hub, glet: Any, marker: Waiter) -> None:
             return
         glet.waiter = None
     else:
-        if hub.blocked.get(glet) is not marker:
+        if hub.root_waiter is not marker:
             return
-        del hub.blocked[glet]
+        hub.root_waiter = None
     hub.resume(glet)
 
 
@@ -385,6 +386,8 @@ def _records(waits: WaitRegistry) -> list[WaitRecord]:
         pairs = [(task, task.waiter) for task in list(kernel.tasks.values()) if task.waiter]
         for hub in kernel.hubs():
             pairs.extend(hub.blocked.items())
+            if hub.root_waiter is not None:
+                pairs.append((hub.root, hub.root_waiter))
     records = []
     for glet, waiter in pairs:
         on = waiter.lock

@@ -316,7 +316,7 @@ class ParkedLock(Waiter):
                             hub.schedule.enqueue(hub.ready, glet)
                     else:
                         hub.wake(self)
-            elif hub.blocked.get(glet) is self:
+            elif hub.waiter_of(glet) is self:
                 hub.wake(self)
 
     def locked(self) -> bool:
@@ -419,7 +419,7 @@ class GreenLock:
                 if type(glet) is Task:
                     glet.waiter = waiter
                 else:
-                    hub.blocked[glet] = waiter
+                    hub.mark(glet, waiter)
             else:
                 hub.register(waiter)
             ready = hub.ready
@@ -513,9 +513,13 @@ class Hub:
     """The scheduler of the green threads of one OS thread.
 
     :ivar ready: green threads that can run, in the order the schedule sees them.
-    :ivar blocked: each blocked greenlet of this hub that is not a :class:`Task` (the
-        OS thread's root greenlet) and its :class:`Waiter`; a blocked task keeps its
-        waiter itself (``task.waiter``): no dictionary entry per idle green thread.
+    :ivar root_waiter: the :class:`Waiter` of the OS thread's root greenlet while it is
+        blocked (None while it runs or is ready); a blocked task keeps its waiter itself
+        (``task.waiter``): no dictionary entry per idle green thread.
+    :ivar blocked: each other blocked greenlet of this hub (one of the program's own,
+        neither a task nor the root) and its :class:`Waiter`.
+
+    :meth:`waiter_of` and :meth:`mark` read and change all three alike.
     """
 
     def __init__(self, kernel: Any) -> None:
@@ -533,6 +537,7 @@ class Hub:
         self.native_id = _thread.get_native_id()
         self.greenlet = greenlet.greenlet(self._run, self.root)
         self.ready: deque[Any] = deque()
+        self.root_waiter: Waiter | None = None
         self.blocked: dict[Any, Waiter] = {}
         #: the waiter of the root greenlet while it waits for an Event without a
         #: timeout (see :mod:`~anythread_backends.cooperative._event`)
@@ -559,6 +564,28 @@ class Hub:
 
     # ------------------------------------------------------------------ green side
 
+    def waiter_of(self, glet: Any) -> Waiter | None:
+        """What ``glet``, a greenlet of this hub, is blocked on (None: it runs or is
+        ready)."""
+        if type(glet) is Task:
+            waiter: Waiter | None = glet.waiter
+            return waiter
+        if glet is self.root:
+            return self.root_waiter
+        return self.blocked.get(glet)
+
+    def mark(self, glet: Any, waiter: Waiter | None) -> None:
+        """Record that ``glet``, a greenlet of this hub, is blocked on ``waiter`` (None:
+        no longer blocked)."""
+        if type(glet) is Task:
+            glet.waiter = waiter
+        elif glet is self.root:
+            self.root_waiter = waiter
+        elif waiter is None:
+            self.blocked.pop(glet, None)
+        else:
+            self.blocked[glet] = waiter
+
     def register(self, waiter: Waiter) -> None:
         """Record that ``waiter``'s greenlet is about to block, with its timer (called
         by the greenlet's own OS thread, with the mutex held unless nothing could wake
@@ -569,7 +596,7 @@ class Hub:
         if type(glet) is Task:
             glet.waiter = waiter
         else:
-            self.blocked[glet] = waiter
+            self.mark(glet, waiter)
 
     def interrupt_root(self, exc: BaseException) -> None:
         """Have ``exc`` raised in the OS thread's own greenlet (the main green thread),
@@ -663,10 +690,7 @@ class Hub:
         return ready.popleft() if self.fifo else self.schedule.pick(ready)
 
     def _forget(self, waiter: Waiter) -> None:
-        if type(waiter.glet) is Task:
-            waiter.glet.waiter = None
-        else:
-            self.blocked.pop(waiter.glet, None)
+        self.mark(waiter.glet, None)
         if waiter.timer is not None:
             waiter.timer[2] = None  # cancelled
             waiter.timer = None
@@ -714,10 +738,7 @@ class Hub:
         self._make_ready(waiter)
 
     def _make_ready(self, waiter: Waiter) -> None:
-        if type(waiter.glet) is Task:
-            waiter.glet.waiter = None
-        else:
-            self.blocked.pop(waiter.glet, None)
+        self.mark(waiter.glet, None)
         self.schedule.enqueue(self.ready, waiter.glet)
 
     def wake(self, waiter: Waiter) -> None:
@@ -730,7 +751,7 @@ class Hub:
         if type(glet) is Task:
             glet.waiter = None
         else:
-            self.blocked.pop(glet, None)
+            self.mark(glet, None)
         if self.fifo:
             self.ready.append(glet)
         else:
@@ -856,15 +877,20 @@ class Hub:
         Each blocked one leaves the green lock it queued on, so that a release in the
         child never hands a lock to a thread that no longer exists.
         """
+        waiters = list(self.blocked.values())
         gone = [*self.ready, *self.blocked]
+        if self.root_waiter is not None:
+            waiters.append(self.root_waiter)
+            gone.append(self.root)
         if self.starting is not None:
             gone.append(self.starting)
             self.starting = None
-        for waiter in self.blocked.values():
+        for waiter in waiters:
             if waiter.lock is not None:
                 waiter.lock.withdraw(waiter)
         self.ready.clear()
         self.blocked.clear()
+        self.root_waiter = None
         self.timers.clear()
         # The wakeup lock may have been in any state at the fork.
         self._wake = _thread.allocate_lock()

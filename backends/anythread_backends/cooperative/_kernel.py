@@ -744,6 +744,7 @@ class GreenKernel:
                 for h in hubs
                 for pair in [
                     *h.blocked.items(),
+                    *([(h.root, h.root_waiter)] if h.root_waiter is not None else []),
                     *((task, task.waiter) for task in tasks if task.hub is h),
                 ]
             ]

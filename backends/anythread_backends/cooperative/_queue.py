@@ -150,7 +150,7 @@ class GreenWaitQueue(WaitQueue):
             if type(glet) is Task:
                 glet.waiter = waiter
             else:
-                hub.blocked[glet] = waiter
+                hub.mark(glet, waiter)
         else:
             waiter.deadline = kernel.monotonic() + timeout
             hub.register(waiter)
@@ -240,14 +240,14 @@ class GreenWaitQueue(WaitQueue):
                 if type(glet) is Task:
                     glet.waiter = None
                 else:
-                    del hub.blocked[glet]
+                    hub.mark(glet, None)
                 hub.ready.append(glet)
                 continue
             with _hub.mutex:
                 waiter.granted = True
                 # (Unless its wait is over already: it timed out after this unpark took
                 # it, and returns True all the same; or it left with an exception.)
-                if (glet.waiter if type(glet) is Task else hub.blocked.get(glet)) is waiter:
+                if (glet.waiter if type(glet) is Task else hub.waiter_of(glet)) is waiter:
                     hub.wake(waiter)
         return woken
 
