@@ -712,6 +712,72 @@ class _MutexGate:
         self.real.release()
 
 
+class _LineGate:
+    """Holds the OS thread that :meth:`start` starts at a line of ``function`` (the first
+    whose source contains ``text``), before it runs it, until :attr:`go` is set: a
+    moment in the middle of an operation that takes no lock, held still (with
+    ``sys.settrace``, in that thread only)."""
+
+    def __init__(self, function: Callable[..., object], text: str) -> None:
+        self.line = _line_of(function, text)
+        self.code = function.__code__
+        self.arrived = threading.Event()  # the thread is held at the line
+        self.go = threading.Event()
+        self.done = threading.Event()  # the operation has ended
+
+    def start(self, operation: Callable[[], object]) -> threading.Thread:
+        def local(frame: Any, event: str, arg: object) -> Any:
+            if event == "line" and frame.f_lineno == self.line and not self.arrived.is_set():
+                self.arrived.set()
+                self.go.wait(10)
+            return local
+
+        def trace(frame: Any, event: str, arg: object) -> Any:
+            return local if frame.f_code is self.code else None
+
+        def run() -> None:
+            sys.settrace(trace)
+            try:
+                operation()
+            finally:
+                sys.settrace(None)
+                self.done.set()
+
+        os_thread = threading.Thread(target=run)
+        os_thread.start()
+        return os_thread
+
+
+class _RecordingWake:
+    """A hub's wakeup lock (install it as ``hub._wake``) that records each time the hub
+    sleeps and whether it was woken (True) or timed out (False); it sleeps 2 s at most,
+    so that a wakeup that never comes fails a test instead of hanging it."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.slept: list[float] = []
+        self.woken: list[bool] = []
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if not blocking:
+            return bool(self.real.acquire(False))
+        self.slept.append(timeout)
+        got = bool(self.real.acquire(True, 2.0))
+        self.woken.append(got)
+        return got
+
+    def release(self) -> None:
+        self.real.release()
+
+
+def _line_of(function: Callable[..., object], text: str) -> int:
+    """The number of the first line of ``function`` whose source contains ``text``."""
+    lines, first = inspect.getsourcelines(function)
+    found = [first + n for n, line in enumerate(lines) if text in line]
+    assert found, f"{text!r} is not in {function.__qualname__}"
+    return found[0]
+
+
 def _assert_no_stray_wakeup(b: Any, event: Any) -> None:
     """After a race on ``event``: its next wait, in the main thread and in a green one,
     returns only once the event is set again (a wakeup left behind by the race would
@@ -1124,20 +1190,29 @@ except DeadlockError:
         assert b.waits.snapshot() == ()
         _assert_no_stray_wakeup(b, event)
 
+    @pytest.mark.parametrize(
+        "held_at",
+        [
+            # It took the entry; the main thread is still marked as waiting.
+            "entry.root_waiter = None",
+            # It unmarked the main thread, and has not queued it yet.
+            "entry.ready.append(entry.root)",
+        ],
+    )
     def test_interrupt_while_an_os_threads_wakeup_is_on_its_way_is_not_resumed_later(
-        self, monkeypatch: pytest.MonkeyPatch
+        self, monkeypatch: pytest.MonkeyPatch, held_at: str
     ) -> None:
-        # A set() of another OS thread has taken the main thread's entry and waits for
-        # the mutex to make it ready, when an exception is thrown into the main thread's
-        # wait (here a RuntimeError, as Ctrl-C delivers a KeyboardInterrupt).  The wait
-        # must let that wakeup land and then undo it: the main thread leaves with the
-        # exception, and is not resumed later, in the middle of some other wait.
-        from anythread_backends.cooperative import _event, _hub
+        # A set() of another OS thread has taken the main thread's entry and is about to
+        # make it ready, when an exception is thrown into the main thread's wait (here a
+        # RuntimeError, as Ctrl-C delivers a KeyboardInterrupt).  The wait must let that
+        # wakeup land and then undo it: the main thread leaves with the exception, and
+        # is not resumed later, in the middle of some other wait.
+        from anythread_backends.cooperative import _event
 
         b = make_backend()
         event = b.Event()
         hub = b.waits.kernel.hub()
-        gate = _MutexGate(_hub.mutex)
+        gate = _LineGate(GreenEvent.set, held_at)
         spun: list[bool] = []
 
         def let_the_setter_through(seconds: float) -> None:
@@ -1152,10 +1227,9 @@ except DeadlockError:
 
         def interrupter() -> None:
             # Runs while the main thread waits on the event.
-            monkeypatch.setattr(_hub, "mutex", gate)
             monkeypatch.setattr(_event, "_os_sleep", let_the_setter_through)
             setters.append(gate.start(event.set))
-            assert gate.arrived.wait(10)  # it took the entry, and waits at the mutex
+            assert gate.arrived.wait(10)  # it took the entry, and is held
             hub.interrupt_root(RuntimeError("interrupted"))
 
         t = b.Thread(target=interrupter)
@@ -1165,7 +1239,6 @@ except DeadlockError:
         landed = gate.done.is_set()  # the wait ended only once the wakeup had landed
         gate.go.set()
         setters[0].join(timeout=10)
-        monkeypatch.setattr(_hub, "mutex", gate.real)
         assert landed
         assert spun == [True] * 3
         t.join(timeout=10)
@@ -1293,11 +1366,17 @@ except DeadlockError:
         assert b.waits.snapshot() == ()
 
     def test_interrupt_after_an_os_threads_wakeup_landed_raises_and_is_not_resumed_later(
-        self,
+        self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         # Another OS thread's set() has made the main thread ready, and then an
         # exception is delivered to it (which takes it out of the ready queue itself):
         # its wait raises, and nothing resumes it later.
+        # The wait knows the wakeup landed (the hub says so in its wait record): it does
+        # not wait for it.
+        from anythread_backends.cooperative import _event
+
+        spun: list[float] = []
+        monkeypatch.setattr(_event, "_os_sleep", spun.append)
         b = make_backend()
         event = b.Event()
         hub = b.waits.kernel.hub()
@@ -1313,8 +1392,139 @@ except DeadlockError:
         with pytest.raises(RuntimeError, match="interrupted"):
             event.wait()
         t.join(timeout=10)
+        assert spun == []
         assert b.waits.snapshot() == ()
         _assert_no_stray_wakeup(b, event)
+
+    def test_an_interrupt_of_the_main_thread_while_ready_leaves_no_wait_record(self) -> None:
+        # The hub takes a ready main thread out of its ready queue to deliver an
+        # exception, and says so in its wait record: the sleep(0) it was in leaves,
+        # and the record with it (a report would list the running main thread).
+        b = make_backend()
+        hub = b.waits.kernel.hub()
+        t = b.Thread(target=lambda: hub.interrupt_root(RuntimeError("interrupted")))
+        t.start()
+        with pytest.raises(RuntimeError, match="interrupted"):
+            b.sleep(0)  # ready, behind t, when t delivers the exception
+        t.join(timeout=10)
+        assert hub.waiter_of(hub.root) is None
+        assert b.waits.kernel.all_blocked(hub) == []
+
+    def test_a_wakeup_without_the_mutex_as_the_hub_goes_to_sleep_is_seen(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Another OS thread's set() makes the main thread ready without the mutex, just
+        # after the hub found its ready queue empty and before it says it sleeps: the
+        # hub must look again, not sleep until its next timer (here 60 s away).
+        from anythread_backends.cooperative._hub import Hub
+
+        b = make_backend()
+        kernel = b.waits.kernel
+        hub = kernel.hub()
+        event, stop = b.Event(), b.Event()
+        line = _line_of(Hub._next, "timeout = max(")
+        real_clock = kernel.monotonic
+        setters: list[threading.Thread] = []
+
+        def clock() -> float:
+            caller = sys._getframe(1)
+            if caller.f_code is Hub._next.__code__ and caller.f_lineno == line and not setters:
+                # The hub found nothing ready and reads the time for its timer.
+                setters.append(threading.Thread(target=event.set))
+                setters[0].start()
+                setters[0].join(timeout=10)
+            return real_clock()
+
+        wake = _RecordingWake(hub._wake)
+        monkeypatch.setattr(hub, "_wake", wake)
+        monkeypatch.setattr(kernel, "monotonic", clock)
+        waiter = b.Thread(target=lambda: stop.wait(60))  # the timer
+        waiter.start()
+        assert event.wait() is True
+        assert setters
+        assert not setters[0].is_alive()
+        assert wake.slept == []
+        stop.set()
+        waiter.join(timeout=10)
+        assert not waiter.is_alive()
+
+    def test_several_waiters_woken_by_an_os_thread_wake_the_sleeping_hub(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The main thread and a green thread wait on one event, and the hub sleeps;
+        # another OS thread, with a hub of its own (so the sleeping one does not look
+        # again now and then for outside threads), sets it: it must wake the hub.  (It
+        # lives on until then: the end of an OS thread with a hub wakes the others.)
+        b = make_backend()
+        hub = b.waits.kernel.hub()
+        event = b.Event()
+        wake = _RecordingWake(hub._wake)
+        monkeypatch.setattr(hub, "_wake", wake)
+        seen: list[bool] = []
+        done = threading.Event()
+
+        def set_once_the_hub_sleeps() -> None:
+            b.sleep(0)  # (uses the backend: now it has a hub)
+            deadline = time.monotonic() + 10
+            pause = threading.Event()
+            while not hub.sleeping and time.monotonic() < deadline:
+                pause.wait(0.001)
+            event.set()
+            done.wait(10)
+
+        t = b.Thread(target=lambda: seen.append(event.wait()))
+        t.start()
+        setter = threading.Thread(target=set_once_the_hub_sleeps)
+        setter.start()
+        try:
+            assert event.wait() is True
+        finally:
+            done.set()
+        t.join(timeout=10)
+        setter.join(timeout=10)
+        assert seen == [True]
+        assert wake.woken == [True]  # woken by the set, not by a timeout
+
+    def test_a_wakeup_without_the_mutex_as_the_hub_finds_a_deadlock_is_seen(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Another OS thread's set() makes the main thread ready without the mutex after
+        # the hub said it sleeps, and has not woken the hub yet, when the hub decides
+        # whether it is deadlocked: it is not (the main thread is ready), and the wait
+        # returns True instead of raising a DeadlockError.
+        b = make_backend()
+        kernel = b.waits.kernel
+        hub = kernel.hub()
+        event = b.Event()
+        real_rouse = hub.rouse
+        queued = threading.Event()  # the setter has queued the main thread
+        go = threading.Event()
+        setters: list[threading.Thread] = []
+
+        def rouse() -> None:
+            queued.set()
+            go.wait(10)
+            real_rouse()
+
+        def outsiders_alive() -> bool:
+            # The hub is stuck, and about to decide: no outside thread could wake it.
+            if not setters:
+                setters.append(threading.Thread(target=event.set))
+                setters[0].start()
+                assert queued.wait(10)
+            return False
+
+        monkeypatch.setattr(hub, "rouse", rouse)
+        monkeypatch.setattr(kernel, "outsiders_alive", outsiders_alive)
+        try:
+            assert event.wait() is True
+        finally:
+            go.set()
+            for setter in setters:
+                setter.join(timeout=10)
+        assert setters
+        assert not setters[0].is_alive()
+        assert b.waits.snapshot() == ()
 
     def test_untimed_waits_woken_by_an_os_thread_thousand_rounds_nothing_lost(self) -> None:
         # Waits without a timeout take no mutex: a real OS thread's set() may land at

@@ -17,9 +17,11 @@ The protocol:
 - ``set()`` stores the flag, then takes the entries out one ``pop()`` at a time: each
   entry leaves the list once, by that ``pop()`` or by its waiter's ``remove()``, so
   exactly one side owns its wakeup.  It wakes the entries it took in the order they
-  came: a green thread of its own OS thread directly (its hub is not running, and only
-  its own green threads take from its ready queue), one of another OS thread through
-  that hub, under the mutex (the hub may be about to sleep).
+  came, from whatever OS thread it runs in and without the mutex (FIFO): it clears the
+  thread's mark, then appends it to its hub's ready queue (so the hub never runs a
+  thread still marked), then looks whether that hub sleeps and if so wakes it
+  (:meth:`~anythread_backends.cooperative._hub.Hub.rouse`: a hub going to sleep says so
+  first, then looks at its ready queue again).
 - An entry is the green thread itself (a :class:`~anythread_backends.cooperative._hub.Task`,
   or a hub standing for its OS thread's own greenlet) for a wait without a timeout, and
   a :class:`~anythread_backends.cooperative._hub.Waiter` for a wait with one, or any
@@ -29,8 +31,9 @@ The protocol:
 - A wait that ends otherwise (its timeout; an exception thrown in: a DeadlockError, a
   KeyboardInterrupt) takes its entry back under the mutex.  If a ``set()`` took it
   first, that set stands (a timed wait returns True); a ``set()`` of another OS thread
-  whose wakeup has not landed yet is let land first, so that no green thread is ever
-  resumed by a wakeup of a wait that is over.
+  whose wakeup has not landed yet (the thread still marked, or unmarked and not yet
+  queued) is let land first, then undone, so that no green thread is ever resumed by a
+  wakeup of a wait that is over.
 
 A blocked waiter is listed in the world's wait records (kind ``"Event"``, with the
 creation site) from the moment it queues until ``set()`` or its timeout makes it ready,
@@ -41,7 +44,6 @@ Under a random or pct schedule, ``set()`` and a wait that blocks are scheduling 
 
 from __future__ import annotations
 
-import _thread
 import functools
 import time
 from typing import Any, TypeVar
@@ -52,13 +54,12 @@ from anythread.semantics._checks import check_wait_timeout
 from anythread.semantics.event import Event
 from anythread.semantics.waitqueue import WaitRecord, WaitRegistry
 from anythread_backends.cooperative import _hub
-from anythread_backends.cooperative._hub import Hub, Task, Waiter
+from anythread_backends.cooperative._hub import UNREADIED, Hub, Task, Waiter
 from anythread_backends.cooperative._queue import GreenWaitQueue
 
 __all__ = ["GreenEvent"]
 
 _getcurrent = greenlet.getcurrent
-_get_ident = _thread.get_ident
 _new_waiter = object.__new__
 # The OS thread's own sleep, whatever a program later does to the time module: a wait
 # that ends while a set() of another OS thread is about to wake it lets that thread run.
@@ -128,18 +129,22 @@ class GreenEvent(Event):
                     for entry in reversed(taken):
                         self._wake(entry)
                 else:
-                    # _wake, inline for the common cases: a task, or the own greenlet,
-                    # of this OS thread, FIFO.
+                    # _wake, inline for the common cases: a task, or an OS thread's
+                    # own greenlet, of a FIFO hub.
                     kind = type(entry)
                     if kind is Task:
                         hub = entry.hub
-                        if hub.os_ident == _get_ident() and hub.fifo:
+                        if hub.fifo:
                             entry.waiter = None
                             hub.ready.append(entry)
+                            if hub.sleeping:  # (the hub of another OS thread)
+                                hub.rouse()
                             return
-                    elif kind is Hub and entry.os_ident == _get_ident() and entry.fifo:
+                    elif kind is Hub and entry.fifo:
                         entry.root_waiter = None
                         entry.ready.append(entry.root)
+                        if entry.sleeping:
+                            entry.rouse()
                         return
                     self._wake(entry)
             if points:  # (after waking some: they may run first)
@@ -160,22 +165,19 @@ class GreenEvent(Event):
         if kind is Task:
             hub = entry.hub
             glet = entry
-            marker = self._marker
+            entry.waiter = None
         else:  # a hub, for its OS thread's own greenlet
             hub = entry
             glet = hub.root
-            marker = hub.root_marker
-        if hub.os_ident == _get_ident() and hub.fifo:
-            # A green thread of this OS thread: its hub is not running, nothing else
-            # takes from its ready queue, and the wakeup is not undone.
-            if kind is Task:
-                glet.waiter = None
-            else:
-                hub.root_waiter = None
+            hub.root_waiter = None
+        # Unmarked first, then queued: the hub picks it only once it is unmarked.
+        if hub.fifo:
             hub.ready.append(glet)
         else:
             with _hub.mutex:
-                _resume(hub, glet, marker)
+                hub.schedule.enqueue(hub.ready, glet)
+        if hub.sleeping:  # (the hub of another OS thread)
+            hub.rouse()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the flag is true, or until ``timeout`` seconds have passed.
@@ -257,26 +259,36 @@ class GreenEvent(Event):
             with _hub.mutex:
                 try:
                     self._waiters.remove(entry)
-                    taken_back = True
                 except ValueError:
-                    taken_back = False
-                marked = (glet.waiter if entry is glet else hub.root_waiter) is marker
-                if taken_back or (marked and deadline is not None and _os_clock() >= deadline):
-                    # Taken back: no wakeup on its way; or given up on (see below).
+                    pass  # a set() took it
+                else:
+                    # Taken back: no wakeup on its way.
                     if entry is glet:
                         glet.waiter = None
                     else:
                         hub.root_waiter = None
                     return
-                if not marked:
-                    # The wakeup landed: the thread leaves with the exception instead.
+                waiter = glet.waiter if entry is glet else hub.root_waiter
+                if waiter is not marker:
+                    # Unmarked: made ready, or about to be.
                     try:
-                        hub.ready.remove(glet)
+                        hub.ready.remove(glet)  # the wakeup landed: undone
+                        return
                     except ValueError:
-                        pass
+                        if waiter is UNREADIED:
+                            # It landed, and the hub took it out to deliver this.
+                            hub.root_waiter = None
+                            return
+                if deadline is not None and _os_clock() >= deadline:
+                    # Given up on (see below).
+                    if waiter is marker:
+                        if entry is glet:
+                            glet.waiter = None
+                        else:
+                            hub.root_waiter = None
                     return
-            # A set() of another OS thread took the entry and waits for the mutex to
-            # make it ready: let it run.  For a while only: a set() of this OS thread
+            # A set() of another OS thread took the entry and is about to make the
+            # thread ready: let it run.  For a while only: a set() of this OS thread
             # that a KeyboardInterrupt stopped between taking the entry and waking it
             # never will (its wakeup is lost, and its waiter leaves without it).
             if deadline is None:
@@ -361,21 +373,6 @@ class GreenEvent(Event):
 
     #: an Event has no holder to report
     holder: Any = None
-
-
-def _resume(hub: Hub, glet: Any, marker: Waiter) -> None:
-    """Make ``glet``, blocked here without a timeout (its waiter is ``marker``) and
-    taken by a ``set()``, ready, and wake its hub if it sleeps (mutex held; any OS
-    thread); nothing if its wait is over already."""
-    if type(glet) is Task:
-        if glet.waiter is not marker:
-            return
-        glet.waiter = None
-    else:
-        if hub.root_waiter is not marker:
-            return
-        hub.root_waiter = None
-    hub.resume(glet)
 
 
 def _records(waits: WaitRegistry) -> list[WaitRecord]:

@@ -18,10 +18,13 @@ list, taken and given back by one atomic list operation each, so the uncontended
 acquire and release take no mutex;
 waiters, ready queues and hubs are guarded by one process-wide ``_thread`` lock, and a
 waiter of another hub is handed to that hub's ready queue and the hub woken, race-free.
-The Event (:mod:`~anythread_backends.cooperative._event`) and the wait queue
-(:mod:`~anythread_backends.cooperative._queue`) hand over between green threads of one
-OS thread without it: only that OS thread's green threads take from its ready queue
-(others only append, under the mutex), and its hub does not run meanwhile.
+The wait queue (:mod:`~anythread_backends.cooperative._queue`) hands over between green
+threads of one OS thread without it: only that OS thread's green threads take from its
+ready queue, and its hub does not run meanwhile.  The Event
+(:mod:`~anythread_backends.cooperative._event`) hands over without it from any OS
+thread: a waker appends to the ready queue, then wakes the hub if it says it sleeps,
+and a hub going to sleep says so, then looks at its ready queue again
+(:meth:`Hub.rouse`).  Other wakeups from another OS thread append under the mutex.
 A greenlet never moves between OS threads.
 
 The hot paths (every acquire, release, park and handoff) are written for speed and
@@ -42,7 +45,7 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
 
@@ -50,6 +53,7 @@ from anythread_backends.cooperative._foreign import POLL_MAX, POLL_MIN
 from anythread_backends.cooperative._schedule import Schedule
 
 __all__ = [
+    "UNREADIED",
     "GreenLock",
     "Hub",
     "HubOwner",
@@ -226,6 +230,13 @@ class Waiter:
         self.deadline = deadline
         self.granted = False
         self.timer: list[Any] | None = None
+
+
+#: The root's wait record while the hub, to throw an exception into it, has taken it out
+#: of the ready queue (see :meth:`Hub._unready_root`): the wait it was made ready from,
+#: by a wakeup that landed, is over, and must not wait for that wakeup.  Its ``lock``
+#: is None: no report lists it.
+UNREADIED = Waiter(None, cast(Any, None), None, None)
 
 
 class ParkedLock(Waiter):
@@ -623,10 +634,7 @@ class Hub:
 
     def _deliver(self, messenger: Any) -> None:
         # Mutex held.  The root resumes with the exception, not a second time later.
-        try:
-            self.ready.remove(self.root)
-        except ValueError:
-            pass
+        self._unready_root()
         self.ready.appendleft(messenger)
         self.poke()
 
@@ -704,7 +712,13 @@ class Hub:
                 after = self.next_ready()
             if not after:
                 after = self.start_later(after)
-            after.switch()
+            try:
+                after.switch()
+            except BaseException:
+                # Thrown in (the root only) while it was ready: it ran no wait.
+                if self.root_waiter is UNREADIED:
+                    self.root_waiter = None
+                raise
             return
         waiter = Waiter(glet, self, None, self.kernel.monotonic() + seconds)
         with mutex:
@@ -766,17 +780,31 @@ class Hub:
         self.schedule = schedule
         self.fifo = type(schedule) is Schedule
 
-    def resume(self, glet: Any) -> None:
-        """Make ``glet``, of this hub and no longer blocked, ready, and wake the hub if
-        it sleeps (mutex held; any OS thread may call it)."""
-        if self.fifo:
-            self.ready.append(glet)
-        else:
-            self.schedule.enqueue(self.ready, glet)
-        if self.sleeping:
-            self.sleeping = False
-            self.stuck = False
-            self._wake.release()
+    def rouse(self) -> None:
+        """Wake the hub if it sleeps: a green thread of its was just made ready without
+        the mutex, by another OS thread (mutex not held).
+
+        A hub that goes to sleep first says so (``sleeping``), then looks at its ready
+        queue again; whoever makes a thread ready without the mutex first queues it,
+        then looks whether the hub sleeps.  The GIL orders the four steps, so either the
+        hub sees the thread or the waker sees the hub asleep and wakes it.
+        """
+        with mutex:
+            if self.sleeping:
+                self.sleeping = False
+                self.stuck = False
+                self._wake.release()
+
+    def _unready_root(self) -> None:
+        """The root is about to be thrown an exception: take it out of the ready queue,
+        if it was made ready, so that it does not run a second time later; and if so,
+        say so in its wait record (:data:`UNREADIED`), for the wait it leaves (mutex
+        held)."""
+        try:
+            self.ready.remove(self.root)
+        except ValueError:
+            return
+        self.root_waiter = UNREADIED
 
     # ------------------------------------------------------------------ hub side
 
@@ -796,8 +824,7 @@ class Hub:
                     self.stuck = False
                     # The root may have been made ready just before the signal: it
                     # resumes with the exception, not a second time later.
-                    if self.root in self.ready:
-                        self.ready.remove(self.root)
+                    self._unready_root()
                 self.root.throw(exc)
                 continue
             glet.switch()
@@ -819,6 +846,10 @@ class Hub:
                         continue
                     timeout = max(self.timers[0][0] - clock(), 0.0)
                 self.sleeping = True
+                if self.ready:
+                    # Made ready meanwhile, without the mutex (see rouse): not asleep.
+                    self.sleeping = False
+                    continue
                 suspect = False
                 if timeout >= 0:
                     self.stuck = False
@@ -839,6 +870,8 @@ class Hub:
                         deadlocked = self.sleeping  # else woken meanwhile
                         if deadlocked:
                             self.sleeping = False
+                            if self.ready:  # made ready since, without the mutex
+                                deadlocked = False
                         else:
                             self._wake.acquire(False)  # the wakeup's release
                     if deadlocked:
