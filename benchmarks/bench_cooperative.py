@@ -145,6 +145,7 @@ def _serve_patched() -> int:  # pragma: no cover - runs in the child
     import threading
 
     statements = {name: build(threading) for name, build in PATCHED_WORKLOADS.items()}
+    print("ready", flush=True)
     for line in sys.stdin:
         name, number = line.split()
         seconds = timeit.timeit(statements[name], number=int(number))
@@ -163,6 +164,11 @@ class PatchedChild:
             text=True,
             bufsize=1,
         )
+        # Started (gevent imported and patched) before any row is timed: a process
+        # starting on the other core would slow the first rows of this one.
+        assert self._process.stdout is not None
+        if self._process.stdout.readline() != "ready\n":
+            raise RuntimeError("the patched-gevent child did not start")
 
     def timer(self, name: str) -> Callable[[int], float]:
         def time_batch(number: int) -> float:
