@@ -66,6 +66,12 @@ def measure(row: Row, rounds: int, repeat: int) -> Measurement:
     """Time ``row`` in ``rounds`` interleaved rounds, each side best of ``repeat``."""
     ratios = []
     best_subject = best_peer = float("inf")
+    # One untimed batch of each side first: the memory a statement first touches costs
+    # page faults (on a virtual machine, many times a warm run) that neither side
+    # should be timed with.
+    timeit.repeat(row.subject, number=row.number, repeat=1, timer=row.timer)
+    if row.peer_timer is None:
+        timeit.repeat(row.peer, number=row.number, repeat=1, timer=row.timer)
     for i in range(rounds):
         order = [("subject", row.subject), ("peer", row.peer)]
         if i % 2:
