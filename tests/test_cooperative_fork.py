@@ -118,6 +118,36 @@ class TestForkFromTheMainProgram:
         # none of them (no code of theirs runs), and a new waiter is woken as usual.
         assert result.stdout.splitlines() == ["child [True]", "parent 0"]
 
+    def test_the_main_thread_left_waiting_on_an_event_is_not_woken_by_its_set(self) -> None:
+        # A green thread forks while the main thread waits on an event: in the child
+        # the main thread is left behind, and the event's set() there must not resume
+        # it (it would run the parent's main program in the child).
+        result = _script(
+            """
+            import os, sys
+            import anythread as t
+            event = t.Event()
+            def forker():
+                pid = os.fork()               # the main thread waits on the event
+                if pid == 0:
+                    left = len(event._waiters)  # (an entry left would wake this thread)
+                    event.set()
+                    t.sleep(0.05)             # the main thread, if woken, runs now
+                    print("child", left, flush=True)
+                    os._exit(0)
+                _, status = os.waitpid(pid, 0)
+                print("parent", os.waitstatus_to_exitcode(status), flush=True)
+                event.set()
+            thread = t.Thread(target=forker)
+            thread.start()
+            event.wait()
+            print("main woken", flush=True)
+            thread.join()
+            """
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ["child 0", "parent 0", "main woken"]
+
     def test_blocking_work_can_be_handed_to_a_real_thread_in_the_child(self) -> None:
         result = _script(
             """

@@ -25,9 +25,9 @@ The protocol:
 - An entry is the green thread itself (a :class:`~anythread_backends.cooperative._hub.Task`,
   or a hub standing for its OS thread's own greenlet) for a wait without a timeout, and
   a :class:`~anythread_backends.cooperative._hub.Waiter` for a wait with one, or any
-  wait under a random or pct schedule.  A task blocked without a timeout has the
-  event's one marker as its waiter (nothing made per wait); a hub's own greenlet has the
-  hub's ``root_marker``.
+  wait in a green thread whose hub is not FIFO (a random or pct schedule).  A green
+  thread blocked without a timeout has the event's one marker as its waiter (nothing
+  made per wait): a task keeps it itself, an OS thread's own greenlet in its hub.
 - A wait that ends otherwise (its timeout; an exception thrown in: a DeadlockError, a
   KeyboardInterrupt) takes its entry back under the mutex.  If a ``set()`` took it
   first, that set stands (a timed wait returns True); a ``set()`` of another OS thread
@@ -89,7 +89,7 @@ class GreenEvent(Event):
         # Whether set() and blocking waits are scheduling points (random, pct).
         self._points: bool = waits.kernel.preemptive_points  # type: ignore[attr-defined]
         self._kernel: Any = waits.kernel
-        # The waiter of every task blocked here without a timeout: one for all.
+        # The waiter of every green thread blocked here without a timeout: one for all.
         marker = self._marker = _new_waiter(Waiter)
         marker.glet = marker.timer = marker.deadline = None
         marker.hub = None  # type: ignore[assignment]  # (of no one hub: read by none)
@@ -194,13 +194,13 @@ class GreenEvent(Event):
                 return False if seconds <= 0 else self._wait_timed(seconds)
         if self._flag:
             return True
-        if self._points:
-            return self._wait_timed(None)
         # Without a timeout: the green thread itself is the entry (module docstring).
+        # (A FIFO hub has no scheduling points: a random or pct schedule is not FIFO.)
         glet = _getcurrent()
-        waiters = self._waiters
         if type(glet) is Task:
             hub = glet.hub
+            if not hub.fifo:
+                return self._wait_timed(None)
             glet.waiter = self._marker
             entry: Any = glet
         else:
@@ -213,10 +213,11 @@ class GreenEvent(Event):
                 if glet is not hub.root:  # a greenlet of the program's own
                     return self._wait_timed(None)
                 kernel.root_hub = hub
-            marker = hub.root_marker
-            marker.lock = self
-            hub.root_waiter = marker
+            if not hub.fifo:
+                return self._wait_timed(None)
+            hub.root_waiter = self._marker
             entry = hub
+        waiters = self._waiters
         waiters.append(entry)
         if self._flag:  # set meanwhile, by another OS thread
             try:  # type: ignore[unreachable]  # (mypy cannot know)
@@ -232,7 +233,7 @@ class GreenEvent(Event):
         # Hub.next_ready, inline (FIFO, no timers): only this OS thread's green threads
         # take from its ready queue, and its hub is not running.
         ready = hub.ready
-        if ready and not hub.timers and hub.fifo:
+        if ready and not hub.timers:
             try:
                 after = ready.popleft()
             except IndexError:  # (a KeyboardInterrupt's delivery took the last one)
@@ -253,7 +254,7 @@ class GreenEvent(Event):
     def _leave(self, entry: Any, glet: Any, hub: Hub) -> None:
         """An exception was thrown into ``glet``, blocked here without a timeout: take its
         entry back; or, if a ``set()`` took it, let that set's wakeup land and undo it."""
-        marker = self._marker if entry is glet else hub.root_marker
+        marker = self._marker
         deadline = None
         while True:
             with _hub.mutex:
@@ -359,11 +360,12 @@ class GreenEvent(Event):
         """
         waiters = self._waiters
         if waiter is self._marker:
-            # Only a fork withdraws the tasks' marker: every task blocked here is gone.
-            waiters[:] = [entry for entry in waiters if type(entry) is not Task]
+            # Only a fork withdraws the marker: every green thread it stands for is gone
+            # (the forking one is running).
+            waiters[:] = [entry for entry in waiters if type(entry) is Waiter]
             return
         try:
-            waiters.remove(waiter.hub if waiter is waiter.hub.root_marker else waiter)
+            waiters.remove(waiter)
         except ValueError:
             waiter.granted = True
 
@@ -380,13 +382,14 @@ def _records(waits: WaitRegistry) -> list[WaitRecord]:
     blocked now: on an Event, or in a wait queue of the kernel's (GreenWaitQueue)."""
     kernel: Any = waits.kernel
     with _hub.mutex:
-        pairs = [(task, task.waiter) for task in list(kernel.tasks.values()) if task.waiter]
+        # (Each blocked green thread, its waiter, and the identifier of the thread.)
+        blocked = [(task.waiter, task.ident) for task in list(kernel.tasks.values()) if task.waiter]
         for hub in kernel.hubs():
-            pairs.extend(hub.blocked.items())
+            blocked.extend((waiter, hub.os_ident) for waiter in hub.blocked.values())
             if hub.root_waiter is not None:
-                pairs.append((hub.root, hub.root_waiter))
+                blocked.append((hub.root_waiter, hub.os_ident))
     records = []
-    for glet, waiter in pairs:
+    for waiter, ident in blocked:
         on = waiter.lock
         obj: object
         if isinstance(on, GreenEvent):
@@ -399,6 +402,5 @@ def _records(waits: WaitRegistry) -> list[WaitRecord]:
             obj, kind, site = on.subject, on.kind, on.site
         else:
             continue
-        ident = glet.ident if type(glet) is Task else waiter.hub.os_ident
         records.append(waits.record(ident, obj, kind, site, waiter.deadline))
     return records

@@ -550,9 +550,6 @@ class Hub:
         self.ready: deque[Any] = deque()
         self.root_waiter: Waiter | None = None
         self.blocked: dict[Any, Waiter] = {}
-        #: the waiter of the root greenlet while it waits for an Event without a
-        #: timeout (see :mod:`~anythread_backends.cooperative._event`)
-        self.root_marker = Waiter(None, self, None, None)
         self.timers: list[list[Any]] = []
         self._seq = itertools.count()
         # Locked except while another OS thread is waking this hub up.

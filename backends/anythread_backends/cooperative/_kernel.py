@@ -733,16 +733,17 @@ class GreenKernel:
         """The live hubs (one per OS thread that has used the backend)."""
         return self._hubs
 
-    def all_blocked(self, hub: Hub) -> list[tuple[Any, Any]]:
-        """Every blocked greenlet of ``hub`` and of every other live hub, with its waiter."""
+    def all_blocked(self, hub: Hub) -> list[tuple[Any, Any, Hub]]:
+        """Every blocked greenlet of ``hub`` and of every other live hub, with its waiter
+        and its hub."""
         with _hub.mutex:
             # ``hub`` first: at interpreter exit its thread-local owner may be gone already.
             hubs = [hub, *(other for other in self._hubs if other is not hub)]
             tasks = [task for task in self.tasks.values() if task.waiter is not None]
             return [
-                pair
+                (glet, waiter, h)
                 for h in hubs
-                for pair in [
+                for glet, waiter in [
                     *h.blocked.items(),
                     *([(h.root, h.root_waiter)] if h.root_waiter is not None else []),
                     *((task, task.waiter) for task in tasks if task.hub is h),

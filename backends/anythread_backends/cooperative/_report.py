@@ -86,8 +86,8 @@ def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
         for record in backend.waits.snapshot():
             records[record.ident] = record
     result = []
-    for glet, waiter in kernel.all_blocked(hub):
-        ident = glet.ident if type(glet) is Task else waiter.hub.os_ident
+    for glet, waiter, its_hub in kernel.all_blocked(hub):
+        ident = glet.ident if type(glet) is Task else its_hub.os_ident
         frame = glet.gr_frame
         site = blocked_at(frame, _is_ours)
         at_exit = type(glet) is not Task and (_in_exit_rule(frame) or (not site and frame is None))
