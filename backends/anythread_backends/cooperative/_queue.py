@@ -149,6 +149,8 @@ class GreenWaitQueue(WaitQueue):
             # Hub.register, inline.
             if type(glet) is Task:
                 glet.waiter = waiter
+            elif glet is hub.root:
+                hub.root_waiter = waiter
             else:
                 hub.mark(glet, waiter)
         else:
@@ -239,6 +241,8 @@ class GreenWaitQueue(WaitQueue):
                 waiter.granted = True
                 if type(glet) is Task:
                     glet.waiter = None
+                elif glet is hub.root:
+                    hub.root_waiter = None
                 else:
                     hub.mark(glet, None)
                 hub.ready.append(glet)
