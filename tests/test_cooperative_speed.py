@@ -1396,6 +1396,33 @@ except DeadlockError:
         assert b.waits.snapshot() == ()
         _assert_no_stray_wakeup(b, event)
 
+    def test_a_timed_wait_whose_entry_a_set_took_before_it_looked_again_returns_true(
+        self,
+    ) -> None:
+        # A wait with a timeout queues its entry under the mutex, then reads the flag
+        # again.  Another OS thread's set() (which takes no mutex to take an entry)
+        # stores the flag and takes that entry in between: the wait finds nothing to
+        # take back, and waits for the wakeup that set() brings once the mutex is free.
+        b = make_backend()
+        event = b.Event()
+        gate = _LineGate(GreenEvent._wait_timed, "if self._flag:  # set meanwhile")
+        got: list[bool] = []
+        waiter = gate.start(lambda: got.append(event.wait(30)))
+        assert gate.arrived.wait(10)  # queued, and held with the mutex
+        setter = threading.Thread(target=event.set)
+        setter.start()
+        deadline = time.monotonic() + 10
+        pause = threading.Event()
+        while event._waiters and time.monotonic() < deadline:
+            pause.wait(0.001)
+        taken = not event._waiters  # the set() took the entry, and waits for the mutex
+        gate.go.set()
+        waiter.join(timeout=10)
+        setter.join(timeout=10)
+        assert taken
+        assert got == [True]
+        assert b.waits.snapshot() == ()
+
     def test_an_interrupt_of_the_main_thread_while_ready_leaves_no_wait_record(self) -> None:
         # The hub takes a ready main thread out of its ready queue to deliver an
         # exception, and says so in its wait record: the sleep(0) it was in leaves,
