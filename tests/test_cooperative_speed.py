@@ -1213,12 +1213,12 @@ except DeadlockError:
         event = b.Event()
         hub = b.waits.kernel.hub()
         gate = _LineGate(GreenEvent.set, held_at)
-        spun: list[bool] = []
+        spun: list[float] = []
 
         def let_the_setter_through(seconds: float) -> None:
             # (The wait's spin: the wakeup is on its way.  Let it land, but only on the
             # third turn: the wait must keep waiting for it meanwhile.)
-            spun.append(True)
+            spun.append(seconds)
             if len(spun) == 3:
                 gate.go.set()
                 gate.done.wait(10)
@@ -1240,7 +1240,7 @@ except DeadlockError:
         gate.go.set()
         setters[0].join(timeout=10)
         assert landed
-        assert spun == [True] * 3
+        assert spun == [0] * 3  # (each turn only lets the other OS thread run)
         t.join(timeout=10)
         _assert_no_stray_wakeup(b, event)
 
