@@ -2,11 +2,11 @@
 
 A benchmark compares a *subject* (an anythread backend) with its *peer* (the standard
 library, gevent, ...).  Each :class:`Row` times one statement on each side, in
-interleaved rounds within one process: the side that goes first alternates from round
-to round, so warm-up and drift favour neither; each side's time in a round is the best
-of several repeats; the ratio reported is the median over rounds of ``subject / peer``
-(below 1.0: the subject is faster).  Absolute times on a shared machine mean little; the
-ratio, measured side by side, is the figure to read.
+interleaved rounds within one process, after one untimed run of each side: the side that
+goes first alternates from round to round, so warm-up and drift favour neither; each
+side's time in a round is the best of several repeats; the ratio reported is the median
+over rounds of ``subject / peer`` (below 1.0: the subject is faster).  Absolute times on
+a shared machine mean little; the ratio, measured side by side, is the figure to read.
 
 :func:`main` is the whole command line of a benchmark script: ``--quick`` (fewer rounds,
 a smoke test), ``--json FILE`` (the rows as data), a table on stdout, and exit status 1
