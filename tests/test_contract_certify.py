@@ -48,9 +48,19 @@ class TestCommandLine:
         assert "No such backend: 'no-such-backend' (named by anythread certify)" in proc.stderr
         assert "'stdlib'" in proc.stderr
 
+    def test_unknown_backend_among_several_exits_2_before_any_run(self) -> None:
+        proc = certify("stdlib", "no-such-backend", "pure")
+        assert proc.returncode == 2
+        assert "No such backend: 'no-such-backend'" in proc.stderr
+        assert "Verdict" not in proc.stdout + proc.stderr
+
     @pytest.mark.parametrize(
         ("args", "message"),
-        [(("stdlib", "-n", "many"), "-n expects"), (("stdlib", "--select", "NOPE-"), "matches no")],
+        [
+            (("stdlib", "-n", "many"), "-n expects"),
+            (("stdlib", "--select", "NOPE-"), "matches no"),
+            (("stdlib", "pure", "stdlib"), "backend 'stdlib' is named twice"),
+        ],
     )
     def test_bad_options_exit_2(self, args: tuple[str, ...], message: str) -> None:
         proc = certify(*args)

@@ -42,7 +42,8 @@ BROKEN: dict[str, Any] = broken_backends.BROKEN
 
 
 def certify(tmp_path: Path, name: str, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
-    """Run ``anythread certify NAME --json FILE ARGS`` with the broken backends registered."""
+    """Run ``anythread certify NAME --json FILE ARGS`` with the broken backends registered
+    (ARGS may name more backends)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
     env["ANYTHREAD_PLUGINS"] = "anythread_broken:plugin"
     env["PYTHONPATH"] = os.pathsep.join(
@@ -102,12 +103,19 @@ def test_older_contract_version_is_not_certified_for_the_current_one(tmp_path: P
 @pytest.mark.slow
 def test_backend_broken_at_its_root_reports_the_root_cause_quickly(tmp_path: Path) -> None:
     # A kernel lock whose locked() lies breaks every object built on it; many tests hang.
+    # Certified together with a correct backend, which must not suffer from it.
     started = time.monotonic()
-    proc, report = certify(tmp_path, "broken-kernel-locked-lies", "-n", "2")
+    proc, reports = certify(tmp_path, "broken-kernel-locked-lies", "stdlib", "-n", "2")
     took = time.monotonic() - started
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert took < 120, f"certify took {took:.0f}s (a correct backend: about 10s)"
-    text = proc.stdout
+    assert took < 150, f"certify took {took:.0f}s (a correct backend alone: about 20s)"
+    report, healthy = reports
+    assert healthy["backend"] == "stdlib"
+    assert healthy["certified"] is True, healthy["verdict"]
+    assert healthy["root_failed"] == []
+    assert healthy["run_with"] == [], "the broken backend runs alone, with short timeouts"
+    text, healthy_text = proc.stdout.split("\nanythread certify: backend 'stdlib'")
+    assert healthy_text.strip().splitlines()[-1].startswith("Verdict: CERTIFIED: 'stdlib'")
     assert report["root_failed"], "the root check names the basic clauses that fail"
     assert set(report["root_failed"]) <= {
         "LOCK-ACQ-01",
@@ -130,6 +138,37 @@ def test_backend_broken_at_its_root_reports_the_root_cause_quickly(tmp_path: Pat
     assert len(text.splitlines()) < 250
     verdict = text.strip().splitlines()[-1]
     assert verdict.startswith("Verdict: NOT CERTIFIED: 'broken-kernel-locked-lies' is broken at")
+
+
+@pytest.mark.slow
+def test_several_backends_in_one_run_are_each_judged_alone(tmp_path: Path) -> None:
+    # One run for both: each backend's report holds its own tests' outcomes only.
+    proc, reports = certify(
+        tmp_path, "stdlib", "broken-sem-release-n", "pure", "--select", "SEM-REL", "-n", "2"
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert [r["backend"] for r in reports] == ["stdlib", "broken-sem-release-n", "pure"]
+    by_name = {r["backend"]: r for r in reports}
+    for name in ("stdlib", "pure"):
+        assert set(outcomes(by_name[name]).values()) == {"passed"}, name
+        assert by_name[name]["run_with"] == [n for n in by_name if n != name]
+        assert by_name[name]["summary"]["failed"] == 0
+    assert outcomes(by_name["broken-sem-release-n"])["SEM-REL-02"] == "failed"
+    assert all(len(r["clauses"]) == len(reports[0]["clauses"]) > 1 for r in reports)
+    verdicts = [line for line in proc.stdout.splitlines() if line.startswith("Verdict:")]
+    assert len(verdicts) == 3
+    assert verdicts[0].startswith("Verdict: NOT CERTIFIED (partial run): 'stdlib' passes")
+    assert verdicts[1].startswith("Verdict: NOT CERTIFIED: 'broken-sem-release-n' fails ")
+    assert verdicts[2].startswith("Verdict: NOT CERTIFIED (partial run): 'pure' passes")
+    assert "in one run with 'broken-sem-release-n', 'pure'" in proc.stdout
+
+
+@pytest.mark.slow
+def test_several_backends_stop_at_once_on_one_that_cannot_be_judged(tmp_path: Path) -> None:
+    proc, report = certify(tmp_path, "stdlib", "declares-contract-v99", "--select", "LOCK-INIT")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert report is None, "nothing ran, so no report"
+    assert "declares contract version 99" in proc.stderr
 
 
 @pytest.mark.slow

@@ -1,12 +1,16 @@
-"""``anythread certify NAME``: run the contract suite against one backend and report.
+"""``anythread certify NAME [NAME ...]``: run the contract suite against backends and
+report on each.
 
 It runs pytest on the suite in a child process (``python -m pytest --pyargs
-anythread_contract --anythread-backend NAME -n N``), collects every test's outcome
-through the plugin's ``--anythread-report`` file, folds them into one outcome per clause,
-and prints a report a person reads: the backend's distribution and version, the
+anythread_contract --anythread-backend NAME -n N``, one ``--anythread-backend`` per
+backend: one run for all of them), collects every test's outcome through the plugin's
+``--anythread-report`` file, folds them into one outcome per clause and backend, and
+prints a report a person reads for each backend: its distribution and version, the
 versions of anythread and Python, a table of passed / failed / skipped / xfailed clauses
 per spec section, the reasons for skips, every failing clause with its sentence and the
-failure, and a one-line verdict.  ``--json FILE`` writes the same as data.
+failure, and a one-line verdict.  ``--json FILE`` writes the same as data.  A backend
+broken at its root (see :data:`ROOT_CLAUSES`) gets a run of its own, with short
+timeouts, so that it does not slow the others' run.
 
 The child runs in a temporary directory with a configuration of its own, so the result
 does not depend on the pytest configuration of whatever directory certify is run from.
@@ -18,6 +22,7 @@ must not run the suite in its own process: a broken backend may hang or crash it
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import os
@@ -75,9 +80,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the anythread contract suite against backend NAME and print a "
         "certification report: per spec section, the clauses passed, failed, skipped "
         "(with reasons) and expected to fail (deviations the backend declares), every "
-        "failing clause with its sentence and the failure, and a verdict.",
-        epilog="Exit status: 0 when the backend is certified (no clause failed; with "
-        "--select, when no selected clause failed), 1 when a clause failed or the "
+        "failing clause with its sentence and the failure, and a verdict.  Several "
+        "backends are checked in one run, with a report for each.",
+        epilog="Exit status: 0 when every backend named is certified (no clause failed; "
+        "with --select, when no selected clause failed), 1 when a clause failed or a "
         "backend declares an older contract version than this anythread's, 2 on a "
         "usage error, an unknown backend, a backend that declares a newer contract "
         "version (upgrade anythread), or missing dependencies (pip install "
@@ -86,10 +92,16 @@ def _parser() -> argparse.ArgumentParser:
         "pytest --pyargs anythread_contract --anythread-backend NAME -n auto.",
     )
     parser.add_argument(
-        "name", metavar="NAME", help="the backend, as listed by 'anythread backends'"
+        "names",
+        metavar="NAME",
+        nargs="+",
+        help="the backend, as listed by 'anythread backends'; several for one run that checks each",
     )
     parser.add_argument(
-        "--json", metavar="FILE", help="also write the report as JSON to FILE ('-' for stdout)"
+        "--json",
+        metavar="FILE",
+        help="also write the report as JSON to FILE ('-' for stdout): an object, or with "
+        "several backends a list of them, in the order named",
     )
     parser.add_argument(
         "-n",
@@ -135,15 +147,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _pytest_command(args: argparse.Namespace, report: str, ini: str, rootdir: str) -> list[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "--pyargs",
-        "anythread_contract",
-        "--anythread-backend",
-        args.name,
+def _pytest_command(
+    args: argparse.Namespace, names: Sequence[str], report: str, ini: str, rootdir: str
+) -> list[str]:
+    command = [sys.executable, "-m", "pytest", "--pyargs", "anythread_contract"]
+    for name in names:
+        command += ["--anythread-backend", name]
+    command += [
         "--anythread-report",
         report,
         "--anythread-timeout",
@@ -350,6 +360,8 @@ ROOT_CLAUSES = (
 #: failure.
 _ROOT_TIMEOUT = 5.0
 _ROOT_PATIENCE = 3.0
+#: The time budget of the root check, per backend checked (seconds).
+_ROOT_BUDGET = 60.0
 #: When the root check failed: the per-test timeout, the patience and the time budget
 #: (seconds) of the rest of the run.  Tests on a broken lock tend to hang; these keep the
 #: run to about a normal one's length.  Clauses left unchecked when the budget runs out
@@ -377,7 +389,12 @@ def render(report: dict[str, Any]) -> str:
         f"  capabilities: {', '.join(report['capabilities']) or 'none'}",
         f"  run:          {len(clauses)} clauses, -n {report['workers']}, "
         f"{report['duration']:.1f}s"
-        + (f", selected: {', '.join(report['select'])}" if report["select"] else ""),
+        + (f", selected: {', '.join(report['select'])}" if report["select"] else "")
+        + (
+            f", in one run with {', '.join(map(repr, report['run_with']))}"
+            if report.get("run_with")
+            else ""
+        ),
     ]
     if report.get("version_note"):
         out.append(f"  contract:     {report['version_note']}")
@@ -530,38 +547,109 @@ def _version_problem(backend: Any, name: str) -> tuple[int, str]:
 
 
 def _root_check(
-    args: argparse.Namespace, ini: str, tmp: str
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Run the :data:`ROOT_CLAUSES` alone, quickly; return those that failed, and the
-    per-test results (so that the report shows their failures even if the full run is
-    stopped before it gets to them)."""
+    args: argparse.Namespace, names: Sequence[str], ini: str, tmp: str
+) -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
+    """Run the :data:`ROOT_CLAUSES` alone, quickly, on every backend of ``names``.
+
+    Return the root clauses each backend failed (a backend is listed only if a test of
+    one of them failed: a clause the check did not reach is not counted against it),
+    and the per-test results, so that the report shows their failures even if the full
+    run is stopped before it gets to them.
+    """
     root = argparse.Namespace(**vars(args))
     root.select = list(ROOT_CLAUSES)
     root.timeout = min(args.timeout, _ROOT_TIMEOUT)
     root.patience = min(args.patience or _ROOT_PATIENCE, _ROOT_PATIENCE)
-    root.workers = "1"  # a worker that hangs is replaced and the run ends cleanly
+    # A worker that hangs is replaced and the run ends cleanly; with several backends,
+    # as many workers as asked for, up to one per backend.
+    asked = (os.cpu_count() or 1) if args.workers == "auto" else int(args.workers)
+    root.workers = str(max(1, min(asked, len(names))))
     raw_path = os.path.join(tmp, "root.json")
-    command = [*_pytest_command(root, raw_path, ini, tmp), "--maxfail", "1"]
-    _run(command, tmp, min(args.run_timeout, 60.0))
+    command = _pytest_command(root, names, raw_path, ini, tmp)
+    if len(names) == 1:
+        # (Not with several: one backend's failure must not end the others' check.)
+        command += ["--maxfail", "1"]
+    _run(command, tmp, min(args.run_timeout, _ROOT_BUDGET * len(names)))
     raw: dict[str, Any] = {}
     if os.path.exists(raw_path):
         with open(raw_path, encoding="utf-8") as stream:
             raw = json.load(stream)
     if not raw.get("results"):
-        return [], []  # the check itself did not run: the full run will show why
-    failed = [c["id"] for c in fold(raw, args.name, ROOT_CLAUSES) if c["outcome"] == "failed"]
+        return {}, []  # the check itself did not run: the full run will show why
+    failed: dict[str, list[str]] = {}
+    for name in names:
+        ids = [
+            c["id"]
+            for c in fold(raw, name, ROOT_CLAUSES)
+            if c["outcome"] == "failed" and c["reason"] != _NO_TEST_RAN
+        ]
+        if ids:
+            failed[name] = ids
     return failed, list(raw["results"])
+
+
+@dataclasses.dataclass
+class _Run:
+    """One child pytest run of the whole suite, on one backend or several."""
+
+    names: list[str]
+    command: list[str]
+    budget: float
+    proc: subprocess.CompletedProcess[str]
+    raw: dict[str, Any]
+    duration: float
+
+
+def _full_run(
+    args: argparse.Namespace, names: list[str], ini: str, tmp: str, budget: float, tag: str
+) -> _Run:
+    """Run the suite (``args.select`` of it) on ``names``, within ``budget`` seconds;
+    its per-test results go to a file in ``tmp`` named after ``tag``."""
+    raw_path = os.path.join(tmp, f"report-{tag}.json")
+    command = _pytest_command(args, names, raw_path, ini, tmp)
+    started = time.monotonic()
+    proc = _run(command, tmp, max(1.0, budget))
+    duration = time.monotonic() - started
+    raw: dict[str, Any] = {}
+    if os.path.exists(raw_path):
+        with open(raw_path, encoding="utf-8") as stream:
+            raw = json.load(stream)
+    return _Run(names, command, budget, proc, raw, duration)
+
+
+def _run_error(run: _Run, broken: bool) -> str:
+    """Why ``run`` did not complete, or ``""``."""
+    if run.proc.returncode == _TIMED_OUT:
+        if broken:
+            return (
+                f"the time budget of a backend broken at its root ({run.budget:g}s) ran "
+                "out; the clauses checked so far are reported"
+            )
+        return (
+            f"pytest did not finish within {run.budget:g}s and was stopped "
+            "(a thread of the backend may be blocked for ever)"
+        )
+    if not run.raw:
+        return f"pytest exited with status {run.proc.returncode} and wrote no report"
+    if run.proc.returncode not in (0, 1):
+        return f"pytest exited with status {run.proc.returncode}"
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``anythread certify``; return the exit status."""
     parser = _parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    # (Intermixed: "certify stdlib --json FILE pure" names two backends.)
+    args = parser.parse_intermixed_args(list(sys.argv[1:] if argv is None else argv))
     if args.workers != "auto" and not str(args.workers).isdigit():
         parser.error(f"-n expects a number or 'auto', not {args.workers!r}")
     unknown = [p for p in args.select if not any(_selected(c, [p]) for c in CLAUSES)]
     if unknown:
         parser.error(f"--select {unknown[0]!r} matches no clause id or section")
+    names: list[str] = list(args.names)
+    twice = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if twice is not None:
+        parser.error(f"backend {twice!r} is named twice")
     missing = _missing_dependencies(str(args.workers))
     if missing:
         print(
@@ -570,71 +658,116 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        # (as get_backend(NAME) loads it, with this command named as the one that asked)
-        backend = registry.load(args.name, source="anythread certify")
-    except LookupError as exc:
-        print(str(exc).strip("'\""), file=sys.stderr)
-        return 2
-    status, version_note = _version_problem(backend, args.name)
-    if status:
-        print(f"anythread certify: {version_note}", file=sys.stderr)
-        return status
+    backends: dict[str, Any] = {}
+    version_notes: dict[str, str] = {}
+    for name in names:
+        try:
+            # (as get_backend(NAME) loads it, with this command named as the one that
+            # asked)
+            backends[name] = registry.load(name, source="anythread certify")
+        except LookupError as exc:
+            print(str(exc).strip("'\""), file=sys.stderr)
+            return 2
+        status, version_notes[name] = _version_problem(backends[name], name)
+        if status:
+            print(f"anythread certify: {version_notes[name]}", file=sys.stderr)
+            return status
     # With --json -, stdout carries the JSON alone: everything a person reads goes to
     # stderr.
     human = sys.stderr if args.json == "-" else sys.stdout
     rows = {row.name: row for row in anythread.list_backends()}
-    row = rows.get(args.name.partition(":")[0])
 
+    runs: dict[str, _Run] = {}
     with tempfile.TemporaryDirectory(prefix="anythread-certify-") as tmp:
         ini = os.path.join(tmp, "pytest.ini")
         with open(ini, "w", encoding="utf-8") as stream:
             stream.write(_INI)
-        raw_path = os.path.join(tmp, "report.json")
         started = time.monotonic()
-        root_failed, root_rows = ([], []) if args.select else _root_check(args, ini, tmp)
-        budget = args.run_timeout - (time.monotonic() - started)
-        if root_failed:
-            args.timeout = min(args.timeout, _BROKEN_TIMEOUT)
-            args.patience = min(args.patience or _BROKEN_PATIENCE, _BROKEN_PATIENCE)
-            budget = min(budget, _BROKEN_BUDGET)
-        command = _pytest_command(args, raw_path, ini, tmp)
-        proc = _run(command, tmp, max(1.0, budget))
-        duration = time.monotonic() - started
-        raw: dict[str, Any] = {}
-        if os.path.exists(raw_path):
-            with open(raw_path, encoding="utf-8") as stream:
-                raw = json.load(stream)
-        if root_failed:
-            # The root failures stand even if the full run was stopped before its own
-            # tests of those clauses reported.
-            raw = {**raw, "results": [*root_rows, *raw.get("results", [])]}
+        root_failed, root_rows = ({}, []) if args.select else _root_check(args, names, ini, tmp)
+        checked = time.monotonic() - started
+        # The backends that passed the root check, in one run; each broken one alone,
+        # with short timeouts (its tests tend to hang) within a short budget.
+        healthy = [name for name in names if name not in root_failed]
+        if healthy:
+            run = _full_run(args, healthy, ini, tmp, args.run_timeout - checked, "healthy")
+            runs.update(dict.fromkeys(healthy, run))
+        for position, name in enumerate(names):
+            if name in root_failed:
+                broken = argparse.Namespace(**vars(args))
+                broken.timeout = min(args.timeout, _BROKEN_TIMEOUT)
+                broken.patience = min(args.patience or _BROKEN_PATIENCE, _BROKEN_PATIENCE)
+                left = args.run_timeout - (time.monotonic() - started)
+                run = _full_run(
+                    broken, [name], ini, tmp, min(left, _BROKEN_BUDGET), f"broken-{position}"
+                )
+                # The root failures stand even if the run was stopped before its own
+                # tests of those clauses reported.
+                run.raw = {**run.raw, "results": [*root_rows, *run.raw.get("results", [])]}
+                runs[name] = run
 
-    error = ""
-    if proc.returncode == _TIMED_OUT:
-        error = (
-            f"pytest did not finish within {budget:g}s and was stopped "
-            "(a thread of the backend may be blocked for ever)"
+    reports: list[dict[str, Any]] = []
+    shown: set[int] = set()
+    for name in names:
+        run = runs[name]
+        error = _run_error(run, name in root_failed)
+        if id(run) not in shown:  # (pytest's output once per run)
+            shown.add(id(run))
+            if args.verbose:
+                human.write(run.proc.stdout)
+                sys.stderr.write(run.proc.stderr)
+            elif error and name not in root_failed:
+                tail = (run.proc.stdout + run.proc.stderr).strip().splitlines()[-40:]
+                print("\n".join(["pytest's output (last lines):", *tail, ""]), file=human)
+        report = _report(
+            name,
+            backends[name],
+            rows.get(name.partition(":")[0]),
+            args,
+            run,
+            checked,
+            error,
+            version_notes[name],
+            root_failed.get(name, []),
         )
-        if root_failed:
-            error = (
-                f"the time budget of a backend broken at its root ({budget:g}s) ran out; "
-                "the clauses checked so far are reported"
-            )
-    elif not raw:
-        error = f"pytest exited with status {proc.returncode} and wrote no report"
-    elif proc.returncode not in (0, 1):
-        error = f"pytest exited with status {proc.returncode}"
-    if args.verbose:
-        human.write(proc.stdout)
-        sys.stderr.write(proc.stderr)
-    elif error and not root_failed:
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-40:]
-        print("\n".join(["pytest's output (last lines):", *tail, ""]), file=human)
+        if reports:
+            print(file=human)
+        print(render(report), file=human)
+        reports.append(report)
+    if args.json:
+        text = json.dumps(reports[0] if len(reports) == 1 else reports, indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            with open(args.json, "w", encoding="utf-8") as stream:
+                stream.write(text + "\n")
+    return 0 if all(_passed(report) for report in reports) else 1
 
-    clauses = fold(raw, args.name, args.select)
+
+def _passed(report: dict[str, Any]) -> bool:
+    """Whether ``report`` is a pass: no clause failed, the run completed, and the
+    backend declares this anythread's contract version."""
+    return not (
+        any(c["outcome"] == "failed" for c in report["clauses"])
+        or report["error"]
+        or report["version_note"]
+    )
+
+
+def _report(
+    name: str,
+    backend: Any,
+    row: Any,
+    args: argparse.Namespace,
+    run: _Run,
+    checked: float,
+    error: str,
+    version_note: str,
+    root_failed: list[str],
+) -> dict[str, Any]:
+    """The certification report of backend ``name``, from its ``run``."""
+    clauses = fold(run.raw, name, args.select)
     report: dict[str, Any] = {
-        "backend": args.name,
+        "backend": name,
         "certified": False,
         "distribution": row.distribution if row else "",
         "version": row.version if row else "",
@@ -653,19 +786,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "platform": platform.platform(terse=True),
         "workers": args.workers,
         "select": list(args.select),
-        "duration": duration,
-        "pytest_exit_status": proc.returncode,
-        "command": command,
+        "duration": checked + run.duration,
+        "run_with": [other for other in run.names if other != name],
+        "pytest_exit_status": run.proc.returncode,
+        "command": run.command,
         "error": error,
         "clauses": clauses,
     }
-    failed = any(c["outcome"] == "failed" for c in clauses) or bool(error) or bool(version_note)
-    report["certified"] = not failed and not args.select
+    report["certified"] = _passed(report) and not args.select
     report["root_causes"] = root_causes(clauses)
     if root_failed:
         unchecked = sum(1 for c in clauses if c["reason"] == _NO_TEST_RAN)
         report["verdict"] = (
-            f"NOT CERTIFIED: {args.name!r} is broken at its root (it fails "
+            f"NOT CERTIFIED: {name!r} is broken at its root (it fails "
             f"{', '.join(root_failed)}); {sum(1 for c in clauses if c['outcome'] == 'failed')}"
             f" of {len(clauses)} clauses failed or were not checked ({unchecked} not checked)."
         )
@@ -675,15 +808,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["verdict"] = _verdict(report)
     report["summary"] = {o: sum(1 for c in clauses if c["outcome"] == o) for o in OUTCOMES}
     report["skips"] = {k: sum(1 for c in clauses if c.get("skip") == k) for k in SKIP_KINDS}
-    print(render(report), file=human)
-    if args.json:
-        text = json.dumps(report, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            with open(args.json, "w", encoding="utf-8") as stream:
-                stream.write(text + "\n")
-    return 1 if failed else 0
+    return report
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,8 @@
-"""The ``anythread`` command line: list backends, certify one, run a program on one.
+"""The ``anythread`` command line: list backends, certify them, run a program on one.
 
-``anythread backends`` prints the registry as a table (or JSON); ``anythread certify NAME``
-runs the contract suite against a backend and prints its certification report;
+``anythread backends`` prints the registry as a table (or JSON); ``anythread certify NAME
+[NAME ...]`` runs the contract suite against backends and prints a certification report
+for each;
 ``anythread run -b NAME script.py`` runs an unmodified threading program on a backend
 (see :mod:`anythread._run`).  The
 certify command lives in the contract suite's package, imported only when asked for, so
@@ -94,9 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser(
         "certify",
-        help="run the contract suite against a backend and print its report",
+        help="run the contract suite against backends and print a report for each",
         description="Run the contract suite against backend NAME in parallel and print "
-        "a certification report. Options: NAME [--json FILE] [-n N]. "
+        "a certification report. Options: NAME [NAME ...] [--json FILE] [-n N]. "
         "See 'anythread certify --help'.",
         add_help=False,
     )
