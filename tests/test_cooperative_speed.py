@@ -261,29 +261,71 @@ class TestDirectSwitch:
             t.join(timeout=30)
         assert len(ran) == len(threads)
 
-    def test_timer_fires_while_green_threads_keep_switching(self) -> None:
-        # Two threads yield to each other for ever: the hub's loop never runs, yet the
-        # third thread's timeout must expire (timers are fired at every switch).
+    @pytest.mark.parametrize(
+        "how",
+        ["sleep(0)", "Event.wait()", "Event.wait(timeout)", "Condition.wait()", "Lock.acquire()"],
+    )
+    def test_timer_fires_while_green_threads_keep_switching(self, how: str) -> None:
+        # Two threads hand the turn to each other for ever (by yielding, or by blocking
+        # on what the other then wakes, each way of switching straight to the next ready
+        # thread): the hub's loop never runs, yet the third thread's timeout must expire
+        # (due timers are fired at every switch).
         b = make_backend()
         never = b.Event()
         done = b.Event()
         limit = time.monotonic() + 20
         result: list[tuple[bool, float]] = []
+        turns = [b.Event(), b.Event()]
+        cond = b.Condition()
+        turn = [0]
+        locks = [b.Lock(), b.Lock()]  # (each released by the other thread)
+        for lock in locks:
+            lock.acquire()
 
-        def spin() -> None:
+        def spin(me: int) -> None:
             while not done.is_set() and time.monotonic() < limit:
-                b.sleep(0)
+                if how == "sleep(0)":
+                    b.sleep(0)
+                elif how.startswith("Event"):
+                    if how == "Event.wait()":
+                        turns[me].wait()
+                    else:
+                        turns[me].wait(60)
+                    turns[me].clear()
+                    turns[1 - me].set()
+                elif how == "Lock.acquire()":
+                    locks[me].acquire()
+                    if not locks[1 - me].locked():
+                        break  # (ended by timed())
+                    locks[1 - me].release()
+                else:
+                    with cond:
+                        while turn[0] != me and not done.is_set():
+                            cond.wait()
+                        turn[0] = 1 - me
+                        cond.notify()
 
         def timed() -> None:
             start = time.monotonic()
             result.append((never.wait(0.05), time.monotonic() - start))
             done.set()
+            for event in turns:  # (neither spinner is left waiting for its turn)
+                event.set()
+            with cond:
+                cond.notify_all()
+            for lock in locks:
+                if lock.locked():
+                    lock.release()
 
-        threads = [b.Thread(target=spin), b.Thread(target=spin), b.Thread(target=timed)]
+        threads = [b.Thread(target=spin, args=(0,)), b.Thread(target=spin, args=(1,))]
+        threads.append(b.Thread(target=timed))
         for t in threads:
             t.start()
+        turns[0].set()
+        locks[0].release()
         for t in threads:
             t.join(timeout=30)
+        assert not any(t.is_alive() for t in threads)
         assert len(result) == 1
         woke, waited = result[0]
         assert woke is False
