@@ -1465,6 +1465,67 @@ except DeadlockError:
         assert got == [True]
         assert b.waits.snapshot() == ()
 
+    def test_a_wait_whose_last_ready_thread_an_interrupt_takes_meanwhile_picks_again(
+        self,
+    ) -> None:
+        # A green thread's wait finds its hub's ready queue not empty (the main thread,
+        # in sleep(0)) and takes the first entry without the mutex.  In between, another
+        # OS thread delivering an interrupt to the main thread (as Hub._deliver_later
+        # does for a signal handler that found the mutex taken) has taken the main
+        # thread out of the queue and not yet queued the messenger that raises it: the
+        # queue is empty.  The wait must pick again under the mutex (the messenger, once
+        # queued), not fail.
+        import greenlet  # type: ignore[import-untyped]  # (no type information)
+
+        from anythread_backends.cooperative._hub import Hub
+
+        b = make_backend()
+        kernel = b.waits.kernel
+        event = b.Event()
+        gate = _LineGate(GreenEvent.wait, "after = ready.popleft()")
+        delivery = _LineGate(Hub._deliver, "self.ready.appendleft(messenger)")
+        made: list[Any] = []
+        results: list[object] = []
+
+        def operation() -> None:  # (in an OS thread of its own, with a hub of its own)
+            hub = kernel.hub()
+            root = hub.root
+            messenger = greenlet.greenlet(lambda *_: root.throw(KeyboardInterrupt()), hub.greenlet)
+            made.extend([hub, messenger])
+            t = b.Thread(target=lambda: results.append(("waited", event.wait())))
+            t.start()
+            try:
+                b.sleep(0)  # t runs; its wait is held at the gate, this thread ready
+            except KeyboardInterrupt:
+                results.append("interrupted")
+            event.set()
+            t.join(timeout=10)
+            results.append(("alive", t.is_alive()))
+
+        os_thread = gate.start(operation)
+        assert gate.arrived.wait(10)
+        hub, messenger = made
+        assert list(hub.ready) == [hub.root]
+        deliverer = delivery.start(lambda: hub._deliver_later(messenger))
+        assert delivery.arrived.wait(10)  # the main thread taken out, with the mutex held
+        emptied = not hub.ready
+        gate.go.set()  # the wait's popleft() finds the queue empty
+        # Held until the wait waits for the mutex (its frame at the line that takes it).
+        line = _line_of(GreenEvent.wait, "with _hub.mutex:")
+        deadline = time.monotonic() + 10
+        pause = threading.Event()
+        at_the_mutex = False
+        while not at_the_mutex and time.monotonic() < deadline:
+            frame = sys._current_frames().get(os_thread.ident or 0)
+            at_the_mutex = frame is not None and frame.f_lineno == line
+            pause.wait(0.001)
+        delivery.go.set()
+        os_thread.join(timeout=10)
+        deliverer.join(timeout=10)
+        assert emptied
+        assert at_the_mutex
+        assert results == ["interrupted", ("waited", True), ("alive", False)]
+
     def test_an_interrupt_of_the_main_thread_while_ready_leaves_no_wait_record(self) -> None:
         # The hub takes a ready main thread out of its ready queue to deliver an
         # exception, and says so in its wait record: the sleep(0) it was in leaves,
