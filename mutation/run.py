@@ -554,6 +554,9 @@ def collect(module: str) -> list[Mutant]:
     rechecked = set(json.loads(history.read_text())) if history.exists() else set()
     mutants = []
     with contextlib.closing(sqlite3.connect(session)) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        if "mutation_specs" not in tables:
+            return []  # a session whose making was stopped before it wrote anything
         rows = db.execute(
             "SELECT m.job_id, m.operator_name, m.occurrence, m.start_pos_row, "
             "r.worker_outcome, r.test_outcome, r.output "
