@@ -199,3 +199,54 @@ def test_exitfirst_stops_every_backend(tmp_path: Path) -> None:
         "test_fails_on_pure_only[pure]": "FAILED",
     }, output
     assert "stopping after 1 failures" in output
+
+
+SKIPS = """
+import pytest
+
+
+def test_skips_on_pure(anythread_backend):
+    if anythread_backend == "pure":
+        pytest.skip("not on pure")
+
+
+@pytest.mark.anythread_backends("cooperative")
+def test_cooperative_only(anythread_backend):
+    raise AssertionError("ran on " + anythread_backend)
+
+
+@pytest.mark.anythread_backends("debug")
+def test_debug_family(anythread_backend):
+    assert anythread_backend == "debug:pure"
+"""
+
+
+def test_a_skip_in_a_child_and_a_marker_naming_none_reach_every_summary(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "test_skip.py").write_text(SKIPS)
+    status, outcomes, output = pytest_run(
+        project,
+        "--anythread-backends=stdlib,pure,debug:pure",
+        "--junitxml=junit.xml",
+        "test_skip.py",
+    )
+    assert status == 0, output
+    assert "INTERNALERROR" not in output
+    assert outcomes == {
+        "test_skips_on_pure[stdlib]": "PASSED",
+        # skipped in its child: the skip's (path, line, reason) reaches -rA and junit
+        "test_skips_on_pure[pure]": "SKIPPED",
+        "test_skips_on_pure[debug:pure]": "PASSED",
+        # the marker names none of the option's backends: skipped, not run anywhere
+        "test_cooperative_only": "SKIPPED",
+        # "debug" keeps the option's debug:pure
+        "test_debug_family[debug:pure]": "PASSED",
+    }, output
+    assert "SKIPPED [1] test_skip.py:7: not on pure" in output
+    assert (
+        "@pytest.mark.anythread_backends keeps this test to cooperative; "
+        "--anythread-backends names stdlib, pure, debug:pure" in output
+    )
+    junit = (project / "junit.xml").read_text()
+    assert 'message="not on pure"' in junit
+    assert "3 passed, 2 skipped" in output

@@ -4,7 +4,8 @@ A test written against ``import anythread as threading`` runs once per named bac
 each run reported under its own id (``test_x[pure]``, ``test_x[debug]``), without
 rewriting the test.  The autouse fixture ``anythread_backend`` gives a test the name of
 its backend; the marker ``@pytest.mark.anythread_backends("pure", ...)`` keeps a test to
-those of the option's backends.  Without ``--anythread-backends`` the plugin does nothing
+those of the option's backends (and their variants: ``debug`` keeps ``debug:pure``); a
+test it keeps to none is skipped.  Without ``--anythread-backends`` the plugin does nothing
 (the fixture returns the backend the facade serves).
 
 The facade chooses one backend per process (a second one is a :class:`RuntimeError`),
@@ -119,9 +120,33 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     marker = metafunc.definition.get_closest_marker(_MARKER)
     if marker is not None:
-        names = [n for n in names if n in marker.args]
+        names = [n for n in names if _named(n, marker.args)]
     if names:
         metafunc.parametrize(_PARAM, names, indirect=True, ids=names)
+    # (None left: pytest_collection_modifyitems skips the test, saying why.)
+
+
+def _named(name: str, wanted: Sequence[object]) -> bool:
+    """Whether the marker's ``wanted`` names keep backend ``name`` of the option: by its
+    whole name, or by the backend it is a variant of (``debug`` keeps ``debug:pure``)."""
+    return name in wanted or name.partition(":")[0] in wanted
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    names = _names(config)
+    if not names:
+        return
+    for item in items:
+        marker = item.get_closest_marker(_MARKER)
+        if marker is not None and _backend_of(item) is None:
+            # Its marker names none of the option's backends: it runs on none.
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"@pytest.mark.{_MARKER} keeps this test to "
+                    f"{', '.join(map(str, marker.args)) or 'no backend'}; "
+                    f"--anythread-backends names {', '.join(names)}"
+                )
+            )
 
 
 def _unavailable(name: str) -> str | None:
@@ -337,7 +362,7 @@ class _ChildRun:
         self._read_to += len(complete)
         return [
             self.config.hook.pytest_report_from_serializable(
-                config=self.config, data=json.loads(line)
+                config=self.config, data=_tuples(json.loads(line))
             )
             for line in complete.decode("utf-8").splitlines()
         ]
@@ -345,3 +370,13 @@ class _ChildRun:
     def output_tail(self, lines: int = 40) -> str:
         with open(self._output, encoding="utf-8", errors="replace") as output:
             return "\n".join(output.read().splitlines()[-lines:])
+
+
+def _tuples(data: dict[str, Any]) -> dict[str, Any]:
+    """Give a report read back from JSON the tuples that JSON made lists: its location,
+    and the ``(path, line, reason)`` of a skip, which pytest's summaries (``-rs``,
+    ``-ra``, ``--junitxml``) require as a tuple."""
+    for key in ("location", "longrepr"):
+        if isinstance(data.get(key), list):
+            data[key] = tuple(data[key])
+    return data
