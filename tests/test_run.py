@@ -138,6 +138,29 @@ class TestLikePython:
         assert plain.returncode == 1
         assert (done.returncode, done.stderr) == (plain.returncode, plain.stderr)
 
+    @pytest.mark.parametrize("backend", SHIMMED)
+    def test_keyboard_interrupt_traceback_and_status_are_pythons(
+        self, tmp_path: Path, backend: str
+    ) -> None:
+        # Python reports it itself and ends as interrupted: the traceback must still
+        # start in the program, as for any other exception.
+        write(tmp_path, "ctrlc.py", "print('before')\nraise KeyboardInterrupt\n")
+        plain = subprocess.run(
+            [sys.executable, "ctrlc.py"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        done = run("-b", backend, "ctrlc.py", cwd=tmp_path)
+        assert plain.stderr.startswith("Traceback"), plain.stderr
+        assert (done.returncode, done.stdout, done.stderr) == (
+            plain.returncode,
+            plain.stdout,
+            plain.stderr,
+        )
+
     def test_exit_with_a_message_is_pythons(self, tmp_path: Path) -> None:
         write(tmp_path, "quit.py", "import sys\nsys.exit('cannot go on')\n")
         done = run("-b", "pure", "quit.py", cwd=tmp_path)
@@ -292,6 +315,85 @@ class TestDeadlockAtExit:
         ) in result.stderr
         assert "stuck.py:8 waiting for Event created at " in result.stderr
         assert result.stderr.rstrip().endswith("replay: ANYTHREAD_SCHEDULE=fifo")
+
+    ABBA = """
+        import threading
+        a, b = threading.Lock(), threading.Lock()
+        ready = threading.Barrier(3)
+        def one():
+            with a:
+                ready.wait()
+                with b:
+                    pass
+        def two():
+            with b:
+                ready.wait()
+                with a:
+                    pass
+        t1 = threading.Thread(target=one, name="one")
+        t2 = threading.Thread(target=two, name="two")
+        t1.start(); t2.start()
+        ready.wait()
+        """
+
+    WAITERS = """
+        import threading
+        never = threading.Event()
+        threads = [threading.Thread(target=never.wait, name=f"w{i}") for i in range(2)]
+        for t in threads:
+            t.start()
+        """
+
+    @pytest.mark.parametrize("program", ["ABBA", "WAITERS"])
+    def test_one_deadlock_of_several_threads_is_reported_once(
+        self, tmp_path: Path, program: str
+    ) -> None:
+        # The exit rule joins each stuck thread in turn and each join finds the same
+        # deadlock (the same cycle; or, without one, the same threads): one report.
+        write(tmp_path, "stuck.py", getattr(self, program))
+        result = run("-b", "cooperative", "stuck.py", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.count("deadlock:") == 1, result.stderr
+
+    @pytest.mark.parametrize("program", ["ABBA", "WAITERS"])
+    def test_a_deadlock_the_program_died_of_is_not_reported_again_at_exit(
+        self, tmp_path: Path, program: str
+    ) -> None:
+        write(tmp_path, "stuck.py", getattr(self, program) + "threads[0].join()\n")
+        if program == "ABBA":
+            (tmp_path / "stuck.py").write_text(
+                (tmp_path / "stuck.py").read_text().replace("threads[0]", "t1")
+            )
+        result = run("-b", "cooperative", "stuck.py", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        # The program's own traceback, and nothing more at exit.
+        assert result.stderr.startswith("Traceback"), result.stderr
+        assert result.stderr.count("deadlock:") == 1, result.stderr
+        assert "at exit" not in result.stderr, result.stderr
+
+    def test_two_different_deadlocks_are_both_reported(self, tmp_path: Path) -> None:
+        # Not one deadlock: two pairs of threads, each pair in its own cycle.
+        write(
+            tmp_path,
+            "two.py",
+            """
+            import threading
+            ready = threading.Barrier(5)
+            def pair(first, second):
+                with first:
+                    ready.wait()
+                    with second:
+                        pass
+            for n in range(2):
+                a, b = threading.Lock(), threading.Lock()
+                threading.Thread(target=pair, args=(a, b)).start()
+                threading.Thread(target=pair, args=(b, a)).start()
+            ready.wait()
+            """,
+        )
+        result = run("-b", "cooperative", "two.py", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.count("anythread run: at exit, deadlock:") == 2, result.stderr
 
     def test_a_wait_in_the_standard_library_is_placed_at_the_users_call(
         self, tmp_path: Path
@@ -652,3 +754,28 @@ def test_fork_after_concurrent_futures_under_debug(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == "child True\nparent 0\n"
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif("cooperative" not in AVAILABLE, reason="needs the cooperative extra")
+def test_queue_timeouts_run_on_the_virtual_clock(tmp_path: Path) -> None:
+    # queue computes its deadlines with its own clock: under anythread run it is the
+    # backend's, so a timed get() on the virtual clock ends at its virtual deadline at
+    # once (on the real clock's deadline it would spin for 600 real seconds).
+    write(
+        tmp_path,
+        "vq.py",
+        """
+        import queue, threading, anythread
+        q = queue.Queue()
+        t0 = anythread.monotonic()
+        try:
+            q.get(timeout=600)
+        except queue.Empty:
+            print("empty after", anythread.monotonic() - t0)
+        threading.Timer(3600, q.put, args=("late",)).start()
+        print(q.get(timeout=7200), "after", anythread.monotonic() - t0)
+        """,
+    )
+    result = run("-b", "cooperative:virtual", "vq.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "empty after 600.0\nlate after 4200.0\n", result.stderr

@@ -37,6 +37,7 @@ import os
 import runpy
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -156,10 +157,15 @@ class ThreadingShim(types.ModuleType):
         if deadlocks:
             raise deadlocks[0]
 
-    def _anythread_exit_rule(self) -> list[DeadlockError]:
+    def _anythread_exit_rule(self, reported: Sequence[BaseException] = ()) -> list[DeadlockError]:
         """:meth:`_shutdown`, returning the :class:`~anythread.DeadlockError` of each
         thread whose ``join()`` the backend found would never return (the other threads
-        are waited for all the same)."""
+        are waited for all the same).
+
+        One deadlock is returned once, however many of the joins find it, and not at
+        all if it is one of ``reported`` (the error the program itself died of): see
+        :func:`_deadlock_key`.
+        """
         self.__dict__["_exiting"] = True
         callbacks: list[Callable[[], object]] = self.__dict__["_exit_callbacks"]
         while callbacks:
@@ -168,6 +174,7 @@ class ThreadingShim(types.ModuleType):
         me = backend.current_thread()
         stuck: list[Any] = []
         deadlocks: list[DeadlockError] = []
+        seen = {_deadlock_key(exc, me.name) for exc in reported if isinstance(exc, DeadlockError)}
         while True:
             waiting = [
                 t
@@ -181,8 +188,21 @@ class ThreadingShim(types.ModuleType):
                     thread.join()
                 except DeadlockError as exc:
                     stuck.append(thread)
-                    if all(str(exc) != str(seen) for seen in deadlocks):
+                    key = _deadlock_key(exc, me.name)
+                    if key not in seen:
+                        seen.add(key)
                         deadlocks.append(exc)
+
+
+def _deadlock_key(exc: DeadlockError, exiting: str) -> object:
+    """What makes two reports of :class:`~anythread.DeadlockError` the same deadlock:
+    its cycle, in any rotation; without one (threads that wait for what no thread will
+    do), its report less the lines of thread ``exiting``, the thread that runs the exit
+    rule, which the reports of its several joins (or its own wait, before) tell apart."""
+    if exc.cycle:
+        return frozenset(exc.cycle)
+    own = f"  thread {exiting!r} "
+    return tuple(line for line in str(exc).splitlines() if not line.startswith(own))
 
 
 #: Where a hang report places a thread blocked in an exit rule, in no code of the user's.
@@ -247,23 +267,31 @@ def _execute(target: str, args: Sequence[str], module: bool) -> None:
         runpy.run_path(os.path.abspath(target), run_name="__main__")
 
 
-def _import_queue_on_backend() -> None:
+def _import_queue_on_backend(backend: Backend) -> None:
     """Import :mod:`queue` (unless imported already) with its C accelerator hidden, so
     that ``queue.SimpleQueue`` is its pure-Python version, built on the backend's
     primitives: the C one blocks the OS thread out of the backend's sight (under
     ``cooperative`` that stops every green thread; :mod:`concurrent.futures`' workers
-    wait on one)."""
+    wait on one).
+
+    The module computes the deadlines of its timed waits (``get(timeout=...)``,
+    ``put(timeout=...)``) with a clock it imports as its global ``time``; it is given
+    the backend's clock, which its waits run on: under a virtual clock a real deadline
+    never comes while the waits take no time, and the loop would spin until it did.
+    """
     if "queue" in sys.modules:
         return
     saved = sys.modules.get("_queue")
     sys.modules["_queue"] = None  # type: ignore[assignment]  # documented: import fails
     try:
-        importlib.import_module("queue")
+        queue = importlib.import_module("queue")
     finally:
         if saved is None:
             del sys.modules["_queue"]
         else:
             sys.modules["_queue"] = saved
+    if getattr(queue, "time", None) is time.monotonic:
+        queue.time = backend.monotonic  # type: ignore[attr-defined]
 
 
 def run_program(name: str | None, target: str, args: Sequence[str], *, module: bool) -> int:
@@ -290,21 +318,25 @@ def run_program(name: str | None, target: str, args: Sequence[str], *, module: b
     real = sys.modules.get("threading", threading)
     if shim is not None:
         sys.modules["threading"] = shim
-        _import_queue_on_backend()
+        _import_queue_on_backend(backend)
     status = 0
+    died_of: list[BaseException] = []
     try:
-        status = _run_guarded(target, args, module)
+        status = _run_guarded(target, args, module, died_of)
     finally:
         if shim is not None:
             try:
-                status = _exit_rule(shim, real, status)
+                status = _exit_rule(shim, real, status, died_of)
             finally:
                 sys.modules["threading"] = real
     return status
 
 
-def _run_guarded(target: str, args: Sequence[str], module: bool) -> int:
-    """Run the program; return its exit status, as ``python`` reports its end."""
+def _run_guarded(
+    target: str, args: Sequence[str], module: bool, died_of: list[BaseException]
+) -> int:
+    """Run the program; return its exit status, as ``python`` reports its end.  The
+    exception the program died of, if any, is appended to ``died_of``."""
     try:
         _execute(target, args, module)
     except SystemExit as exc:
@@ -312,26 +344,52 @@ def _run_guarded(target: str, args: Sequence[str], module: bool) -> int:
     except _NoModule as exc:
         print(exc, file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        # Python itself reports it and ends the process as interrupted (after the exit
+        # functions): re-raised, with the traceback printed from the program's frame.
+        _print_from_program(exc)
         raise
     except BaseException as exc:
+        died_of.append(exc)
         trimmed = _trimmed(exc.__traceback__)
         sys.excepthook(type(exc), exc.with_traceback(trimmed), trimmed)
         return 1
     return 0
 
 
-def _exit_rule(shim: ThreadingShim, real: types.ModuleType, status: int) -> int:
+def _print_from_program(exc: BaseException) -> None:
+    """Have ``exc``, about to end the interpreter uncaught, printed as ``python`` would
+    print it: without the frames of the console script, the command line, this module
+    and runpy above the program's.  The interpreter prints it with ``sys.excepthook``
+    (the program's own, if it set one), so that hook is given the trimmed traceback."""
+    hook = sys.excepthook
+
+    def print_trimmed(kind: type[BaseException], value: BaseException, tb: Any) -> Any:
+        if value is not exc:
+            return hook(kind, value, tb)
+        # The frames above _execute's are the ones this exception met on its way out.
+        while tb is not None and tb.tb_frame.f_code is not _execute.__code__:
+            tb = tb.tb_next
+        program = _trimmed(tb)
+        return hook(kind, value.with_traceback(program), program)
+
+    sys.excepthook = print_trimmed
+
+
+def _exit_rule(
+    shim: ThreadingShim, real: types.ModuleType, status: int, died_of: Sequence[BaseException]
+) -> int:
     """Run the shim's exit rule; return the exit status, 1 instead of 0 if the backend
     found threads deadlocked.
 
     ``python script.py`` would hang there for ever; a backend that can tell raises
     :class:`~anythread.DeadlockError` instead, which is printed (not a traceback of
-    anythread's own frames), once the other threads have ended.  If OS threads that the
+    anythread's own frames), once the other threads have ended: each deadlock once, and
+    not again if the program died of it (``died_of``).  If OS threads that the
     interpreter waits for at its exit are left (the deadlocked threads of a backend of
     OS threads), it would hang there: the process ends at once, with that status.
     """
-    deadlocks = shim._anythread_exit_rule()
+    deadlocks = shim._anythread_exit_rule(died_of)
     if not deadlocks:
         return status
     for exc in deadlocks:
