@@ -279,3 +279,16 @@ def test_excepthook_still_prints_for_its_own_arguments(capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert err.startswith("Exception in thread ")
     assert "ValueError: shown" in err
+
+
+def test_lock_is_threadings_own() -> None:
+    # Lock() is _thread's lock, so pure's Lock is threading's: a function up to 3.12,
+    # the lock's class from 3.13 on, where isinstance(x, threading.Lock) works.
+    assert pure.Lock is threading.Lock
+    if isinstance(threading.Lock, type):
+        assert isinstance(pure.Lock(), pure.Lock)
+    with pytest.raises(TypeError) as real:
+        threading.Lock(1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError) as raised:
+        pure.Lock(1)  # type: ignore[call-arg]
+    assert str(raised.value) == str(real.value)

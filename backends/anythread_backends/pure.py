@@ -85,8 +85,12 @@ class ThreadKernel:
 
     # ------------------------------------------------------------------ primitives
 
-    # The kernel's lock is _thread's own, so pure's Lock() is _thread.allocate_lock.
-    allocate_lock: Callable[[], KernelLock] = staticmethod(_thread.allocate_lock)
+    # The kernel's lock is _thread's own, so pure's Lock is threading's: the function
+    # _thread.allocate_lock, and from Python 3.13 on the lock's class (then
+    # isinstance(x, Lock) works, as it does on threading.Lock).
+    allocate_lock: Callable[[], KernelLock] = staticmethod(
+        _thread.LockType if sys.version_info >= (3, 13) else _thread.allocate_lock
+    )
 
     @staticmethod
     def start_new_thread(
