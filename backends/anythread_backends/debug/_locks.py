@@ -16,6 +16,7 @@ list.  The tracker's lock is taken only to block, or to record a *new* order edg
 
 from __future__ import annotations
 
+import _thread
 import sys
 from collections.abc import Callable
 from types import FrameType, TracebackType
@@ -50,6 +51,12 @@ def _no_frame(depth: int) -> Any:
 
 
 _getframe: Callable[[int], Any] = getattr(sys, "_getframe", _no_frame)
+
+#: The standard library's ``threading.Lock`` on this version (``_thread.allocate_lock``
+#: before 3.13, the lock type since), whose TypeError a Lock called with arguments raises.
+_STDLIB_LOCK: Callable[..., Any] = (
+    _thread.LockType if sys.version_info >= (3, 13) else _thread.allocate_lock
+)
 
 #: How long a thread blocked on a Lock it holds itself waits between two looks at
 #: whether any other thread could still release it (seconds, doubling up to the max).
@@ -124,7 +131,10 @@ class _Tracked:
         return f"{self._kind}@{self._site[0]}:{self._site[1]}"
 
     def __del__(self) -> None:
-        node = self._node
+        try:
+            node = self._node
+        except AttributeError:  # __init__ never ran (bad arguments) or failed early
+            return
         if node is not None and not self._tracker.by_site:
             # No lock may be taken here (a collection can run anywhere): hand it over.
             self._tracker.dead.append(node)
@@ -193,7 +203,9 @@ class Lock(_Tracked):
 
     __slots__ = ("_handoff",)
 
-    def __init__(self) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        if args or kwargs:
+            raise _lock_arguments_error(args, kwargs)
         super().__init__()
         self._inner = self._tracker.inner.Lock()
         self._take = self._inner.acquire
@@ -319,6 +331,12 @@ class Lock(_Tracked):
         """Return whether the lock is locked."""
         return bool(self._inner.locked())
 
+    if hasattr(_thread.LockType, "acquire_lock"):
+        # The standard library's lock's old names, where it still has them.
+        acquire_lock = acquire
+        release_lock = release
+        locked_lock = locked
+
     def _is_owned(self) -> bool:
         return self._owner is self._tracker.state()
 
@@ -420,6 +438,15 @@ class RLock(_Tracked):
         """Return whether the lock is held by some thread."""
         return bool(self._inner.locked())
 
+    def _recursion_count(self) -> int:
+        """The recursion level if the calling thread owns the lock, else 0 (CPython's
+        private method, which its multiprocessing resource tracker calls)."""
+        try:
+            state: ThreadState = self._local.state
+        except AttributeError:  # a thread that never used the backend owns nothing
+            return 0
+        return self._count if self._owner is state else 0
+
     def _is_owned(self) -> bool:
         return self._owner is self._tracker.state()
 
@@ -450,6 +477,15 @@ class RLock(_Tracked):
             f"<{state} anythread.debug.RLock {self.describe()}{owner} "
             f"count={self._count} at {id(self):#x}>"
         )
+
+
+def _lock_arguments_error(args: tuple[object, ...], kwargs: dict[str, object]) -> TypeError:
+    """The TypeError of the standard library's ``Lock(*args, **kwargs)``."""
+    try:
+        _STDLIB_LOCK(*args, **kwargs)
+    except TypeError as error:
+        return TypeError(*error.args)
+    return TypeError("Lock() takes no arguments")  # (no version known accepts them)
 
 
 def _not_retaken(exc: BaseException | None, lock: _Tracked) -> bool:

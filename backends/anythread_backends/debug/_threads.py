@@ -81,7 +81,11 @@ def thread_classes(tracker: Tracker, inner: Backend) -> tuple[type[Any], type[An
     class Timer(Joins, timer_base, metaclass=ThreadType):  # type: ignore[misc]
         __doc__ = timer_base.__doc__
 
+    # Named as pure's (anythread.Thread), not by where they were made: reprs and
+    # messages such as "property 'ident' of 'Thread' object has no setter" show it.
     Thread.__module__ = Timer.__module__ = "anythread"
+    for cls in (ThreadType, Joins, Thread, Timer):
+        cls.__qualname__ = cls.__name__
     return Thread, Timer
 
 

@@ -26,7 +26,6 @@ This module must not wait on anything but the inner backend's locks.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 import warnings
@@ -62,14 +61,12 @@ MODES = ("raise", "warn", "log")
 #: The values of ``ANYTHREAD_DEBUG_ORDER``.
 ORDERS = ("instance", "site")
 
-logger = logging.getLogger("anythread.debug")
-
-#: How long every other thread must be seen stuck in waits without an owner, with no
-#: wait ending, before a thread waiting for a Lock it holds itself is told it deadlocked
-#: (seconds): longer than a woken thread takes to run on a loaded machine.
 #: What ``owner_of`` gives for a lock whose owner has ended (a thread identifier is
 #: never negative; the ended thread's may already be another thread's).
 ENDED = -1
+#: How long every other thread must be seen stuck in waits without an owner, with no
+#: wait ending, before a thread waiting for a Lock it holds itself is told it deadlocked
+#: (seconds): longer than a woken thread takes to run on a loaded machine.
 CONFIRM = 0.5
 
 
@@ -98,7 +95,17 @@ def suspicious(message: str, stacklevel: int = 2) -> None:
     except DebugWarning:
         if _asked_for_errors():
             raise
-        logger.warning("%s", message)
+        _log(message)
+
+
+def _log(message: object) -> None:
+    # logging is imported here, at report time, not when the backend is loaded:
+    # ``anythread run`` loads the backend before it replaces ``threading``, and a
+    # logging imported then would keep the real one (records of green threads named
+    # after the OS thread, handler locks reentrant for all the green threads of it).
+    import logging
+
+    logging.getLogger("anythread.debug").warning("%s", message)
 
 
 def _asked_for_errors() -> bool:
@@ -368,7 +375,7 @@ class Tracker:
         if self.mode == "warn":
             warnings.warn(LockOrderWarning(error), stacklevel=5)
         else:
-            logger.warning("%s", error)
+            _log(error)
 
     def _forget_dead(self) -> None:
         if self.dead:

@@ -1,0 +1,333 @@
+"""The debug backend: fixes for bugs found by users.
+
+* Loading the backend does not import :mod:`logging`, so that under ``anythread run``
+  the program's logging is built on the backend's ``threading`` (records name the
+  backend's threads, green ones included).
+* A constructor called with bad arguments raises the standard library's TypeError, and
+  the half-built lock's ``__del__`` stays silent.
+* ``Thread`` and ``Timer`` have clean qualified names.
+* ``RLock._recursion_count()`` (CPython's multiprocessing resource tracker calls it).
+* A Lock has the ``acquire_lock``/``release_lock``/``locked_lock`` aliases where the
+  standard library's lock has them.
+
+Programs run with ``anythread run`` run in a subprocess, bounded by a timeout.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from debug_support import BOUND, INNER, Worker, debug, run
+
+from anythread_backends.debug import DebugBackend
+
+__all__ = ["debug"]
+
+TIMEOUT = 90  # seconds, for a subprocess; generous: the machine may be heavily loaded
+DEBUG_NAMES = ["debug", *(f"debug:{inner}" for inner in INNER if inner != "stdlib")]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
+    env.update(extra)
+    return env
+
+
+def _python(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def _run_program(
+    tmp_path: Path, backend: str, source: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``anythread run -b backend prog.py``, ``prog.py`` being ``source``."""
+    (tmp_path / "prog.py").write_text(textwrap.dedent(source))
+    return _python("-m", "anythread", "run", "-b", backend, "prog.py", cwd=tmp_path, **env)
+
+
+class TestLogging:
+    """Loading the backend leaves :mod:`logging` alone: under ``anythread run`` the
+    program imports it after the switch, over the backend's ``threading``."""
+
+    @pytest.mark.parametrize("backend", DEBUG_NAMES)
+    def test_loading_the_backend_does_not_import_logging(
+        self, tmp_path: Path, backend: str
+    ) -> None:
+        code = (
+            "import sys, anythread\n"
+            f"anythread.get_backend({backend!r})\n"
+            "print('logging' in sys.modules)\n"
+        )
+        done = _python("-c", code, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "False\n"
+
+    @pytest.mark.parametrize("backend", DEBUG_NAMES)
+    def test_records_name_the_backends_threads(self, tmp_path: Path, backend: str) -> None:
+        done = _run_program(
+            tmp_path,
+            backend,
+            """
+            import logging, sys, threading
+            logging.basicConfig(stream=sys.stdout, format="%(threadName)s: %(message)s")
+            t = threading.Thread(target=lambda: logging.warning("hello from worker"), name="worker")
+            t.start()
+            t.join(30)
+            logging.warning("hello from main")
+            """,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == [
+            "worker: hello from worker",
+            "MainThread: hello from main",
+        ]
+
+    @pytest.mark.parametrize("backend", DEBUG_NAMES)
+    def test_suspicious_use_is_logged_in_the_thread_that_did_it(
+        self, tmp_path: Path, backend: str
+    ) -> None:
+        # Under a blanket -W error a DebugWarning is logged: the logger is the program's.
+        done = _run_program(
+            tmp_path,
+            backend,
+            """
+            import logging, sys, threading, warnings
+            logging.basicConfig(stream=sys.stdout, format="%(threadName)s %(name)s: %(message)s")
+            warnings.simplefilter("error")
+            lock = threading.Lock()
+            lock.name = "signal"
+            lock.acquire()
+            t = threading.Thread(target=lock.release, name="releaser")
+            t.start()
+            t.join(30)
+            print("locked:", lock.locked())
+            """,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == [
+            "releaser anythread.debug: signal was acquired by MainThread and is released by "
+            "releaser: legal for a Lock, but often a mistake",
+            "locked: False",
+        ]
+
+    @pytest.mark.parametrize("backend", DEBUG_NAMES)
+    def test_an_inversion_in_log_mode_is_logged_in_the_thread_that_closed_it(
+        self, tmp_path: Path, backend: str
+    ) -> None:
+        done = _run_program(
+            tmp_path,
+            backend,
+            """
+            import logging, sys, threading
+            logging.basicConfig(stream=sys.stdout, format="%(threadName)s %(name)s: %(message)s")
+            a, b = threading.Lock(), threading.Lock()
+            a.name, b.name = "a", "b"
+            with a, b:
+                pass
+            def invert():
+                with b, a:
+                    pass
+            t = threading.Thread(target=invert, name="inverter")
+            t.start()
+            t.join(30)
+            print("done")
+            """,
+            ANYTHREAD_DEBUG_MODE="log",
+        )
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0].startswith(
+            "inverter anythread.debug: lock-order inversion: inverter acquires a while holding b"
+        ), done.stdout
+        assert lines[-1] == "done"
+
+
+@pytest.fixture
+def unraisable(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """What ``sys.unraisablehook`` is given (as text) while the test runs."""
+    seen: list[str] = []
+    monkeypatch.setattr(
+        sys, "unraisablehook", lambda args: seen.append(f"{args.object!r}: {args.exc_value!r}")
+    )
+    yield seen
+    gc.collect()
+
+
+def _stdlib_error(factory: Any, *args: Any, **kwargs: Any) -> str:
+    with pytest.raises(TypeError) as info:
+        factory(*args, **kwargs)
+    return str(info.value)
+
+
+class TestBadConstructorArguments:
+    @pytest.mark.parametrize(
+        ("args", "kwargs"), [((1,), {}), ((1, 2), {}), ((), {"x": 1})], ids=["1", "2", "kw"]
+    )
+    def test_lock_raises_the_standard_librarys_type_error(
+        self, debug: DebugBackend, unraisable: list[str], args: Any, kwargs: Any
+    ) -> None:
+        expected = _stdlib_error(threading.Lock, *args, **kwargs)
+        assert _stdlib_error(debug.Lock, *args, **kwargs) == expected
+        gc.collect()
+        assert unraisable == []
+
+    @pytest.mark.parametrize(("args", "kwargs"), [((1,), {}), ((), {"x": 1})], ids=["1", "kw"])
+    def test_a_half_built_rlock_is_collected_silently(
+        self, debug: DebugBackend, unraisable: list[str], args: Any, kwargs: Any
+    ) -> None:
+        with pytest.raises(TypeError, match="RLock"):
+            debug.RLock(*args, **kwargs)
+        gc.collect()
+        assert unraisable == []
+
+    def test_the_users_command(self, tmp_path: Path) -> None:
+        code = (
+            "import anythread as t\n"
+            "for make in (t.Lock, t.RLock):\n"
+            "    try:\n"
+            "        make(1)\n"
+            "    except TypeError as error:\n"
+            "        print(error)\n"
+        )
+        done = _python("-c", code, cwd=tmp_path, ANYTHREAD_BACKEND="debug")
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+        assert done.stdout.splitlines()[0] == _stdlib_error(threading.Lock, 1)
+
+
+class TestClassNames:
+    @pytest.mark.parametrize("name", ["Thread", "Timer"])
+    def test_thread_classes_are_named_as_puress(self, debug: DebugBackend, name: str) -> None:
+        cls = getattr(debug, name)
+        assert (cls.__module__, cls.__qualname__, cls.__name__) == ("anythread", name, name)
+        assert repr(cls) == f"<class 'anythread.{name}'>"
+        for klass in (*cls.__mro__, type(cls)):
+            assert "<locals>" not in klass.__qualname__, klass
+
+    def test_a_read_only_property_error_names_the_class_as_the_standard_library(
+        self, debug: DebugBackend
+    ) -> None:
+        def assign_ident(thread: Any) -> str:
+            with pytest.raises(AttributeError) as info:
+                thread.ident = 5
+            return str(info.value)
+
+        expected = assign_ident(threading.Thread(target=print))
+        assert assign_ident(debug.Thread(target=print)) == expected
+
+
+class TestRecursionCount:
+    """CPython's ``RLock._recursion_count()``: the calling thread's recursion level,
+    0 if it does not own the lock."""
+
+    def test_levels_as_seen_by_the_owner_and_by_another_thread(self, debug: DebugBackend) -> None:
+        rlock = debug.RLock()
+        assert rlock._recursion_count() == 0
+        with rlock:
+            assert rlock._recursion_count() == 1
+            with rlock:
+                assert rlock._recursion_count() == 2
+                assert run(debug, rlock._recursion_count, name="other") == 0
+            assert rlock._recursion_count() == 1
+        assert rlock._recursion_count() == 0
+
+    def test_another_threads_own_level(self, debug: DebugBackend) -> None:
+        rlock = debug.RLock()
+        taken, done = debug.Event(), debug.Event()
+
+        def hold_twice() -> int:
+            with rlock, rlock:
+                taken.set()
+                assert done.wait(BOUND)
+                return int(rlock._recursion_count())
+
+        worker = Worker(debug, hold_twice, name="holder")
+        assert taken.wait(BOUND)
+        try:
+            assert rlock._recursion_count() == 0
+        finally:
+            done.set()
+        assert worker.outcome() == 2
+
+    def test_restored_after_a_condition_wait(self, debug: DebugBackend) -> None:
+        rlock = debug.RLock()
+        cond = debug.Condition(rlock)
+        with rlock, rlock:
+            assert not cond.wait(0.01)
+            assert rlock._recursion_count() == 2
+
+    def test_a_thread_that_never_used_the_backend_is_not_recorded(
+        self, debug: DebugBackend
+    ) -> None:
+        if debug.inner.name == "cooperative":
+            pytest.skip("a thread of another threading module cannot run cooperative's code")
+        rlock = debug.RLock()
+        seen: list[int] = []
+        states = len(debug.tracker._states)
+        outsider = threading.Thread(target=lambda: seen.append(rlock._recursion_count()))
+        outsider.start()
+        outsider.join(BOUND)
+        assert not outsider.is_alive()
+        assert seen == [0]
+        assert len(debug.tracker._states) == states
+
+    @pytest.mark.parametrize("backend", DEBUG_NAMES)
+    def test_shared_memory_under_anythread_run(self, tmp_path: Path, backend: str) -> None:
+        # multiprocessing's resource tracker asks its RLock for _recursion_count().
+        done = _run_program(
+            tmp_path,
+            backend,
+            """
+            from multiprocessing import shared_memory
+            shm = shared_memory.SharedMemory(create=True, size=16)
+            try:
+                shm.buf[0] = 7
+                print("shm ok", shm.buf[0])
+            finally:
+                shm.close()
+                shm.unlink()
+            """,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "shm ok 7\n"
+
+
+class TestLockAliases:
+    ALIASES = ("acquire_lock", "release_lock", "locked_lock")
+
+    def test_as_the_standard_librarys_lock(self, debug: DebugBackend) -> None:
+        stdlib_has = [hasattr(threading.Lock(), name) for name in self.ALIASES]
+        lock = debug.Lock()
+        assert [hasattr(lock, name) for name in self.ALIASES] == stdlib_has
+        if not all(stdlib_has):
+            return
+        assert lock.acquire_lock() is True  # type: ignore[attr-defined]
+        assert debug.held() == [lock]  # the tracked acquire
+        assert lock.locked_lock() is True  # type: ignore[attr-defined]
+        assert lock.acquire_lock(False) is False  # type: ignore[attr-defined]
+        lock.release_lock()  # type: ignore[attr-defined]
+        assert debug.held() == []
+        assert lock.locked_lock() is False  # type: ignore[attr-defined]
+
+    def test_not_on_rlock(self, debug: DebugBackend) -> None:
+        stdlib = threading.RLock()
+        rlock = debug.RLock()
+        for name in self.ALIASES:
+            assert hasattr(rlock, name) == hasattr(stdlib, name)
