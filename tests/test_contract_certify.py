@@ -210,3 +210,75 @@ class TestSkipCategories:
         assert "1 skipped because they cannot run on this Python or system" in report["verdict"]
         assert text.strip().splitlines()[-1] == f"Verdict: {report['verdict']}"
         assert report["verdict"].startswith("CERTIFIED")
+
+
+class TestVerdictCounts:
+    """The verdict counts what happened to the clauses, in the right number."""
+
+    def _report(self, select: list[str], skipped: dict[str, str]) -> dict[str, Any]:
+        rows = [
+            {
+                "nodeid": f"test_{clause.id}",
+                "backend": "double",
+                "clauses": [clause.id],
+                "outcome": "skipped" if clause.id in skipped else "passed",
+                "reason": skipped.get(clause.id, ""),
+            }
+            for clause in CLAUSES
+        ]
+        clauses = certify_module.fold({"results": rows}, "double", select)
+        report: dict[str, Any] = {
+            "backend": "double",
+            "distribution": "",
+            "version": "",
+            "description": "",
+            "capabilities": [],
+            "contract_version": 2,
+            "backend_contract_version": 2,
+            "version_note": "",
+            "root_failed": [],
+            "anythread": "0.1.0",
+            "python": "3.x",
+            "python_implementation": "CPython",
+            "platform": "test",
+            "workers": "0",
+            "select": select,
+            "duration": 0.0,
+            "error": "",
+            "clauses": clauses,
+        }
+        report["root_causes"] = certify_module.root_causes(clauses)
+        report["verdict"] = certify_module._verdict(report)
+        return report
+
+    def test_partial_run_with_a_skip_does_not_claim_every_clause_passed(self) -> None:
+        report = self._report(["EVENT"], {"EVENT-REPR-01": TestSkipCategories.HERE})
+        selected = len(report["clauses"])
+        assert selected > 2
+        verdict = report["verdict"]
+        assert verdict.startswith(
+            f"NOT CERTIFIED (partial run): 'double' passes {selected - 1} of the "
+            f"{selected} selected clauses and fails none ("
+        ), verdict
+        assert f"{selected - 1} passed" in verdict
+        assert "1 skipped because they cannot run on this Python or system" in verdict
+        assert verdict.endswith("certification needs the full suite.")
+
+    def test_partial_run_of_every_clause_passed(self) -> None:
+        report = self._report(["EVENT"], {})
+        selected = len(report["clauses"])
+        assert report["verdict"] == (
+            f"NOT CERTIFIED (partial run): 'double' passes all {selected} selected clauses; "
+            "certification needs the full suite."
+        )
+
+    def test_one_clause_is_singular(self) -> None:
+        report = self._report(["LOCK-INIT"], {})
+        assert [c["id"] for c in report["clauses"]] == ["LOCK-INIT-01"]
+        assert report["verdict"] == (
+            "NOT CERTIFIED (partial run): 'double' passes the 1 selected clause; "
+            "certification needs the full suite."
+        )
+        text = certify_module.render(report)
+        assert "  run:          1 clause, -n 0" in text
+        assert "1 clauses" not in text

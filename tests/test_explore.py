@@ -20,7 +20,7 @@ pytest.importorskip("greenlet")
 import anythread as threading
 from anythread import DeadlockError, LockOrderError
 from anythread.testing import ExploreFailure, ExploreResult, Progress, explore
-from anythread_backends.cooperative._schedule import decode
+from anythread_backends.cooperative._schedule import decode, encode
 
 
 @pytest.fixture(autouse=True)
@@ -269,6 +269,33 @@ class TestShortest:
         # A prefix of the first failure's decisions: strictly shorter than what it recorded.
         assert min(sizes) < sizes[0]
 
+    @pytest.mark.parametrize(("fn", "kind", "text"), BUGS, ids=IDS)
+    def test_no_shorter_prefix_fails_alike(
+        self, fn: Callable[[], None], kind: type[BaseException], text: str
+    ) -> None:
+        # The line reported is the shortest failing prefix of its run's decisions, not
+        # merely one whose halving search found no shorter one (for the lost update,
+        # "replay:abab" was reported while "replay:" fails alike).
+        reports: list[Progress] = []
+        with pytest.raises(ExploreFailure) as found:
+            explore(fn, runs=300, schedule="pct", depth=2, progress=reports.append)
+        line = found.value.schedule
+        decisions = decode(line.removeprefix("replay:"))
+        # Within the budget (shorten=20): further seeds, then prefixes from the shortest
+        # up, then halving among the longer ones.
+        longest = max(len(decode(seen.removeprefix("replay:"))) for seen in found.value.failing)
+        shortening = [p for p in reports if p.phase == "shorten"]
+        assert len(shortening) <= 20 + 20 + longest.bit_length()
+        failing_alike = []
+        for count in range(len(decisions)):
+            shorter = "replay:" + encode(decisions[:count])
+            try:
+                explore(fn, replay=shorter)
+            except ExploreFailure as failure:
+                if type(failure.__cause__) is kind:
+                    failing_alike.append(shorter)
+        assert failing_alike == [], f"shorter than {line}, these fail alike"
+
 
 class TestProgress:
     def test_callback_after_every_run(self) -> None:
@@ -331,12 +358,58 @@ class TestFacade:
             ({"schedule": "fifo"}, "invalid schedule 'fifo'"),
             ({"runs": 0}, "runs and depth must be at least 1"),
             ({"clock": "wall"}, "invalid clock 'wall'"),
-            ({"replay": "replay:!!"}, "invalid ANYTHREAD_SCHEDULE"),
+            ({"depth": 0}, "runs and depth must be at least 1"),
+            ({"shorten": -1}, r"explore\(\): shorten must be at least 0 .*, got -1"),
+            ({"prove": -1}, r"explore\(\): prove must be at least 0 .*, got -1"),
+            ({"timeout": -1}, r"explore\(\): timeout must be between 0 and \S+ seconds, got -1"),
+            ({"timeout": float("nan")}, "timeout must be between 0 and .*, got nan"),
+            ({"timeout": 1e300}, "timeout must be between 0 and .*, got 1e[+]300"),
         ],
     )
     def test_bad_arguments(self, kwargs: dict[str, object], match: str) -> None:
+        calls: list[int] = []
         with pytest.raises(ValueError, match=match):
-            explore(correct_counter, **kwargs)  # type: ignore[arg-type]
+            explore(lambda: calls.append(1), **kwargs)  # type: ignore[arg-type]
+        assert calls == []  # checked up front: no run blames the body
+
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"depth": 1.5}, r"explore\(\): depth must be an int, got float 1\.5"),
+            ({"depth": True}, r"depth must be an int, got bool True"),
+            ({"runs": True}, r"runs must be an int, got bool True"),
+            ({"runs": "3"}, r"runs must be an int, got str '3'"),
+            ({"seed": "x"}, r"seed must be an int, got str 'x'"),
+            ({"shorten": 2.0}, r"shorten must be an int, got float 2\.0"),
+            ({"prove": None}, r"prove must be an int, got NoneType None"),
+            ({"replay": 123}, r"replay must be a schedule line \(a str\) or None, got int 123"),
+            ({"timeout": "1"}, r"timeout must be a number of seconds, got str '1'"),
+            ({"timeout": True}, r"timeout must be a number of seconds, got bool True"),
+            ({"schedule": 1}, r"schedule must be 'pct' or 'random', got int 1"),
+            ({"clock": 1}, r"clock must be 'virtual', 'real' or None, got int 1"),
+            ({"progress": 5}, r"progress must be a callable, True, False or None, got int 5"),
+        ],
+    )
+    def test_wrong_types(self, kwargs: dict[str, object], match: str) -> None:
+        calls: list[int] = []
+        with pytest.raises(TypeError, match=match):
+            explore(lambda: calls.append(1), **kwargs)  # type: ignore[arg-type]
+        assert calls == []
+
+    @pytest.mark.parametrize("line", ["garbage", "pct:x", "pct:1:0", "replay:!!"])
+    def test_malformed_replay_names_the_argument(self, line: str) -> None:
+        with pytest.raises(ValueError, match="is not a schedule line") as found:
+            explore(correct_counter, replay=line)
+        message = str(found.value)
+        assert message.startswith(f"explore(): replay={line!r} is not a schedule line")
+        assert "'replay:DECISIONS'" in message
+        assert "ANYTHREAD_SCHEDULE" not in message  # the user did not set it
+
+    def test_empty_replay_is_not_given(self) -> None:
+        # As with pytest --anythread-replay '': the search runs.
+        with pytest.raises(ExploreFailure, match="of 200 failed under schedule pct:"):
+            explore(lost_update, runs=200, schedule="pct", depth=2, replay="", progress=False)
+        assert explore(correct_counter, runs=5, replay="", progress=False).runs == 5
 
 
 # ---------------------------------------------------------------------- inversions

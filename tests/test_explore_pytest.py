@@ -171,3 +171,34 @@ def test_marked_tests_skip_on_other_backends(
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*anythread_explore: *serves backend 'stdlib'*"])
+
+
+@pytest.mark.parametrize("line", ["garbage", "pct:x", "pct:1:0"])
+def test_malformed_replay_is_a_usage_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, line: str
+) -> None:
+    _env(monkeypatch)
+    pytester.makepyfile(test_counter=TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "-p", "no:cacheprovider", f"--anythread-replay={line}"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    err = result.stderr.str()
+    assert f"--anythread-replay {line!r} is not a schedule line" in err
+    assert "'replay:DECISIONS'" in err
+    assert "'pct:SEED:DEPTH'" in err
+    assert "ANYTHREAD_SCHEDULE" not in err + result.stdout.str()
+    assert "test_lost_update" not in result.stdout.str()  # no test ran, none is blamed
+
+
+def test_empty_replay_runs_the_search(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --anythread-replay '' is the option left out, as explore(fn, replay='') is.
+    _env(monkeypatch)
+    pytester.makepyfile(test_counter=TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "-p", "no:cacheprovider", "--anythread-replay="
+    )
+    result.assert_outcomes(passed=2, failed=1)
+    assert "of 200 failed under schedule random:" in result.stdout.str()

@@ -387,7 +387,7 @@ def render(report: dict[str, Any]) -> str:
         f"  python:       {report['python']} ({report['python_implementation']}, "
         f"{report['platform']})",
         f"  capabilities: {', '.join(report['capabilities']) or 'none'}",
-        f"  run:          {len(clauses)} clauses, -n {report['workers']}, "
+        f"  run:          {_count(len(clauses), 'clause')}, -n {report['workers']}, "
         f"{report['duration']:.1f}s"
         + (f", selected: {', '.join(report['select'])}" if report["select"] else "")
         + (
@@ -412,7 +412,10 @@ def render(report: dict[str, Any]) -> str:
     if causes:
         n_failed = sum(len(g["clauses"]) for g in causes)
         ran = [g for g in causes if g["error"] != _NO_TEST_RAN]
-        out += ["", f"Root cause ({n_failed} failing clauses, grouped by their first error):"]
+        out += [
+            "",
+            f"Root cause ({_count(n_failed, 'failing clause')}, grouped by their first error):",
+        ]
         for group in [*ran[:5], *[g for g in causes if g["error"] == _NO_TEST_RAN]]:
             ids = group["clauses"]
             shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
@@ -458,7 +461,7 @@ def render(report: dict[str, Any]) -> str:
             )
         if not_run:
             out += textwrap.wrap(
-                f"{len(not_run)} clauses had no test that ran (a crash or an interrupted "
+                f"{_count(len(not_run), 'clause')} had no test that ran (a crash or an interrupted "
                 f"run, see above): {', '.join(c['id'] for c in not_run)}",
                 width=92,
                 initial_indent="  ",
@@ -470,36 +473,51 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: ``1 clause``, ``2 clauses``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _verdict(report: dict[str, Any]) -> str:
     clauses = report["clauses"]
     n = {o: sum(1 for c in clauses if c["outcome"] == o) for o in OUTCOMES}
     name = report["backend"]
+    skips = {k: sum(1 for c in clauses if c.get("skip") == k) for k in SKIP_KINDS}
+    breakdown = (
+        f"{n['passed']} passed, {skips['capability']} skipped for missing capabilities, "
+        f"{skips['here']} skipped because they cannot run on this Python or system, "
+        f"{_count(n['xfailed'], 'declared deviation')}"
+    )
     if n["failed"]:
         return (
-            f"NOT CERTIFIED: {name!r} fails {n['failed']} of {len(clauses)} clauses "
-            f"of contract version {report['contract_version']} on Python "
-            f"{report['python']}."
+            f"NOT CERTIFIED: {name!r} fails {n['failed']} of the "
+            f"{_count(len(clauses), 'clause')} of contract version "
+            f"{report['contract_version']} on Python {report['python']}."
         )
     if report["backend_contract_version"] != report["contract_version"]:
         return (
             f"NOT CERTIFIED for contract version {report['contract_version']}: {name!r} "
-            f"passes all {len(clauses)} clauses checked, but declares contract version "
-            f"{report['backend_contract_version']}; once it meets version "
-            f"{report['contract_version']}, it should declare contract_version = "
-            f"{report['contract_version']}."
+            f"fails none of the {_count(len(clauses), 'clause')} checked ({breakdown}), "
+            f"but declares contract version {report['backend_contract_version']}; once it "
+            f"meets version {report['contract_version']}, it should declare "
+            f"contract_version = {report['contract_version']}."
         )
     if report["select"]:
+        if n["passed"] == len(clauses) == 1:
+            passes = "passes the 1 selected clause"
+        elif n["passed"] == len(clauses):
+            passes = f"passes all {len(clauses)} selected clauses"
+        else:
+            passes = (
+                f"passes {n['passed']} of the {_count(len(clauses), 'selected clause')} "
+                f"and fails none ({breakdown})"
+            )
         return (
-            f"NOT CERTIFIED (partial run): {name!r} passes the {len(clauses)} selected "
-            "clauses; certification needs the full suite."
+            f"NOT CERTIFIED (partial run): {name!r} {passes}; certification needs the full suite."
         )
-    skips = {k: sum(1 for c in clauses if c.get("skip") == k) for k in SKIP_KINDS}
     return (
-        f"CERTIFIED: {name!r} fails none of the {len(clauses)} clauses of contract version "
-        f"{report['contract_version']} ({n['passed']} passed, {skips['capability']} "
-        f"skipped for missing capabilities, {skips['here']} skipped because they cannot "
-        f"run on this Python or system, {n['xfailed']} declared deviations) on Python "
-        f"{report['python']}."
+        f"CERTIFIED: {name!r} fails none of the {_count(len(clauses), 'clause')} of contract "
+        f"version {report['contract_version']} ({breakdown}) on Python {report['python']}."
     )
 
 

@@ -44,7 +44,8 @@ __all__ = ["ExploreFailure", "ExploreResult", "NotCooperativeError", "Progress",
 class ExploreFailure(AssertionError):
     """A run of :func:`explore` failed; the original failure is ``__cause__``.
 
-    :ivar schedule: the shortest failing schedule line found: pass it as
+    :ivar schedule: the shortest failing schedule line found (see :func:`explore`
+        for how it is shortened): pass it as
         ``explore(fn, replay=...)`` or ``pytest --anythread-replay ...`` to rerun
         exactly that run.
     :ivar run: the number (from 1) of the first run that failed.
@@ -368,10 +369,12 @@ class _Search:
             )
         return outcome
 
-    def shorten(self, best: _Outcome, lines: list[str]) -> tuple[_Outcome, list[str]]:
-        """Among ``best`` and the failures of ``lines``, the shortest; then try prefixes
-        of its decisions (the rest left to FIFO) while they still fail alike.  Returns
-        it and the recorded lines of every failing run."""
+    def shorten(self, best: _Outcome, lines: list[str], budget: int) -> tuple[_Outcome, list[str]]:
+        """Among ``best`` and the failures of ``lines``, the one with the fewest forced
+        decisions; then the shortest prefix of its decisions (the first ready thread at
+        every step after it) that still fails alike: up to ``budget`` prefixes are tried
+        from the empty one up, then the longer ones are halved.  Returns it and the
+        recorded lines of every failing run."""
         failing = [best.recorded]
         for line in lines:
             outcome = self.run(line, phase="shorten")
@@ -379,13 +382,28 @@ class _Search:
                 failing.append(outcome.recorded)
                 if _size(outcome) < _size(best):
                     best = outcome
-        low, high = 0, _size(best)[0]
-        while low < high:
-            middle = (low + high) // 2
-            outcome = self.run(best.schedule.prefix_line(middle), phase="shorten")
+
+        def shorter(count: int) -> _Outcome | None:
+            """The run of the first ``count`` decisions of ``best``, if it fails alike."""
+            outcome = self.run(best.schedule.prefix_line(count), phase="shorten")
             if _same_failure(outcome.error, best.error) and _size(outcome) <= _size(best):
                 failing.append(outcome.recorded)
-                best = outcome
+                return outcome
+            return None
+
+        # From the shortest up: the first prefix that fails is the shortest one.
+        low, high = 0, _size(best)[0]
+        while low < min(high, budget):
+            found = shorter(low)
+            if found is not None:
+                return found, failing
+            low += 1
+        # The longer ones, halved: a failing prefix none of whose halvings fails.
+        while low < high:
+            middle = (low + high) // 2
+            found = shorter(middle)
+            if found is not None:
+                best = found
                 high = min(middle, best.schedule.forced)
             else:
                 low = middle + 1
@@ -427,6 +445,93 @@ def _lines(kind: str, depth: int, seeds: range, steps: int) -> list[str]:
     return [f"pct:{s}:{depth}:{steps}" for s in seeds]
 
 
+#: The schedule lines ``explore(replay=...)`` and ``pytest --anythread-replay`` accept.
+LINE_FORMS = (
+    "'replay:DECISIONS' (as a failing search prints it), 'pct:SEED:DEPTH', "
+    "'pct:SEED:DEPTH:STEPS', 'random:SEED' or 'fifo' (SEED an integer, DEPTH and STEPS "
+    "integers >= 1)"
+)
+
+
+def is_schedule_line(line: str) -> bool:
+    """Whether ``line`` is a schedule line (one of :data:`LINE_FORMS`).
+
+    :raises ImportError: if the cooperative backend cannot be imported (no greenlet).
+    """
+    from anythread_backends.cooperative._schedule import parse_schedule
+
+    try:
+        parse_schedule(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_int(name: str, value: object, minimum: int | None = None, what: str = "") -> int:
+    """``value``, if it is an int (not a bool) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"explore(): {name} must be an int, got {type(value).__name__} {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"explore(): {name} must be at least {minimum} ({what}), got {value}")
+    return value
+
+
+def _check_arguments(
+    *,
+    runs: object,
+    schedule: object,
+    depth: object,
+    clock: object,
+    seed: object,
+    replay: object,
+    shorten: object,
+    prove: object,
+    timeout: object,
+    progress: object,
+) -> None:
+    """Check :func:`explore`'s arguments before anything runs, so that no run blames the
+    test body for them."""
+    if not isinstance(schedule, str):
+        raise TypeError(
+            f"explore(): schedule must be 'pct' or 'random', got "
+            f"{type(schedule).__name__} {schedule!r}"
+        )
+    if schedule not in ("pct", "random"):
+        raise ValueError(f"invalid schedule {schedule!r}: expected 'pct' or 'random'")
+    runs = _check_int("runs", runs)
+    depth = _check_int("depth", depth)
+    if runs < 1 or depth < 1:
+        raise ValueError(f"runs and depth must be at least 1 (got runs={runs}, depth={depth})")
+    if clock is not None and not isinstance(clock, str):
+        raise TypeError(
+            f"explore(): clock must be 'virtual', 'real' or None, got "
+            f"{type(clock).__name__} {clock!r}"
+        )
+    _check_int("seed", seed)
+    if replay is not None and not isinstance(replay, str):
+        raise TypeError(
+            f"explore(): replay must be a schedule line (a str) or None, got "
+            f"{type(replay).__name__} {replay!r}"
+        )
+    _check_int("shorten", shorten, 0, "0: no further seeds, prefixes only halved")
+    _check_int("prove", prove, 0, "0: no steered runs")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(
+            f"explore(): timeout must be a number of seconds, got "
+            f"{type(timeout).__name__} {timeout!r}"
+        )
+    if not 0 <= timeout <= _thread.TIMEOUT_MAX:  # NaN too
+        raise ValueError(
+            f"explore(): timeout must be between 0 and {_thread.TIMEOUT_MAX:.0f} seconds, "
+            f"got {timeout!r}"
+        )
+    if not (progress is None or isinstance(progress, bool) or callable(progress)):
+        raise TypeError(
+            f"explore(): progress must be a callable, True, False or None, got "
+            f"{type(progress).__name__} {progress!r}"
+        )
+
+
 def explore(
     fn: Callable[[], object],
     runs: int = 100,
@@ -449,11 +554,13 @@ def explore(
     world of its own (see :mod:`anythread.testing`).  A run fails if ``fn`` raises (an
     assertion, any exception, a :class:`~anythread.DeadlockError`), if a thread it
     started dies of an exception, or if threads it started outlive it.  After the first
-    failure, ``shorten`` further seeds and then prefixes of the shortest failing
-    decision string are tried: the failure names the shortest failing line found
-    (fewest recorded decisions, the rest left to FIFO).  On ``debug:cooperative``, a
-    lock-order inversion the debug backend reports starts up to ``prove`` runs steered
-    to deadlock on it.
+    failure, ``shorten`` further seeds are tried, and the failing run with the fewest
+    forced decisions is kept; then prefixes of its decisions (after a prefix, the first
+    ready thread runs at every scheduling point, which is not ``fifo``): up to
+    ``shorten`` of them from the empty one up, the first that fails alike being the
+    shortest, then the longer ones halved.  The failure names the shortest failing line
+    found.  On ``debug:cooperative``, a lock-order inversion the debug backend reports
+    starts up to ``prove`` runs steered to deadlock on it.
 
     :param fn: the test body, called with no arguments, once per run; it must create
         the objects it shares between threads (objects created before the search are
@@ -463,12 +570,17 @@ def explore(
     :param depth: PCT's depth: the number of ordering constraints a bug needs.
     :param clock: ``"virtual"`` or ``"real"``; None: the backend's.  The clock is the
         facade's backend's: asking for the other one is an error.
-    :param seed: the seed of the first run.
+    :param seed: the seed of the first run (any int).
     :param replay: a schedule line (``replay:...``, ``pct:...``, ``random:...`` or
-        ``fifo``): run ``fn`` once, exactly under it, instead of searching.
-    :param shorten: how many further seeds to try for a shorter failing line.
-    :param prove: how many steered runs may try to turn an inversion into a deadlock.
-    :param timeout: how long (on the backend's clock) threads may outlive ``fn``.
+        ``fifo``): run ``fn`` once, exactly under it, instead of searching.  None or an
+        empty line: search.
+    :param shorten: how many further seeds to try for a failing line with fewer
+        decisions, and how many prefixes of its decisions to try from the empty one up
+        before halving (at least 0).
+    :param prove: how many steered runs may try to turn an inversion into a deadlock
+        (at least 0).
+    :param timeout: how long (on the backend's clock) threads may outlive ``fn``, in
+        seconds, from 0 to :data:`threading.TIMEOUT_MAX`.
     :param progress: a callable, handed a :class:`Progress` after every run; None (the
         default) prints a line to stderr at most once a second once the search has
         lasted a second; False: silent.
@@ -477,18 +589,32 @@ def explore(
     :raises NotCooperativeError: (a :class:`RuntimeError`) if the facade's backend is
         not cooperative (or debug:cooperative).
     :raises RuntimeError: if the facade's backend runs on the other clock.
-    :raises ValueError: if an argument is not one of those documented.
+    :raises TypeError: if an argument is not of the documented type (an int where one
+        is asked for, and not a bool); checked before anything runs.
+    :raises ValueError: if an argument is not one of those documented (a number out of
+        its range, ``replay`` not a schedule line); checked before anything runs.
 
     Spec: none (a testing tool; the spec's objects are the backend's).
     """
-    if schedule not in ("pct", "random"):
-        raise ValueError(f"invalid schedule {schedule!r}: expected 'pct' or 'random'")
-    if runs < 1 or depth < 1:
-        raise ValueError(f"runs and depth must be at least 1 (got runs={runs}, depth={depth})")
-    if replay is not None:
-        from anythread_backends.cooperative._schedule import parse_schedule
-
-        parse_schedule(replay)  # a bad line is a ValueError before anything runs
+    _check_arguments(
+        runs=runs,
+        schedule=schedule,
+        depth=depth,
+        clock=clock,
+        seed=seed,
+        replay=replay,
+        shorten=shorten,
+        prove=prove,
+        timeout=timeout,
+        progress=progress,
+    )
+    if replay is not None and not replay.strip():
+        replay = None  # an empty line is no line: search
+    if replay is not None and not is_schedule_line(replay):
+        raise ValueError(
+            f"explore(): replay={replay!r} is not a schedule line: expected {LINE_FORMS}; "
+            "pass the line a failing search printed, or None (or '') to search"
+        )
     target = _target(clock)
     tracker = target.tracker
     saved_mode = None if tracker is None else tracker.mode
@@ -570,7 +696,7 @@ def _search(
             next_seed += prove
             proof, _ = search.prove(inversion, proof_lines)
             if proof is not None:
-                best, failing = search.shorten(proof, [])
+                best, failing = search.shorten(proof, [], shorten)
                 raise _failure(
                     f"run {index} of {search.runs} ({line}) reported a lock-order inversion, "
                     f"and a schedule steered by its sites deadlocks: {best.recorded}",
@@ -595,7 +721,7 @@ def _search(
             unproven.append((inversion, outcome.warnings.get(id(inversion))))
         if outcome.error is not None:
             extra = _lines(kind, depth, range(next_seed, next_seed + shorten), search.max_steps)
-            best, failing = search.shorten(outcome, extra)
+            best, failing = search.shorten(outcome, extra, shorten)
             raise _failure(
                 f"run {index} of {search.runs} failed under schedule {line}: "
                 f"{_describe(outcome.error)}; the shortest of {len(failing)} failing "

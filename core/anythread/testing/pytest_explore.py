@@ -12,7 +12,9 @@ runs the test body as :func:`anythread.testing.explore` does (the marker's keywo
 its keywords), and fails with the :class:`~anythread.testing.ExploreFailure` of the
 first failing run, whose message holds the line to replay.
 ``pytest --anythread-replay LINE`` runs every selected marked test once, exactly under
-``LINE`` (select the one test with its node id).  Fixtures are set up once, before the
+``LINE`` (select the one test with its node id); a ``LINE`` that is not a schedule line
+is a usage error (exit status 4) before any test runs, and an empty one is the option
+left out (the marked tests search).  Fixtures are set up once, before the
 search: the test body must create the objects its threads share.  Where the process
 serves a backend other than ``cooperative`` or ``debug:cooperative`` (a run of the suite
 on every backend), a marked test is skipped, saying why.
@@ -37,7 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="LINE",
         default=None,
         help="run each selected test marked anythread_explore once, exactly under the "
-        "schedule LINE (as printed by a failing search)",
+        "schedule LINE (as printed by a failing search); empty: search as without it",
     )
 
 
@@ -47,6 +49,21 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(runs=100, schedule='pct', depth=3, clock=None, seed=0, ...): run the "
         "test body under many cooperative schedules (anythread.testing.explore)",
     )
+    replay = config.getoption("--anythread-replay")
+    if replay is None or not replay.strip():
+        return
+    from anythread.testing._explore import LINE_FORMS, is_schedule_line
+
+    try:
+        valid = is_schedule_line(replay)
+    except ImportError:
+        return  # no greenlet: each marked test says so when it runs
+    if not valid:
+        raise pytest.UsageError(
+            f"--anythread-replay {replay!r} is not a schedule line: expected {LINE_FORMS}. "
+            "Copy the line a failing search printed after --anythread-replay, or leave "
+            "the option out to search."
+        )
 
 
 @pytest.hookimpl(tryfirst=True)
