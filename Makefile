@@ -1,5 +1,5 @@
 # anythread's developer commands.  On a fresh clone:
-#   make tour   set up .venv-tour (anythread and greenlet only) and run the tour
+#   make tour   set up .venv-tour (anythread[cooperative] only) and run the tour
 #   make test   set up .venv and run every test (what CI runs)
 
 PYTHON ?= python3
@@ -19,8 +19,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The tour (examples/tour.py) needs only anythread and greenlet, not the dev toolchain:
-# its own venv, so that a fresh clone runs it in well under a minute.
+# The tour (examples/tour.py) needs only anythread[cooperative] (anythread, its
+# dependencies and greenlet), not the dev toolchain: its own venv, so that a fresh
+# clone runs it in well under a minute.
 TOUR_VENV ?= .venv-tour
 
 tour: $(TOUR_VENV)/.installed

@@ -1,4 +1,4 @@
-"""What the semantics layer may import: the rule of DESIGN.md, checked on the source.
+"""What the semantics layer may import: the layering rule of docs/architecture.rst, checked.
 
 ``anythread.semantics`` imports ``anythread.protocols`` and ``anythread.errors`` of the
 project and the standard library, but never ``threading`` nor ``_thread`` (everything

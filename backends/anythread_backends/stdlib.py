@@ -26,7 +26,7 @@ _NAN_DEVIATIONS: dict[str, str] = {
     "MOD-TIMEOUT-NAN-01": (
         "CPython's Condition, Semaphore, Event and Barrier do not check a wait timeout "
         "for NaN: Condition.wait(nan) returns False at once, and a Semaphore or Barrier "
-        "that must wait spins forever; DESIGN.md asks for ValueError, which the other "
+        "that must wait spins forever; the contract asks for ValueError, which the other "
         "backends raise"
     ),
 }

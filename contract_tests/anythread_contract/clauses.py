@@ -2,7 +2,7 @@
 
 Each :class:`Clause` has a stable id (``LOCK-ACQ-TIMEOUT-02``), the section of the spec it
 comes from (``16.2.2``), the sentence itself, where the sentence comes from (the 3.2
-chapter, a later standard addition adopted in DESIGN.md, or CPython's behaviour where the
+chapter, a later standard addition the project adopts, or CPython's behaviour where the
 spec leaves a point open) and the :class:`~anythread.Capability` a backend needs for the
 clause to apply.  This module is the one place the catalogue lives: the suite's tests
 name clauses by id, the plugin reads capabilities from here, ``anythread certify``
@@ -23,9 +23,9 @@ from anythread.protocols import Capability
 __all__ = ["BY_ID", "CHANGELOG", "CLAUSES", "SECTIONS", "Clause", "Source"]
 
 #: Where a clause's sentence comes from.  ``spec``: the 3.2 chapter; ``addition``: a
-#: later standard addition that DESIGN.md adopts; ``cpython``: the spec leaves the point
+#: later standard addition that the project adopts; ``cpython``: the spec leaves the point
 #: open and CPython's behaviour settles it (exception types, argument checking);
-#: ``design``: a principle of DESIGN.md that every backend honours where CPython's own
+#: ``design``: a principle of the project's that every backend honours where CPython's own
 #: objects do not (a NaN timeout fails fast on every backend alike).
 Source = Literal["spec", "addition", "cpython", "design"]
 
@@ -1426,7 +1426,7 @@ CLAUSES: tuple[Clause, ...] = (
 #: The clauses a version added are the ones whose ``since`` is that version.
 CHANGELOG: Mapping[int, str] = {
     1: "The first catalogue: every behavioural sentence of the 3.2 chapter, the standard "
-    "additions DESIGN.md adopts, and the points CPython settles.",
+    "additions anythread adopts, and the points CPython settles.",
     2: "Subtle bugs: every promised wakeup is checked to be prompt (PROMPT clauses); "
     "timeout=0 is a timeout everywhere; TIMEOUT_MAX is checked on every object that takes "
     "a timeout; never-early on every waiting object, with fractional timeouts; two "

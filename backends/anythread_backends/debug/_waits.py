@@ -35,7 +35,7 @@ def refuse_nan(timeout: Any) -> Any:
     """Return ``timeout``; raise ValueError if it is NaN.
 
     The standard library's Condition, Semaphore, Event and Barrier let a NaN timeout
-    through (and a Semaphore or Barrier that must wait then spins forever); DESIGN.md
+    through (and a Semaphore or Barrier that must wait then spins forever); the contract
     asks every backend to refuse it, as ``Lock.acquire`` does, and so does the debug
     backend, whatever it wraps.  Spec: MOD-TIMEOUT-NAN-01, THREAD-JOIN-NAN-01.
     """
