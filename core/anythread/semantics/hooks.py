@@ -4,7 +4,9 @@ An exception that escapes a thread's ``run()`` is handed, as an :class:`ExceptHo
 to the backend's ``excepthook`` attribute as it is at that moment (so assigning
 ``backend.excepthook = f`` takes effect, as assigning ``threading.excepthook`` does).
 The default hook prints ``Exception in thread NAME:`` and the traceback to stderr, like
-CPython's, and ignores :class:`SystemExit`.
+CPython's, and ignores :class:`SystemExit`.  As in CPython, a new ``Thread`` refuses to
+be made while that attribute or :data:`sys.excepthook` is None, and keeps both to fall
+back on if one is None when the thread fails.
 
 This module must not import ``threading``.
 """
@@ -122,6 +124,17 @@ def _structseq_argument(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return values["sequence"]
 
 
+def _hook_name(world: World) -> str:
+    """The name the program knows the world's hook by, for messages: ``threading``'s
+    where the module in :data:`sys.modules` as ``threading`` serves this world's threads
+    (``anythread run`` puts such a module there), else ``anythread``'s."""
+    served = getattr(sys.modules.get("threading"), "Thread", None)
+    ours = getattr(world.backend, "Thread", None)
+    if isinstance(served, type) and isinstance(ours, type) and issubclass(served, ours):
+        return "threading.excepthook"
+    return "anythread.excepthook"
+
+
 _EXCEPTHOOK_SIGNATURE = inspect.Signature(
     [inspect.Parameter("args", inspect.Parameter.POSITIONAL_ONLY)], return_annotation=None
 )
@@ -164,9 +177,21 @@ def make_hooks(world: World) -> SimpleNamespace:
         traceback.print_exception(args.exc_type, args.exc_value, args.exc_traceback, file=stderr)
         stderr.flush()
 
+    def excepthooks_now() -> tuple[Callable[[Any], object], Callable[..., object]]:
+        # What a new thread keeps (CPython's _make_invoke_excepthook).
+        hook = getattr(world.backend, "excepthook", excepthook)
+        if hook is None:
+            raise RuntimeError(f"{_hook_name(world)} is None")
+        if sys.excepthook is None:
+            raise RuntimeError("sys.excepthook is None")
+        return hook, sys.excepthook
+
     def invoke_excepthook(thread: Any) -> None:
         exc_type, exc_value, exc_tb = sys.exc_info()
-        hook: Callable[[Any], object] = getattr(world.backend, "excepthook", excepthook)
+        kept_hook, kept_sys_hook = thread._excepthooks
+        hook: Callable[[Any], object] | None = getattr(world.backend, "excepthook", excepthook)
+        if hook is None:
+            hook = kept_hook  # (set to None after the thread was made)
         hook_args = ExceptHookArgs((exc_type, exc_value, exc_tb, thread))
         try:
             hook(hook_args)
@@ -174,8 +199,9 @@ def make_hooks(world: World) -> SimpleNamespace:
             exc.__suppress_context__ = True
             stderr = sys.stderr if sys.stderr is not None else thread._stderr
             if stderr is not None:
-                print("Exception in anythread.excepthook:", file=stderr, flush=True)
-            sys.excepthook(*sys.exc_info())
+                print(f"Exception in {_hook_name(world)}:", file=stderr, flush=True)
+            sys_hook = sys.excepthook if sys.excepthook is not None else kept_sys_hook
+            sys_hook(*sys.exc_info())
         finally:
             # Break the cycles exception -> traceback -> frame -> these locals.
             del exc_type, exc_value, exc_tb, hook_args
@@ -212,6 +238,7 @@ def make_hooks(world: World) -> SimpleNamespace:
 
     excepthook.__signature__ = _EXCEPTHOOK_SIGNATURE  # type: ignore[attr-defined]
     world.invoke_excepthook = invoke_excepthook
+    world.excepthooks_now = excepthooks_now
     return SimpleNamespace(
         excepthook=named_as(excepthook, "excepthook"),
         settrace=named_as(settrace, "settrace"),

@@ -6,7 +6,8 @@ dictionary and serves plain attributes from it directly; anything else (methods,
 properties and other descriptors, class attributes, missing names) goes through the
 generic lookup rules of ``object.__getattribute__`` with that dictionary standing in
 for the instance's ``__dict__``.  A thread that first touches the object gets a fresh
-dictionary, and a subclass's ``__init__`` runs again in it with the original arguments.
+dictionary, and a subclass's ``__init__`` runs again in it with the original arguments;
+if that ``__init__`` raises, the dictionary is dropped and the next access tries again.
 When a thread started by the backend ends, its values are dropped.
 
 This module must not import ``threading`` nor use ``_thread._local``.
@@ -116,7 +117,14 @@ def _thread_dict(obj: local) -> dict[str, Any]:
     if type(obj).__init__ is not object.__init__:
         # Called as Python calls it at creation: a function bound to the object, a
         # callable without __get__ as it is.
-        _object_getattribute(obj, "__init__")(*impl.args, **impl.kwargs)
+        try:
+            _object_getattribute(obj, "__init__")(*impl.args, **impl.kwargs)
+        except BaseException:
+            # A failed __init__ leaves no half-built dictionary: the next access in this
+            # thread starts over with a fresh one (as CPython's local does).
+            if impl.dicts.get(ident) is values:
+                del impl.dicts[ident]
+            raise
     return values
 
 

@@ -278,6 +278,14 @@ class RLock(PerWorld):
         """Return whether some thread owns the lock."""
         return self._block.locked()
 
+    def _recursion_count(self) -> int:
+        """Return the calling thread's recursion level: how many times it holds the lock,
+        0 if it does not own it (CPython 3.11+'s RLock has it; :mod:`multiprocessing`'s
+        resource tracker calls it)."""
+        if self._owner != self._waits.kernel.get_ident():
+            return 0
+        return self._count
+
     # The protocol Condition uses (see anythread.protocols.OwnedLock); _is_owned is
     # above, with acquire and release.
 

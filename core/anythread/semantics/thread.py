@@ -125,8 +125,11 @@ class Thread:
         # first join that must wait: most threads are never waited for while alive.
         self._done: KernelLock | None = None
         self._started_signal: KernelLock | None = None
-        # Like CPython: remember stderr now, in case sys.stderr is gone at exit time.
+        # Like CPython: remember stderr now, in case sys.stderr is gone at exit time,
+        # and the hooks, in case one is None when the thread fails (neither may be None
+        # now: RuntimeError).
         self._stderr = sys.stderr
+        self._excepthooks = world.excepthooks_now()
         self._initialized = True
 
     # ------------------------------------------------------------------ lifecycle
@@ -495,13 +498,29 @@ class _MainThread(Thread):
         self._ident, self._native_id = world.main_ids
         self._lifecycle = _STARTED
 
+    def _stop_at_exit(self) -> None:
+        """Mark the main thread over, for the exit rule: ``is_alive()`` is False and
+        ``join()`` returns; but, as CPython's ``_shutdown`` leaves it, it stays the
+        registered thread of its identifier, with its ``local`` values, for the exit
+        functions that still run in it."""
+        world = self._world
+        with world.lock:
+            if self._lifecycle == _STOPPED:
+                return
+            self._lifecycle = _STOPPED
+            done = self._done
+        if done is not None:
+            done.release()
+
 
 class _DummyThread(Thread):
     """A thread started outside the backend (an *alien* thread), seen from inside it.
 
     Always alive, and daemonic unless the kernel forbids daemon threads; it cannot be
     joined, and the exit rule never waits for it.  It is forgotten when a thread
-    started by the backend reuses its identifier.
+    started by the backend reuses its identifier, and never handed to another thread
+    that has its identifier but not its native id: that one gets a dummy of its own
+    (THREAD-DUMMY-01).
     """
 
     _is_dummy = True
@@ -563,16 +582,19 @@ def _join_at_exit(world: World) -> None:
     """The exit rule: the main thread is over; wait for every non-daemon thread.
 
     Spec: THREAD-EXIT-01..02.  Threads started while waiting (by the threads being waited
-    for) are waited for too; daemon threads and dummy threads are not waited for.
+    for) are waited for too; daemon threads and dummy threads are not waited for.  The
+    main thread is marked stopped but stays registered (see ``_MainThread._stop_at_exit``).
     """
     main = cast("Thread | None", world.main)
-    if main is not None:
-        main._mark_stopped()
+    if isinstance(main, _MainThread):
+        main._stop_at_exit()
     me = world.kernel.get_ident()
     while True:
         with world.lock:
             pending = [
-                t for t in _threads(world) if not t._daemonic and t._ident != me and not t._is_dummy
+                t
+                for t in _threads(world)
+                if not t._daemonic and t._ident != me and not t._is_dummy and t is not main
             ]
         if not pending:
             return
@@ -619,6 +641,7 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
     fork when the kernel offers fork hooks.
     """
     get_ident = world.kernel.get_ident
+    get_native_id = world.kernel.get_native_id
     active = world.active
 
     kernel = world.kernel
@@ -661,9 +684,15 @@ def make_thread_classes(world: World, event_class: Callable[[], Any]) -> SimpleN
         Spec: 16.2 current_thread(); MOD-CURRENT-01..02, THREAD-DUMMY-01.
         """
         try:
-            return world.active[get_ident()]
+            # (The registry holds only this module's threads; the world types them loosely.)
+            thread: Thread = world.active[get_ident()]  # type: ignore[assignment]
         except KeyError:
             return dummy_cls()
+        if thread._is_dummy and thread._native_id != get_native_id():
+            # The dummy of an alien thread that has ended, whose identifier the platform
+            # gave to this one: a new thread, with a dummy of its own.
+            return dummy_cls()
+        return thread
 
     def main_thread() -> Any:
         """Return the main Thread object: the thread the program started with.

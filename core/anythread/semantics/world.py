@@ -57,6 +57,11 @@ def _always() -> bool:
     return True
 
 
+def _no_hooks_yet() -> tuple[Any, Any]:
+    # (The main thread is made before the hooks: it never runs, so never needs them.)
+    return None, None
+
+
 def _install_with_sys(trace: Any, profile: Any) -> None:
     # The layer's way, for kernels whose threads are OS threads: the functions go to
     # sys in the new thread, the one that will run (CPython's _bootstrap_inner).
@@ -116,6 +121,9 @@ class World:
         # Set when the thread classes and hooks of this world are built.
         self.current_thread: Callable[[], Any] = _not_built
         self.invoke_excepthook: Callable[[Any], None] = _not_built
+        #: ``(excepthook, sys.excepthook)`` as they are now, which a new thread keeps to
+        #: fall back on; raises RuntimeError if either is None (set with the hooks)
+        self.excepthooks_now: Callable[[], tuple[Any, Any]] = _no_hooks_yet
 
     def new_name(self, template: str) -> str:
         """Return ``template % n`` with the next number of this world's counter."""
