@@ -9,7 +9,9 @@ that are due and switches straight to the next ready green thread (FIFO, or as a
 ends hands over the same way.  Only when none is ready does it switch to the hub, which
 waits for the next timer or for a wakeup from another OS thread.  When none of these can
 come (the rule for "no wakeup from another OS thread" is
-:mod:`~anythread_backends.cooperative._foreign`'s), the run is deadlocked:
+:mod:`~anythread_backends.cooperative._foreign`'s; while the program has a signal handler
+of its own, see :mod:`~anythread_backends.cooperative._signals`, its signal may still
+come, and the hub waits for it), the run is deadlocked:
 the hub throws :class:`anythread.DeadlockError` into the blocked call of its OS thread's
 root greenlet (the program's main thread, for the main OS thread) instead of hanging.
 
@@ -842,11 +844,6 @@ class Hub:
                         kernel.advance_to(self.timers[0][0])
                         continue
                     timeout = max(self.timers[0][0] - clock(), 0.0)
-                self.sleeping = True
-                if self.ready:
-                    # Made ready meanwhile, without the mutex (see rouse): not asleep.
-                    self.sleeping = False
-                    continue
                 suspect = False
                 if timeout >= 0:
                     self.stuck = False
@@ -856,12 +853,24 @@ class Hub:
                         self.stuck = True
                         kernel.recheck_stuck_hubs(self)
                     suspect = self.isolated or kernel.nobody_can_wake(self)
+                # Said last, no call after it in the section: a signal handler that runs
+                # here (between two bytecodes) and wakes a green thread finds the mutex
+                # free if it sees the hub asleep (see _await_signal).
+                self.sleeping = True
+                if self.ready:
+                    # Made ready meanwhile, without the mutex (see rouse): not asleep.
+                    self.sleeping = False
+                    self.stuck = False
+                    continue
             if suspect:
                 # Every hub is stuck: only an OS thread without a hub could still wake
                 # this one (see _foreign).  While one is alive, look again now and then.
                 if self.interrupting or (not self.isolated and kernel.outsiders_alive()):
                     timeout = poll
                     poll = min(poll * 2, POLL_MAX)
+                elif not self.isolated and self._await_signal():
+                    # Or a signal handler of the program's (see _signals).
+                    continue
                 else:
                     with mutex:
                         deadlocked = self.sleeping  # else woken meanwhile
@@ -882,6 +891,52 @@ class Hub:
                     # Timed out (or interrupted), not woken.  A stuck hub stays stuck:
                     # it only looked again at outside threads.
                     self.sleeping = False
+
+    def _await_signal(self) -> bool:
+        """If the program has a signal handler of its own, sleep until its signal may
+        have changed something, and return True; else return False at once (called
+        stuck and said asleep, without the mutex).
+
+        The handler runs in the main OS thread: in this call, if this is that thread's
+        hub.  One that wakes a green thread through the hub (an Event's ``set()``, a
+        lock's ``release()``) wakes the hub, and one that raises leaves this call with
+        its exception (:meth:`_run` throws it into the root).  Meanwhile the hub stays said
+        asleep and takes no mutex, so that such a handler neither misses it nor finds the
+        mutex held.  It also looks now and then: a handler may make a green thread ready
+        without waking it (one it starts, one a Condition's ``notify()`` queues), put the
+        default handlers back, or run late (a signal caught by another OS thread interrupts
+        no wait here).
+        """
+        # (Imported here: _signals imports this module.)
+        from anythread_backends.cooperative._signals import own_handler_installed
+
+        try:
+            if not own_handler_installed():
+                return False
+            poll = POLL_MIN
+            while not self._wake.acquire(True, poll):
+                if self.ready or not own_handler_installed():
+                    break
+                poll = min(poll * 2, POLL_MAX)
+            else:
+                return True  # woken: the waker said the hub awake
+        except BaseException as exc:  # raised by a handler
+            with mutex:
+                self.sleeping = False
+            # What the run was doing when the signal came is what its report says: on
+            # the exception, for whoever reads it (a test timeout's failure, say).
+            add_note = getattr(exc, "add_note", None)  # (Python 3.11 and later)
+            if add_note is not None:
+                report = self.kernel.deadlock_error(self)
+                add_note(
+                    "anythread: every green thread was blocked when this was raised, "
+                    f"waiting for a signal; without the handler this would be a {report}"
+                )
+            raise
+        with mutex:
+            # Not woken.  (A wakeup that comes now is taken by the next sleep.)
+            self.sleeping = False
+        return True
 
     def _fire_due(self, now: float) -> None:
         timers = self.timers

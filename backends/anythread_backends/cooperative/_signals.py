@@ -17,7 +17,13 @@ green thread at the next switch (:meth:`Hub.interrupt_root
 as on the standard library.
 
 A handler installed by the program (before or after) is left alone, and runs, as on
-gevent, in the green thread that is running when the signal comes.
+gevent, in the green thread that is running when the signal comes.  While one is
+installed (:func:`own_handler_installed`), its signal may still come and wake a green
+thread, so a hub with nothing to run and no timer waits for it instead of reporting a
+deadlock (:class:`~anythread_backends.cooperative._hub.Hub`).  The handler then runs in
+the main OS thread's hub, which sleeps: what it wakes (an Event's ``set()``, a lock's
+``release()``) wakes the hub, and what it raises the hub throws into the main green
+thread's blocked call, as for :class:`KeyboardInterrupt`.
 """
 
 from __future__ import annotations
@@ -29,9 +35,11 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 
 from anythread_backends.cooperative._hub import Task
 
-__all__ = ["install"]
+__all__ = ["install", "own_handler_installed"]
 
 _getcurrent = greenlet.getcurrent
+#: Every signal of the platform.
+_SIGNALS = tuple(signal.valid_signals())
 
 
 def install() -> None:
@@ -51,3 +59,22 @@ def on_sigint(signum: int, frame: FrameType | None) -> None:
     if type(glet) is not Task or glet is glet.hub.root:
         raise KeyboardInterrupt  # (the root is a green thread in a forked child)
     glet.hub.interrupt_root(KeyboardInterrupt())
+
+
+def own_handler_installed() -> bool:
+    """Whether a signal has a handler of the program's own: a Python callable other than
+    Python's default SIGINT handler and :func:`on_sigint` (not ``SIG_DFL``, ``SIG_IGN``,
+    or a handler not set from Python).  Python runs it in the main OS thread when its
+    signal comes, from another process or a timer, so it may still wake a green thread.
+
+    Some 60 calls of :func:`signal.getsignal` (some 40 microseconds): asked only by a
+    hub about to report a deadlock, and by one that waits for a signal (any OS thread
+    may ask).
+    """
+    getsignal = signal.getsignal
+    default = signal.default_int_handler
+    for signum in _SIGNALS:
+        handler = getsignal(signum)
+        if callable(handler) and handler is not default and handler is not on_sigint:
+            return True
+    return False
