@@ -8,6 +8,8 @@ identifier, for hang reports.  Extras it declares: :class:`~anythread.protocols.
 and :class:`~anythread.protocols.KernelNamedThreads` (a green thread's name is readable
 beneath the backend, for hang reports), :class:`~anythread.protocols.KernelForkHooks`
 (the reset of a forked child is :mod:`~anythread_backends.cooperative._fork`'s),
+:class:`~anythread.protocols.KernelMainThread` (the main thread is the main OS thread's
+own greenlet, whichever OS thread first uses the backend),
 :class:`~anythread.protocols.KernelRLock` (a
 green reentrant lock, :class:`GreenRLock`, about twice as fast as the semantics layer's
 RLock over a green lock, since it is one green lock that knows its owner),
@@ -17,6 +19,10 @@ layer's checking wrapper around one) and
 :class:`~anythread.protocols.KernelParkedLocks` (a parked thread waits on a
 :class:`~anythread_backends.cooperative._hub.ParkedLock`, its own waiter, instead of a
 general green lock).
+
+While the interpreter finalizes, greenlet refuses ``getcurrent()``; the kernel's locks
+work on then (logging's weakref callbacks take its RLock), with the finalizing code as
+their holder (see :data:`_FINALIZER`).
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ from __future__ import annotations
 import _thread
 import atexit
 import functools
+import operator
 import os
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from inspect import currentframe
@@ -38,7 +46,7 @@ import greenlet  # type: ignore[import-untyped]  # greenlet ships no type inform
 import anythread
 from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
-from anythread.semantics._checks import check_lock_timeout
+from anythread.semantics._checks import check_lock_timeout, named_as
 from anythread_backends.cooperative import _fork, _hub, _signals
 from anythread_backends.cooperative._event import GreenEvent
 from anythread_backends.cooperative._foreign import idle_workers, outsiders_alive
@@ -99,19 +107,111 @@ def _creation_site() -> tuple[str, int] | None:
         del frame
 
 
-class UserGreenLock(GreenLock):
-    """The lock ``Lock()`` hands out (the :class:`~anythread.protocols.KernelUserLock`
-    extra): ``threading.Lock``'s behaviour, as the semantics layer's Lock has it, in one
-    green lock.
+# While the interpreter finalizes (after the atexit functions, as it collects its last
+# garbage: weakref callbacks and __del__ methods run then, such as logging's
+# _removeHandlerRef), greenlet refuses getcurrent() with a RuntimeError ("greenlet is
+# being finalized").  Only the finalizing OS thread runs Python code then, and no green
+# thread will run again; this object stands for that code, the one thread left: the
+# identity the kernel sees then, and the holder of a lock it takes.
+_FINALIZER = object()
 
-    It checks ``acquire()``'s arguments as CPython's lock does, is weakly referable, and
-    lists a contended blocking acquire in the world's wait records while it waits (kind
-    ``"Lock"``, with the creation site), for hang reports.  The uncontended acquire and
-    release are one Python call each, where the layer's checking wrapper over a green
-    lock made them two.  The layer's own objects keep the plain :class:`GreenLock`.
+
+def _getcurrent_at_exit() -> Any:
+    """Return ``greenlet.getcurrent()``, or :data:`_FINALIZER` once the interpreter
+    finalizes.
+
+    :raises RuntimeError: greenlet's own, if the interpreter is not finalizing.
     """
+    try:
+        return greenlet.getcurrent()
+    except RuntimeError:
+        if not sys.is_finalizing():
+            raise
+        return _FINALIZER
 
-    # (weakly referable, as threading's locks are; the kernel's plain locks are not)
+
+@atexit.register
+def _ready_for_finalization() -> None:
+    # From the interpreter's exit on, the kernel reads the current greenlet through
+    # _getcurrent_at_exit (every use reads the global _getcurrent): the locks work on
+    # as the interpreter finalizes, and until then their hot paths pay nothing for it.
+    # (Registered as this module is imported, it runs after the exit rule, registered
+    # when the first non-daemon thread starts: those threads still run at full speed.)
+    global _getcurrent
+    _getcurrent = _getcurrent_at_exit
+
+
+def _get_ident() -> int:
+    """Return the calling green thread's identifier (an OS thread's main greenlet has
+    its OS thread's identifier, and so has the code that runs while the interpreter
+    finalizes)."""
+    glet = _getcurrent()
+    if type(glet) is Task:
+        return glet.ident
+    return _os_ident()
+
+
+def _wait_while_finalizing(seconds: float) -> bool:
+    # A held lock while the interpreter finalizes: nobody can release it any more.  A
+    # timed wait fails at once; one without a timeout would hang for ever.
+    if seconds >= 0:
+        return False
+    raise RuntimeError(
+        "cannot wait for a held lock while the interpreter is finalizing: no thread can "
+        "release it any more"
+    )
+
+
+#: CPython converts a lock's timeout to nanoseconds in a signed 64-bit integer before it
+#: checks anything else.
+_NANOSECONDS_LIMIT = 2**63
+
+
+def _refuse_first_as_cpython(timeout: object) -> None:
+    """Raise the error CPython's lock raises first for ``timeout``, if it raises one
+    before the checks of :func:`check_lock_timeout` (which has just refused the
+    arguments, in its own order): ValueError for a NaN, and OverflowError for a number,
+    of either sign, that CPython's clock type cannot hold (with the message of a timeout
+    over ``TIMEOUT_MAX``, as documented: CPython's names its clock type).
+    """
+    if isinstance(timeout, float):
+        nanoseconds: float = timeout * 1e9
+    else:
+        try:
+            nanoseconds = operator.index(timeout) * 1_000_000_000  # type: ignore[arg-type]
+        except TypeError:
+            return
+    if nanoseconds != nanoseconds:
+        raise ValueError("Invalid value NaN (not a number)") from None
+    if not -_NANOSECONDS_LIMIT <= nanoseconds < _NANOSECONDS_LIMIT:
+        raise OverflowError("timeout value is too large") from None
+
+
+def _renamed(function: Callable[..., Any], qualname: str) -> Callable[..., Any]:
+    """Return a copy of ``function`` (of another module) named ``qualname`` in the
+    errors Python raises for wrong arguments (see :func:`named_as`)."""
+    copy = types.FunctionType(
+        function.__code__,
+        function.__globals__,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__doc__ = function.__doc__
+    return named_as(copy, qualname)
+
+
+#: Whether the standard library's lock has the old aliases of its methods
+#: (``acquire_lock``, ``release_lock``, ``locked_lock``); Lock() has them where it does.
+_LOCK_ALIASES = hasattr(_thread.LockType, "acquire_lock")
+
+
+class _RecordedGreenLock(GreenLock):
+    """What ``Lock()`` and ``RLock()`` share: a green lock, weakly referable as
+    threading's locks are (the kernel's plain locks are not), whose contended blocking
+    acquire is listed in the world's wait records while it waits (kind :attr:`_kind`,
+    with the creation site), for hang reports."""
+
     __slots__ = ("__weakref__", "_site")
 
     #: the kind its waits are recorded as
@@ -121,44 +221,25 @@ class UserGreenLock(GreenLock):
         GreenLock.__init__(self, kernel)
         self._site = _creation_site() if kernel.record_wait_sites else None
 
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        """Acquire the lock, blocking or not, for at most ``timeout`` seconds; return
-        whether it was acquired.
-
-        :raises ValueError: if a timeout is given with ``blocking=False``, or it is NaN
-            or negative other than -1.
-        :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
-        """
-        seconds = -1.0
-        if timeout != -1:
-            seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
-        state = self._state
-        if state:  # take(state), inline
-            try:
-                state.pop()
-            except IndexError:  # taken by another OS thread since the test
-                pass
-            else:
-                self.holder = _getcurrent()
-                return True
-        if not blocking or seconds == 0:
-            return False
-        return self._wait_recorded(seconds)
-
-    __enter__ = acquire
-
     def _wait_recorded(self, seconds: float) -> bool:
         # The contended blocking acquire: listed in the wait records while it blocks.
+        # While the interpreter finalizes, greenlet refuses the wait (the hub's own
+        # getcurrent()).
         kernel = self._kernel
         backend = kernel.backend
-        if backend is None:  # a kernel used on its own, without a backend
-            return self._wait(seconds)
-        deadline = None if seconds < 0 else kernel.monotonic() + seconds
-        record = backend.waits.enter(self, self._kind, self._site, deadline)
         try:
-            return self._wait(seconds)
-        finally:
-            backend.waits.leave(record)
+            if backend is None:  # a kernel used on its own, without a backend
+                return self._wait(seconds)
+            deadline = None if seconds < 0 else kernel.monotonic() + seconds
+            record = backend.waits.enter(self, self._kind, self._site, deadline)
+            try:
+                return self._wait(seconds)
+            finally:
+                backend.waits.leave(record)
+        except RuntimeError:
+            if not sys.is_finalizing():
+                raise
+            return _wait_while_finalizing(seconds)
 
     #: the wait itself (-1: without a timeout), once the lock was found taken
     _wait = GreenLock._acquire_contended
@@ -170,6 +251,64 @@ class UserGreenLock(GreenLock):
         self._state = [True]
         self._waiters = None
         self.holder = None
+
+
+class UserGreenLock(_RecordedGreenLock):
+    """The lock ``Lock()`` hands out (the :class:`~anythread.protocols.KernelUserLock`
+    extra): ``threading.Lock``'s behaviour, as the semantics layer's Lock has it, in one
+    green lock.
+
+    It checks ``acquire()``'s arguments as CPython's lock does, is weakly referable, and
+    lists a contended blocking acquire in the world's wait records while it waits (kind
+    ``"Lock"``, with the creation site), for hang reports.  The uncontended acquire and
+    release are one Python call each, where the layer's checking wrapper over a green
+    lock made them two.  The layer's own objects keep the plain :class:`GreenLock`.
+    Its methods carry the names of CPython's (``acquire``, ``lock.release``), which
+    Python's errors for wrong arguments show.
+    """
+
+    __slots__ = ()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """Acquire the lock, blocking or not, for at most ``timeout`` seconds; return
+        whether it was acquired.
+
+        While the interpreter finalizes, a free lock is taken by the finalizing code; a
+        held one fails a timed acquire at once and refuses to wait without a timeout.
+
+        :raises ValueError: if a timeout is given with ``blocking=False``, or it is NaN
+            or negative other than -1.
+        :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
+        :raises RuntimeError: if it would wait for ever while the interpreter finalizes.
+        """
+        seconds = -1.0
+        state = self._state
+        # (One try for the check and the take: a refused argument costs the other paths
+        # nothing.)
+        try:
+            if timeout != -1:
+                seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+            if state:  # take(state), inline
+                state.pop()
+                self.holder = _getcurrent()
+                return True
+        except IndexError:  # taken by another OS thread since the test
+            pass
+        except (ValueError, OverflowError):
+            _refuse_first_as_cpython(timeout)
+            raise
+        if not blocking or seconds == 0:
+            return False
+        return self._wait_recorded(seconds)
+
+    acquire = named_as(acquire, "acquire")
+    __enter__ = acquire
+    release = _renamed(GreenLock.release, "lock.release")
+    locked = _renamed(GreenLock.locked, "lock.locked")
+    if _LOCK_ALIASES:
+        acquire_lock = acquire
+        release_lock = release
+        locked_lock = locked
 
     def __repr__(self) -> str:
         state = "unlocked" if self._state else "locked"
@@ -187,14 +326,20 @@ class PointsUserGreenLock(UserGreenLock):
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         seconds = -1.0
         if timeout != -1:
-            seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+            try:
+                seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+            except (ValueError, OverflowError):
+                _refuse_first_as_cpython(timeout)
+                raise
         self._kernel.scheduling_point()
-        if GreenLock.acquire(self, False):
+        if take(self._state):
+            self.holder = _getcurrent()
             return True
         if not blocking:
             return False
         return self._wait_recorded(seconds)
 
+    acquire = named_as(acquire, "acquire")
     __enter__ = acquire
 
     def _wait(self, seconds: float) -> bool:
@@ -207,8 +352,13 @@ class PointsUserGreenLock(UserGreenLock):
         GreenLock.release(self)
         self._kernel.scheduling_point()
 
+    release = named_as(release, "lock.release")
+    if _LOCK_ALIASES:
+        acquire_lock = acquire
+        release_lock = release
 
-class GreenRLock(UserGreenLock):
+
+class GreenRLock(_RecordedGreenLock):
     """The kernel's reentrant lock (the :class:`~anythread.protocols.KernelRLock` extra):
     ``threading.RLock``'s behaviour, as the semantics layer's RLock has it, in one green
     lock.
@@ -217,6 +367,8 @@ class GreenRLock(UserGreenLock):
     acquired it), its recursion level ``_count``.  The uncontended acquire and release
     are one Python call each; a contended blocking acquire is listed in the world's wait
     records while it waits (kind ``"RLock"``, with the creation site), for hang reports.
+    While the interpreter finalizes, the finalizing code owns what it takes (see
+    :meth:`UserGreenLock.acquire`).
     """
 
     __slots__ = ("_count",)
@@ -224,7 +376,7 @@ class GreenRLock(UserGreenLock):
     _kind = "RLock"
 
     def __init__(self, kernel: Any) -> None:
-        UserGreenLock.__init__(self, kernel)
+        _RecordedGreenLock.__init__(self, kernel)
         self._count = 0
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
@@ -234,6 +386,7 @@ class GreenRLock(UserGreenLock):
         :raises ValueError: if a timeout is given with ``blocking=False``, or it is NaN
             or negative other than -1.
         :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
+        :raises RuntimeError: if it would wait for ever while the interpreter finalizes.
         """
         # Free: taken at once (an owner would have found it locked); arguments other
         # than the defaults are checked then, and the lock given back if they are wrong.
@@ -246,8 +399,10 @@ class GreenRLock(UserGreenLock):
             if timeout != -1:
                 try:
                     check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
-                except BaseException:
+                except BaseException as exc:
                     self._unlock()  # (a waiter of another OS thread may have come)
+                    if isinstance(exc, (ValueError, OverflowError)):
+                        _refuse_first_as_cpython(timeout)
                     raise
             self.holder = _getcurrent()
             self._count = 1
@@ -255,15 +410,24 @@ class GreenRLock(UserGreenLock):
         me = _getcurrent()
         if self.holder is me:
             if timeout != -1:
-                check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+                try:
+                    check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+                except (ValueError, OverflowError):
+                    _refuse_first_as_cpython(timeout)
+                    raise
             self._count += 1
             return True
         return self._acquire_owned(me, blocking, timeout)
 
+    acquire = named_as(acquire, "acquire")
     __enter__ = acquire
 
     def _acquire_owned(self, me: Any, blocking: bool, timeout: float) -> bool:
-        seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+        try:
+            seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
+        except (ValueError, OverflowError):
+            _refuse_first_as_cpython(timeout)
+            raise
         if take(self._state):
             acquired = True
         elif not blocking or seconds == 0:
@@ -297,6 +461,8 @@ class GreenRLock(UserGreenLock):
         if self._waiters:
             self._grant_late()
 
+    release = named_as(release, "RLock.release")
+
     def __exit__(self, *exc_info: object) -> None:
         self.release()
 
@@ -305,8 +471,18 @@ class GreenRLock(UserGreenLock):
     def _is_owned(self) -> bool:
         return self.holder is _getcurrent() and self._count > 0
 
+    _is_owned = named_as(_is_owned, "RLock._is_owned")
+
+    def _recursion_count(self) -> int:
+        """Return the calling thread's recursion level: how many times it holds the
+        lock, 0 if it does not own it (CPython's ``RLock._recursion_count()``, which
+        :mod:`multiprocessing`'s resource tracker calls)."""
+        return self._count if self.holder is _getcurrent() else 0
+
+    _recursion_count = named_as(_recursion_count, "RLock._recursion_count")
+
     def _at_fork_reinit(self) -> None:
-        UserGreenLock._at_fork_reinit(self)
+        _RecordedGreenLock._at_fork_reinit(self)
         self._count = 0
 
     def _release_save(self) -> tuple[int, Any]:
@@ -344,12 +520,15 @@ class PointsGreenRLock(GreenRLock):
             self._kernel.scheduling_point()
         return GreenRLock.acquire(self, blocking, timeout)
 
+    acquire = named_as(acquire, "acquire")
     __enter__ = acquire
 
     def release(self) -> None:
         GreenRLock.release(self)
         if not self._count:
             self._kernel.scheduling_point()
+
+    release = named_as(release, "RLock.release")
 
     def _release_save(self) -> tuple[int, Any]:
         state = GreenRLock._release_save(self)
@@ -379,6 +558,16 @@ class GreenKernel:
     #: a task (the handle of a green thread) has its identifiers before it runs, and
     #: will run: start() need not wait for it (KernelIdentsAtStart)
     idents_at_start = True
+
+    # The functions the backend serves as Lock(), RLock() and sleep(), made for each
+    # kernel by _serve (they are not bound methods: see there).
+    #: ``Lock()``: a new unlocked ``threading.Lock`` (the KernelUserLock extra), a green
+    #: lock that checks its arguments and records its waits
+    allocate_user_lock: Callable[[], UserGreenLock]
+    #: ``RLock()``: a new unlocked green reentrant lock (the KernelRLock extra)
+    allocate_rlock: Callable[[], GreenRLock]
+    #: ``sleep(seconds)``: suspend the calling green thread (see :func:`_serve`)
+    sleep: Callable[[float], None]
 
     def __init__(self, *, virtual: bool = False, schedule: Schedule | None = None) -> None:
         self.virtual = virtual
@@ -417,8 +606,7 @@ class GreenKernel:
         self._pid = os.getpid()
         #: the backend built on this kernel (set by the package; names in reports)
         self.backend: Any = None
-        if virtual:
-            self.monotonic = self._virtual_clock  # type: ignore[method-assign]
+        _serve(self)
         _fork.arm(self)
 
     # ------------------------------------------------------------------ primitives
@@ -426,11 +614,6 @@ class GreenKernel:
     def allocate_lock(self) -> GreenLock:
         """Return a new unlocked green lock."""
         return self._lock_class(self)
-
-    def allocate_user_lock(self) -> UserGreenLock:
-        """Return a new unlocked ``threading.Lock`` for ``Lock()`` (the KernelUserLock
-        extra): a green lock that checks its arguments and records its waits."""
-        return self._user_lock_class(self)
 
     def allocate_state_lock(self) -> Any:
         """Return a lock for the layer's own bookkeeping (the KernelStateLock extra).
@@ -448,10 +631,6 @@ class GreenKernel:
         """Return a lock, locked, that only the calling green thread will wait on (the
         KernelParkedLocks extra)."""
         return self._parked_class(self)
-
-    def allocate_rlock(self) -> GreenRLock:
-        """Return a new unlocked green reentrant lock (the KernelRLock extra)."""
-        return self._rlock_class(self)
 
     def start_new_thread(
         self,
@@ -500,13 +679,17 @@ class GreenKernel:
             self.scheduling_point()
         return task
 
-    def get_ident(self) -> int:
-        """Return the calling green thread's identifier (an OS thread's main greenlet
-        has its OS thread's identifier)."""
-        glet = _getcurrent()
-        if type(glet) is Task:
-            return glet.ident
-        return _os_ident()
+    get_ident = staticmethod(named_as(_get_ident, "get_ident"))
+
+    @staticmethod
+    def main_thread_ids() -> tuple[int, int | None]:
+        """Return ``(ident, native_id)`` of the program's main thread (the
+        :class:`~anythread.protocols.KernelMainThread` extra): the main OS thread's,
+        whose own greenlet has its identifier, whichever OS thread builds the backend."""
+        main = threading.main_thread()
+        ident = main.ident
+        assert ident is not None  # (the main thread has started)
+        return ident, main.native_id
 
     def ident_of(self, glet: Any) -> int | None:
         """Return the identifier of the thread that ``glet`` runs, if it is known: a
@@ -523,33 +706,8 @@ class GreenKernel:
 
     get_native_id = staticmethod(_thread.get_native_id)
 
-    def sleep(self, seconds: float) -> None:
-        """Suspend the calling green thread for ``seconds``; ``sleep(0)`` lets every
-        ready green thread run first.
-
-        :raises ValueError: if ``seconds`` is negative or NaN (as :func:`time.sleep`).
-        :raises OverflowError: if ``seconds`` exceeds ``TIMEOUT_MAX``.
-        :raises TypeError: if ``seconds`` is not a number.
-        """
-        if not isinstance(seconds, (int, float)):
-            raise TypeError(
-                f"'{type(seconds).__name__}' object cannot be interpreted as an integer"
-            )
-        if seconds != seconds:
-            raise ValueError("Invalid value NaN (not a number)")
-        if seconds < 0:
-            raise ValueError("sleep length must be non-negative")
-        if seconds > self.TIMEOUT_MAX:
-            raise OverflowError("sleep length is too large (over TIMEOUT_MAX)")
-        self.hub().sleep(seconds)
-
-    @staticmethod
-    def monotonic() -> float:
-        """Return the kernel's clock: :func:`time.monotonic`, or the virtual clock."""
-        return time.monotonic()
-
-    def _virtual_clock(self) -> float:
-        return self._virtual_now
+    #: the kernel's clock: :func:`time.monotonic`, or the virtual clock (see :func:`_serve`)
+    monotonic: Callable[[], float] = staticmethod(time.monotonic)
 
     def advance_to(self, when: float) -> None:
         """Move the virtual clock forward to ``when`` (never backwards)."""
@@ -636,6 +794,8 @@ class GreenKernel:
     def scheduling_point(self) -> None:
         """Let the schedule choose who runs next (random and pct schedules)."""
         glet = _getcurrent()
+        if glet is _FINALIZER:
+            return  # (the interpreter finalizes: no green thread will run again)
         hub = self.hub()
         if glet is hub.greenlet or not hub.schedule.preemptive_points:
             return
@@ -818,3 +978,57 @@ class GreenKernel:
     def __repr__(self) -> str:
         clock = "virtual" if self.virtual else "real"
         return f"<anythread greenlet kernel: {clock} clock, schedule {self.schedule.line}>"
+
+
+#: The name CPython's ``threading.Lock`` has in its errors: a function of ``_thread``,
+#: then (3.13) the lock's type.
+_LOCK_NAME = "lock" if sys.version_info >= (3, 13) else "allocate_lock"
+
+
+def _serve(kernel: GreenKernel) -> None:
+    """Give ``kernel`` the functions the backend serves as ``Lock()``, ``RLock()`` and
+    ``sleep()`` (and, on the virtual clock, ``monotonic()``).
+
+    They are functions of their own, named as CPython's in the errors Python raises for
+    wrong arguments: a bound method would bear GreenKernel's name (``GreenKernel.sleep()
+    takes 2 positional arguments``) and count its ``self`` among the arguments.  Python
+    words those errors its own way (``sleep() takes 1 positional argument but 2 were
+    given`` where CPython says ``takes exactly one argument (2 given)``): parsing the
+    arguments here to word them as CPython does would cost every call.
+    """
+
+    def allocate_user_lock() -> UserGreenLock:
+        return kernel._user_lock_class(kernel)
+
+    def allocate_rlock() -> GreenRLock:
+        return kernel._rlock_class(kernel)
+
+    def sleep(seconds: float, /) -> None:
+        """Suspend the calling green thread for ``seconds``; ``sleep(0)`` lets every
+        ready green thread run first.
+
+        :raises ValueError: if ``seconds`` is negative or NaN (as :func:`time.sleep`).
+        :raises OverflowError: if ``seconds`` exceeds ``TIMEOUT_MAX``.
+        :raises TypeError: if ``seconds`` is not a number.
+        """
+        if not isinstance(seconds, (int, float)):
+            raise TypeError(
+                f"'{type(seconds).__name__}' object cannot be interpreted as an integer"
+            )
+        if seconds != seconds:
+            raise ValueError("Invalid value NaN (not a number)")
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        if seconds > kernel.TIMEOUT_MAX:
+            raise OverflowError("sleep length is too large (over TIMEOUT_MAX)")
+        kernel.hub().sleep(seconds)
+
+    def monotonic() -> float:
+        """Return the virtual clock."""
+        return kernel._virtual_now
+
+    kernel.allocate_user_lock = named_as(allocate_user_lock, _LOCK_NAME)
+    kernel.allocate_rlock = named_as(allocate_rlock, "RLock")
+    kernel.sleep = named_as(sleep, "sleep")
+    if kernel.virtual:
+        kernel.monotonic = named_as(monotonic, "monotonic")
