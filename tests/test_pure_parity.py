@@ -292,3 +292,32 @@ def test_lock_is_threadings_own() -> None:
     with pytest.raises(TypeError) as raised:
         pure.Lock(1)  # type: ignore[call-arg]
     assert str(raised.value) == str(real.value)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (True, -(2**70)),
+        (True, -1e300),
+        (True, -math.inf),
+        (False, -(2**70)),
+        (False, 2**70),
+        (True, 10**400),
+        (False, math.nan),
+        (True, -5),
+        (False, 5),
+    ],
+)
+def test_rlock_refuses_timeouts_in_cpythons_order(args: tuple[bool, float]) -> None:
+    # CPython converts the timeout to its clock's nanoseconds first: NaN, and numbers of
+    # either sign out of that range, are refused before the other checks.  (Its
+    # OverflowError names the clock type; ours says what the docs say.)
+    with pytest.raises((ValueError, OverflowError)) as real:
+        threading.RLock().acquire(*args)
+    with pytest.raises((ValueError, OverflowError)) as raised:
+        pure.RLock().acquire(*args)
+    assert raised.type is real.type
+    if real.type is OverflowError:
+        assert str(raised.value) == "timeout value is too large"
+    else:
+        assert str(raised.value) == str(real.value)

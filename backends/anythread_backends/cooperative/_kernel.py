@@ -30,7 +30,6 @@ from __future__ import annotations
 import _thread
 import atexit
 import functools
-import operator
 import os
 import sys
 import threading
@@ -162,31 +161,6 @@ def _wait_while_finalizing(seconds: float) -> bool:
     )
 
 
-#: CPython converts a lock's timeout to nanoseconds in a signed 64-bit integer before it
-#: checks anything else.
-_NANOSECONDS_LIMIT = 2**63
-
-
-def _refuse_first_as_cpython(timeout: object) -> None:
-    """Raise the error CPython's lock raises first for ``timeout``, if it raises one
-    before the checks of :func:`check_lock_timeout` (which has just refused the
-    arguments, in its own order): ValueError for a NaN, and OverflowError for a number,
-    of either sign, that CPython's clock type cannot hold (with the message of a timeout
-    over ``TIMEOUT_MAX``, as documented: CPython's names its clock type).
-    """
-    if isinstance(timeout, float):
-        nanoseconds: float = timeout * 1e9
-    else:
-        try:
-            nanoseconds = operator.index(timeout) * 1_000_000_000  # type: ignore[arg-type]
-        except TypeError:
-            return
-    if nanoseconds != nanoseconds:
-        raise ValueError("Invalid value NaN (not a number)") from None
-    if not -_NANOSECONDS_LIMIT <= nanoseconds < _NANOSECONDS_LIMIT:
-        raise OverflowError("timeout value is too large") from None
-
-
 def _renamed(function: Callable[..., Any], qualname: str) -> Callable[..., Any]:
     """Return a copy of ``function`` (of another module) named ``qualname`` in the
     errors Python raises for wrong arguments (see :func:`named_as`)."""
@@ -282,21 +256,17 @@ class UserGreenLock(_RecordedGreenLock):
         :raises RuntimeError: if it would wait for ever while the interpreter finalizes.
         """
         seconds = -1.0
+        if timeout != -1:
+            seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
         state = self._state
-        # (One try for the check and the take: a refused argument costs the other paths
-        # nothing.)
-        try:
-            if timeout != -1:
-                seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
-            if state:  # take(state), inline
+        if state:  # take(state), inline
+            try:
                 state.pop()
+            except IndexError:  # taken by another OS thread since the test
+                pass
+            else:
                 self.holder = _getcurrent()
                 return True
-        except IndexError:  # taken by another OS thread since the test
-            pass
-        except (ValueError, OverflowError):
-            _refuse_first_as_cpython(timeout)
-            raise
         if not blocking or seconds == 0:
             return False
         return self._wait_recorded(seconds)
@@ -326,11 +296,7 @@ class PointsUserGreenLock(UserGreenLock):
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         seconds = -1.0
         if timeout != -1:
-            try:
-                seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
-            except (ValueError, OverflowError):
-                _refuse_first_as_cpython(timeout)
-                raise
+            seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
         self._kernel.scheduling_point()
         if take(self._state):
             self.holder = _getcurrent()
@@ -399,10 +365,8 @@ class GreenRLock(_RecordedGreenLock):
             if timeout != -1:
                 try:
                     check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
-                except BaseException as exc:
+                except BaseException:
                     self._unlock()  # (a waiter of another OS thread may have come)
-                    if isinstance(exc, (ValueError, OverflowError)):
-                        _refuse_first_as_cpython(timeout)
                     raise
             self.holder = _getcurrent()
             self._count = 1
@@ -410,11 +374,7 @@ class GreenRLock(_RecordedGreenLock):
         me = _getcurrent()
         if self.holder is me:
             if timeout != -1:
-                try:
-                    check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
-                except (ValueError, OverflowError):
-                    _refuse_first_as_cpython(timeout)
-                    raise
+                check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
             self._count += 1
             return True
         return self._acquire_owned(me, blocking, timeout)
@@ -423,11 +383,7 @@ class GreenRLock(_RecordedGreenLock):
     __enter__ = acquire
 
     def _acquire_owned(self, me: Any, blocking: bool, timeout: float) -> bool:
-        try:
-            seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
-        except (ValueError, OverflowError):
-            _refuse_first_as_cpython(timeout)
-            raise
+        seconds = check_lock_timeout(blocking, timeout, GreenKernel.TIMEOUT_MAX)
         if take(self._state):
             acquired = True
         elif not blocking or seconds == 0:

@@ -34,6 +34,10 @@ _NEGATIVE_LOCK_TIMEOUT = (
 )
 
 
+#: CPython holds a lock's timeout in nanoseconds, in a signed 64-bit integer.
+_NANOSECONDS_LIMIT = 2**63
+
+
 def _as_seconds(timeout: object) -> float:
     # CPython accepts a float or anything with __index__, and its TypeError says so.
     if isinstance(timeout, float):
@@ -48,16 +52,26 @@ def check_lock_timeout(blocking: object, timeout: object, timeout_max: float) ->
 
     ``-1`` means "wait forever".
 
+    As CPython's lock, it first converts the timeout to its clock's nanoseconds (a
+    signed 64-bit integer): a NaN, or a number of either sign too large for them, is
+    refused before the other checks.
+
     :raises ValueError: if a timeout is given with ``blocking=False``, or the timeout is
         NaN or negative (other than -1).
-    :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``.
+    :raises OverflowError: if the timeout exceeds ``TIMEOUT_MAX``, or is below
+        ``-TIMEOUT_MAX`` by as much as no clock can hold.
     :raises TypeError: if the timeout is not a number.
     """
-    seconds = _as_seconds(timeout)
-    if not blocking and seconds != -1:
-        raise ValueError("can't specify a timeout for a non-blocking call")
+    try:
+        seconds = _as_seconds(timeout)
+    except OverflowError:  # an int too large for a float
+        raise OverflowError("timeout value is too large") from None
     if seconds != seconds:
         raise ValueError("Invalid value NaN (not a number)")
+    if not -_NANOSECONDS_LIMIT <= seconds * 1e9 < _NANOSECONDS_LIMIT:
+        raise OverflowError("timeout value is too large")
+    if not blocking and seconds != -1:
+        raise ValueError("can't specify a timeout for a non-blocking call")
     if seconds < 0 and seconds != -1:
         raise ValueError(_NEGATIVE_LOCK_TIMEOUT)
     if seconds > timeout_max:
