@@ -458,3 +458,36 @@ class TestDummyOfAnEndedThread:
         assert result.stdout.splitlines() == [
             "[('Dummy-1', True), ('Dummy-2', True), ('Dummy-3', True)]"
         ], result.stderr
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "stack_size(size=0)",
+        "stack_size(0, 0)",
+        "stack_size(-1)",
+        "stack_size('a')",
+        "stack_size(1.5)",
+        "stack_size(None)",
+        "stack_size(2**70)",
+        "stack_size(0)",
+        "stack_size()",
+    ],
+)
+def test_stack_size_without_the_kernels_support_checks_its_argument_as_cpython(
+    call: str,
+) -> None:
+    # 16.2 stack_size(): a kernel that cannot set the size still refuses a wrong
+    # argument with CPython's error, before it refuses a size it cannot set.
+    outcomes = []
+    for module in (threading, toy_backend()):
+        try:
+            outcomes.append(repr(eval(call, {"stack_size": module.stack_size})))
+        except Exception as exc:
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+    assert outcomes[1] == outcomes[0]
+
+
+def test_stack_size_without_the_kernels_support_refuses_a_size() -> None:
+    with pytest.raises(anythread.ThreadError, match="not supported by this backend"):
+        toy_backend().stack_size(32768)

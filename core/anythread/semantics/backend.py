@@ -16,6 +16,8 @@ This module must not import ``threading`` nor know any particular backend.
 
 from __future__ import annotations
 
+import operator
+import sys
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any, cast
@@ -110,11 +112,26 @@ def _make_stack_size(kernel: Kernel) -> Any:
     if isinstance(kernel, KernelStackSize):
         return kernel.stack_size
 
-    def stack_size(size: int = 0, /) -> int:
+    def stack_size(*args: Any, **kwargs: Any) -> int:
         """Return 0: this kernel cannot change the stack size of new threads.
 
+        The argument is checked as CPython checks it (one optional integer, positional,
+        not negative) before the size is refused.
+
         :raises ThreadError: if ``size`` is given and not 0.
+        :raises TypeError: if the arguments are not one optional integer.
+        :raises ValueError: if ``size`` is negative.
+        :raises OverflowError: if ``size`` does not fit in a C ``ssize_t``.
         """
+        if kwargs:
+            raise TypeError("stack_size() takes no keyword arguments")
+        if len(args) > 1:
+            raise TypeError(f"stack_size() takes at most 1 argument ({len(args)} given)")
+        size = operator.index(args[0]) if args else 0
+        if not -sys.maxsize - 1 <= size <= sys.maxsize:
+            raise OverflowError("Python int too large to convert to C ssize_t")
+        if size < 0:
+            raise ValueError("size must be 0 or a positive value")
         if size:
             raise ThreadError("setting the thread stack size is not supported by this backend")
         return 0
