@@ -67,6 +67,29 @@ class TestLogging:
     program imports it after the switch, over the backend's ``threading``."""
 
     @pytest.mark.parametrize("backend", DEBUG_NAMES)
+    def test_a_handler_collected_at_exit_leaves_stderr_clean(
+        self, tmp_path: Path, backend: str
+    ) -> None:
+        # logging's weak reference callback takes its lock (now one of the backend's)
+        # from inside a collection that can run while the tracker checks an order: the
+        # check is not re-entered (it waited for its own lock: a DeadlockError, or a
+        # hang, in "Exception ignored in _removeHandlerRef").
+        done = _run_program(
+            tmp_path,
+            backend,
+            """
+            import logging, threading
+            handlers = []
+            def work():
+                handlers.append(logging.StreamHandler())
+            t = threading.Thread(target=work)
+            t.start()
+            t.join()
+            """,
+        )
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+    @pytest.mark.parametrize("backend", DEBUG_NAMES)
     def test_loading_the_backend_does_not_import_logging(
         self, tmp_path: Path, backend: str
     ) -> None:

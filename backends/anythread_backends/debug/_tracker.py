@@ -134,12 +134,14 @@ class ThreadState(list[Any]):
     acquire and release (measured with ``benchmarks/bench_debug.py``).
     """
 
-    __slots__ = ("__weakref__", "ident", "thread")
+    __slots__ = ("__weakref__", "ident", "ordering", "thread")
 
     def __init__(self, ident: int, thread: Any) -> None:
         super().__init__()
         self.ident = ident
         self.thread = thread
+        #: Whether the thread is in :meth:`Tracker.check_order` (see there).
+        self.ordering = False
 
     def __eq__(self, other: object) -> bool:
         return self is other
@@ -284,23 +286,35 @@ class Tracker:
 
         Called before a blocking, untimed acquire blocks.
 
+        Not within itself: a garbage collection can run a callback (a ``__del__``, a
+        weak reference's, such as :mod:`logging`'s ``_removeHandlerRef``) in the middle
+        of this call, while the thread holds the tracker's lock; an acquire in that
+        callback is not checked (as lockdep does not check itself), instead of waiting
+        for the tracker's lock its own thread holds.
+
         :raises LockOrderError: in ``raise`` mode, if an edge closes an ungated cycle.
         """
-        node = lock._node or self.node(lock)
-        for held in state:
-            held_node = held._node or self.node(held)
-            edge = held_node.out.get(node)
-            if edge is None:
-                if held_node is node:
-                    if held is not lock and self.by_site and node not in self._nestable:
-                        self._new_edge(state, held, held_node, node)
-                    continue
-                edge = held_node.side.get(node)
+        if state.ordering:
+            return
+        state.ordering = True
+        try:
+            node = lock._node or self.node(lock)
+            for held in state:
+                held_node = held._node or self.node(held)
+                edge = held_node.out.get(node)
                 if edge is None:
-                    self._new_edge(state, held, held_node, node)
-                    continue
-            if edge.gates:
-                self._narrow(state, edge)
+                    if held_node is node:
+                        if held is not lock and self.by_site and node not in self._nestable:
+                            self._new_edge(state, held, held_node, node)
+                        continue
+                    edge = held_node.side.get(node)
+                    if edge is None:
+                        self._new_edge(state, held, held_node, node)
+                        continue
+                if edge.gates:
+                    self._narrow(state, edge)
+        finally:
+            state.ordering = False
 
     def _gates(self, state: ThreadState, *ends: Node) -> frozenset[Node]:
         nodes = {h._node or self.node(h) for h in state}
