@@ -199,6 +199,27 @@ class TestDeadlock:
         assert "waiting for the end of thread 'one' (join)" in out
         assert "replay: ANYTHREAD_SCHEDULE=fifo" in out
 
+    def test_a_thread_whose_target_is_the_apis_own_function_is_placed_in_it(self) -> None:
+        # No frame of the user's in its stack: the report names the function it runs,
+        # by the class the user made the object of.
+        result = _script(
+            """
+            import anythread as t
+            never = t.Event()
+            t.Thread(target=never.wait, name="waiter", daemon=True).start()
+            try:
+                never.wait()
+            except t.DeadlockError as e:
+                print(e)
+            """
+        )
+        assert result.returncode == 0, result.stderr
+        assert (
+            "thread 'waiter' (started at <string>:4) is blocked in its target, Event.wait(), "
+            "waiting for Event created at <string>:3"
+        ) in result.stdout
+        assert "at ?" not in result.stdout
+
     def test_event_nobody_sets_raises_instead_of_hanging(self) -> None:
         result = _script(
             """

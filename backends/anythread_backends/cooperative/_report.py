@@ -11,6 +11,7 @@ its recorded decisions (``replay:...``).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,18 @@ class _Blocked:
     waiter: Any
     at_exit: bool
     joins: bool = False
+    #: when no frame of its stack is the user's: the function it runs (its target)
+    in_target: str = ""
+
+
+def _function_name(function: Any) -> str:
+    """``Event.wait`` for a method bound to an object (named by the object's class, as
+    the user made it), the qualified name of any other function."""
+    owner = getattr(function, "__self__", None)
+    name = getattr(function, "__name__", None)
+    if owner is not None and name is not None and not isinstance(owner, type(sys)):
+        return f"{type(owner).__name__}.{name}"
+    return str(getattr(function, "__qualname__", None) or function)
 
 
 def _in_exit_rule(frame: Any) -> bool:
@@ -113,6 +126,12 @@ def _blocked_threads(kernel: Any, hub: Hub) -> list[_Blocked]:
         started = glet.started_at if type(glet) is Task else "the start of its OS thread"
         name = kernel.thread_name(ident)
         blocked = _Blocked(ident, name, started, site, what, holder, waiter, at_exit, joins)
+        if not site and type(glet) is Task:
+            # Every frame is anythread's: the thread runs one of its functions itself
+            # (Thread(target=event.wait)); that function says where it is.
+            target = getattr(getattr(glet, "thread", None), "_target", None)
+            if target is not None:
+                blocked.in_target = _function_name(target)
         result.append(blocked)
     return result
 
@@ -145,9 +164,13 @@ def deadlock_error(kernel: Any, hub: Hub) -> tuple[DeadlockError, frozenset[Any]
         "thread can wake one (this run would hang forever):"
     ]
     for b in blocked:
+        if b.site or not b.in_target:
+            where = f"at {b.site or '?'}"
+        else:
+            where = f"in its target, {b.in_target}(),"
         line = (
-            f"  thread {b.name!r} (started at {b.started_at or '?'}) is blocked at "
-            f"{b.site or '?'} waiting for {b.waits_for}"
+            f"  thread {b.name!r} (started at {b.started_at or '?'}) is blocked {where} "
+            f"waiting for {b.waits_for}"
         )
         if b.holder is not None and b.holder != b.ident:
             line += f", held by {kernel.thread_name(b.holder)!r}"
