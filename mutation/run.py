@@ -137,6 +137,8 @@ COOPERATIVE_TESTS = (
     "tests/test_cooperative_exit.py",
     "tests/test_cooperative_fork.py",
     "tests/test_cooperative_tracing.py",
+    "tests/test_cooperative_signals.py",
+    "tests/test_cooperative_fixes.py",
     "tests/test_schedules.py",
 )
 FIRST.update(
