@@ -509,3 +509,17 @@ class TestLockAliases:
         rlock, stdlib = make_backend(schedule=schedule).RLock(), threading.RLock()
         for name in self.ALIASES:
             assert hasattr(rlock, name) == hasattr(stdlib, name)
+
+
+def test_lock_is_a_class_exactly_where_threadings_is() -> None:
+    # Python 3.13 made threading.Lock the lock's class: isinstance(x, Lock) works there,
+    # for the locks Lock() made and no other; before it Lock is a function, as there.
+    b = make_backend()
+    assert isinstance(b.Lock, type) is isinstance(threading.Lock, type)
+    if isinstance(threading.Lock, type):
+        lock = b.Lock()
+        assert isinstance(lock, b.Lock)
+        assert issubclass(type(lock), b.Lock)
+        assert not isinstance(b.RLock(), b.Lock)
+        assert not isinstance(threading.Lock(), b.Lock)
+        assert not isinstance(make_backend().Condition(), b.Lock)

@@ -226,6 +226,48 @@ def from_kernel(
     return backend
 
 
+#: Whether the running Python's ``threading.Lock`` is a class (3.13 and later).
+_LOCK_IS_A_CLASS = sys.version_info >= (3, 13)
+
+
+def _lock_type(
+    factory: Callable[[], protocols.Lock], made: protocols.Lock
+) -> Callable[[], protocols.Lock]:
+    """``Lock`` as the running Python's ``threading`` has it: from Python 3.13 on a class
+    (``isinstance(x, threading.Lock)`` works), before it a function.
+
+    A kernel's ``Lock()`` that is a function becomes, on 3.13 and later, a class whose
+    call is that function's (its checks and errors too) and whose instances are the
+    locks it has made, known by their classes; ``made`` is one of them.
+    """
+    if not _LOCK_IS_A_CLASS or isinstance(factory, type):
+        return factory
+    kinds: set[type] = set()
+
+    class LockType(type):
+        def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+            made = factory(*args, **kwargs)
+            kinds.add(type(made))
+            return made
+
+        def __instancecheck__(cls, instance: Any) -> bool:
+            return type(instance) in kinds
+
+        def __subclasscheck__(cls, subclass: type) -> bool:
+            return subclass in kinds or type.__subclasscheck__(cls, subclass)
+
+    namespace: dict[str, Any] = {
+        "__module__": "anythread",
+        "__qualname__": "Lock",
+        "__doc__": factory.__doc__,
+    }
+    kinds.add(type(made))
+    reinit = getattr(type(made), "_at_fork_reinit", None)
+    if reinit is not None:  # (as threading.Lock has it: anythread run's shim looks)
+        namespace["_at_fork_reinit"] = reinit
+    return cast("Callable[[], protocols.Lock]", LockType("Lock", (), namespace))
+
+
 def _make_world(kernel: Kernel) -> tuple[World, Callable[[], protocols.Lock]]:
     # Lock() is the kernel's complete lock when it has one, else its lock when that
     # checks its arguments, else the checking wrapper.
@@ -237,7 +279,8 @@ def _make_world(kernel: Kernel) -> tuple[World, Callable[[], protocols.Lock]]:
                 f"return a lock (acquire, release, locked, with), not {made!r}"
             )
         user_lock = kernel.allocate_user_lock
-        return World(kernel, _state_lock_factory(kernel, user_lock)), user_lock
+        world = World(kernel, _state_lock_factory(kernel, user_lock))
+        return world, _lock_type(user_lock, made)
     if isinstance(kernel, KernelCheckedLocks) and kernel.locks_check_arguments:
         # The kernel declared that its lock is a complete threading Lock.
         lock = cast("Callable[[], protocols.Lock]", kernel.allocate_lock)
