@@ -516,3 +516,24 @@ class TestProveAnInversion:
             explore(lost_update, runs=100, schedule="random", progress=False)
         with pytest.raises(ExploreFailure, match="lost update"):
             explore(lost_update, replay=found.value.schedule)
+
+
+def test_a_deadlock_report_names_the_bodys_thread_by_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The body runs in an OS thread of the search's: its report names it as the
+    # backend does (its dummy thread's name), not by an identifier that changes from
+    # process to process.
+    monkeypatch.setenv("ANYTHREAD_BACKEND", "cooperative")
+    names: list[str] = []
+
+    def body() -> None:
+        names.append(threading.current_thread().name)
+        threading.Event().wait()
+
+    with pytest.raises(ExploreFailure) as found:
+        explore(body, runs=1, progress=False)
+    report = str(found.value.__cause__)
+    assert isinstance(found.value.__cause__, DeadlockError)
+    assert f"thread {names[0]!r} (started at the start of its OS thread)" in report, report
+    assert "OS thread 1" not in report

@@ -829,6 +829,10 @@ class GreenKernel:
             main = self.backend.main_thread()
             if main is not None and main.ident == ident:
                 return str(main.name)
+            # An OS thread the backend did not start (its dummy thread: Dummy-N).
+            for known in self.backend.enumerate():
+                if known.ident == ident:
+                    return str(known.name)
         if task is not None:
             return f"green thread {ident}"
         return f"OS thread {ident}"
