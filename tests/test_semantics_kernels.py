@@ -9,9 +9,11 @@ read ``time.monotonic`` itself would get every deadline wrong).
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -113,6 +115,23 @@ class NoDaemonsKernel(ToyKernel):
 
     def daemon_threads_allowed(self) -> bool:
         return False
+
+
+class ThreadEndKernel(ToyKernel):
+    """The toy kernel plus the KernelThreadEnd extra, whose callbacks the test runs
+    itself (``end(ident)``), when it chooses, instead of when the thread ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[tuple[int, Callable[[], object]]] = []
+
+    def register_thread_end(self, callback: Callable[[], object]) -> None:
+        self.asked.append((threading.get_ident(), callback))
+
+    def end(self, ident: int) -> None:
+        for asker, callback in self.asked:
+            if asker == ident:
+                callback()
 
 
 def toy_backend(name: str = "toy") -> Any:
@@ -408,6 +427,44 @@ class TestKernelExtras:
         thread.start()
         thread.join(LONG)
         assert not thread.is_alive()
+
+    def test_declared_thread_end_drops_an_alien_threads_values_only(self) -> None:
+        kernel = ThreadEndKernel()
+        backend = from_kernel(kernel, "thread-end")
+        data, other = backend.local(), backend.local()
+        data.value = "main's"
+        refs: list[weakref.ref[Any]] = []
+
+        class Value:
+            pass
+
+        def alien(name: str) -> None:
+            for i, obj in enumerate((data, other, data)):  # (touched again: asks no more)
+                value = Value()
+                refs.append(weakref.ref(value))
+                setattr(obj, f"{name}{i}", value)
+
+        started = backend.Thread(target=lambda: setattr(data, "started", 1))
+        started.start()
+        started.join(LONG)
+        # Not asked by the main thread, nor by a thread the backend started (the layer
+        # sees its end itself).
+        assert kernel.asked == []
+        for n, name in enumerate(["first", "second"]):
+            # (The kernel says a thread ended before its identifier can be recycled.)
+            thread = threading.Thread(target=alien, args=(name,))
+            thread.start()
+            thread.join(LONG)
+            # Asked once by the alien thread, in that thread.
+            assert [ident for ident, _ in kernel.asked[n:]] == [thread.ident]
+            mine = refs[3 * n :]
+            gc.collect()
+            assert all(ref() is not None for ref in mine)  # kept until the kernel says
+            kernel.end(thread.ident)  # type: ignore[arg-type]
+            gc.collect()
+            assert all(ref() is None for ref in mine)
+        assert len(refs) == 6
+        assert data.value == "main's"
 
     def test_without_stack_size_extra_setting_it_is_a_thread_error(self) -> None:
         backend = toy_backend()

@@ -12,6 +12,8 @@ Every object above the primitive lock is anythread's own Python code
 * ``stack_size`` (``_thread.stack_size``);
 * the main thread's identifiers (``threading.main_thread()``, read once);
 * on Python 3.12+, whether daemon threads are allowed (``_thread.daemon_threads_allowed``);
+* when a thread it did not start ends (a ``threading.local`` of the standard library's
+  drops a token then), so that such a thread's ``local`` values are dropped with it;
 * fork hooks (:func:`os.register_at_fork`): the child keeps only the forking thread;
 * an exit hook: when the first non-daemon thread starts, a small non-daemon
   ``threading.Thread`` waits for the main thread to finish and then runs the exit rule
@@ -35,6 +37,7 @@ from typing import Any
 
 from anythread.protocols import Capability, KernelLock, NamedThread
 from anythread.semantics import from_kernel
+from anythread_backends._thread_end import ThreadEndNotices
 
 __all__ = ["backend"]
 
@@ -80,6 +83,9 @@ class ThreadKernel:
         self._exit_lock = _thread.allocate_lock()
         self._watcher_started = False
         self._fork_callbacks: list[Callable[[], object]] = []
+        # The process the thread-end callbacks run in (a forked child's, once reset).
+        self._pid = os.getpid()
+        self._thread_ends = ThreadEndNotices(lambda: os.getpid() == self._pid)
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._after_fork_in_child)
 
@@ -128,6 +134,9 @@ class ThreadKernel:
         # Public in _thread since 3.12: a subinterpreter may forbid daemon threads.
         daemon_threads_allowed = staticmethod(_thread.daemon_threads_allowed)
 
+    def register_thread_end(self, callback: Callable[[], object]) -> None:
+        self._thread_ends.register(callback)
+
     def register_after_fork(self, callback: Callable[[], object]) -> None:
         self._fork_callbacks.append(callback)
 
@@ -171,6 +180,8 @@ class ThreadKernel:
         self._watcher_started = False
         for callback in self._fork_callbacks:
             callback()
+        # Only now: the threads the fork left behind are forgotten, and the world reset.
+        self._pid = os.getpid()
 
     def __repr__(self) -> str:
         return "<anythread _thread kernel>"

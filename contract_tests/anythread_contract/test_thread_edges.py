@@ -8,10 +8,12 @@ CPython's behaviour through the public API only, so it holds any backend to it.
 from __future__ import annotations
 
 import _thread
+import gc
 import re
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -330,6 +332,77 @@ class TestRecycledIdentifiers:
         if seen is None:
             pytest.skip("no thread reused the alien thread's identifier in 200 tries")
         assert seen is False, "a recycled identifier inherited a local value"
+
+
+def _run_alien(target: Callable[[], object]) -> int:
+    """Run ``target`` to its end in a thread that the backend did not start (one of the
+    standard library's; the stdlib backend's own, where the clauses hold as well), and
+    return that thread's identifier."""
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(LONG)
+    assert not thread.is_alive(), "the alien thread did not end"
+    assert thread.ident is not None
+    return thread.ident
+
+
+class _Value:
+    pass
+
+
+class TestAlienThreadValues:
+    # The backend does not start these threads, yet their local values are theirs
+    # alone, as any thread's: released when the thread ends, never seen by a later alien
+    # thread that gets the same identifier.
+
+    @clause("MOD-LOCAL-04", "MOD-LOCAL-RECYCLE-02")
+    def test_values_of_an_alien_thread_are_released_when_it_ends(self, backend: Any) -> None:
+        data, other = backend.local(), backend.local()
+        refs: list[weakref.ref[_Value]] = []
+
+        def body() -> None:
+            for obj in (data, other):
+                value = _Value()
+                refs.append(weakref.ref(value))
+                obj.value = value
+                assert obj.value is value  # (a second access must not change anything)
+
+        data.value = "main's"
+        _run_alien(body)
+
+        def released() -> bool:
+            gc.collect()
+            return all(ref() is None for ref in refs)
+
+        wait_until(backend, released, what="the ended alien thread's local values to be released")
+        assert data.value == "main's", "the main thread lost its own value"
+        assert not hasattr(other, "value")
+
+    @clause("MOD-LOCAL-RECYCLE-01")
+    def test_an_alien_thread_never_sees_an_earlier_dummy_threads_values(self, backend: Any) -> None:
+        self._never_seen_by_a_later_alien_thread(backend, dummy=True)
+
+    @clause("MOD-LOCAL-RECYCLE-02")
+    def test_an_alien_thread_never_sees_an_earlier_alien_threads_values(self, backend: Any) -> None:
+        self._never_seen_by_a_later_alien_thread(backend, dummy=False)
+
+    @staticmethod
+    def _never_seen_by_a_later_alien_thread(backend: Any, *, dummy: bool) -> None:
+        data = backend.local()
+
+        def store() -> None:
+            if dummy:
+                backend.current_thread()
+            data.value = "earlier"
+
+        first = _run_alien(store)
+        seen: list[bool] = []
+        for _ in range(200):
+            seen.clear()
+            if _run_alien(lambda: seen.append(hasattr(data, "value"))) == first:
+                assert seen == [False], "a recycled identifier inherited a local value"
+                return
+        pytest.skip("no alien thread reused the first one's identifier in 200 tries")
 
 
 _FIRST_NAMES = """

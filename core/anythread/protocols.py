@@ -719,6 +719,24 @@ class KernelMainThread(Protocol):
 
 
 @runtime_checkable
+class KernelThreadEnd(Protocol):
+    """Extra: the kernel can tell when a thread it did not start (an alien thread) ends.
+
+    The layer asks in an alien thread that has ``local`` values, so that they are dropped
+    when it ends, as the layer drops those of the threads it starts.  Without this extra,
+    an alien thread's values are kept until a thread started by the backend reuses its
+    identifier.
+    """
+
+    def register_thread_end(self, callback: Callable[[], object]) -> None:
+        """Arrange for ``callback()`` to run once, when the calling thread has ended: as
+        it is torn down, after the last of the program's code it runs and before its
+        identifier can be given to another thread; not in a forked child for a thread
+        the fork left behind."""
+        ...
+
+
+@runtime_checkable
 class KernelDaemonPolicy(Protocol):
     """Extra: the kernel may forbid daemon threads (as a CPython subinterpreter can).
 
@@ -866,6 +884,7 @@ KERNEL_EXTRAS: tuple[type, ...] = (
     KernelStackSize,
     KernelThreadHooks,
     KernelMainThread,
+    KernelThreadEnd,
     KernelForkHooks,
     KernelExitHook,
     KernelDaemonPolicy,
@@ -892,6 +911,7 @@ __all__ += [
     "KernelSchedulingPoints",
     "KernelStackSize",
     "KernelStateLock",
+    "KernelThreadEnd",
     "KernelThreadHandle",
     "KernelThreadHooks",
     "KernelUserLock",

@@ -46,6 +46,7 @@ import anythread
 from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
 from anythread.semantics._checks import check_lock_timeout, named_as
+from anythread_backends._thread_end import ThreadEndNotices
 from anythread_backends.cooperative import _fork, _hub, _signals
 from anythread_backends.cooperative._event import GreenEvent
 from anythread_backends.cooperative._foreign import idle_workers, outsiders_alive
@@ -560,6 +561,9 @@ class GreenKernel:
         # Greenlets of the green threads a fork left behind, never to run (see _fork).
         self._left_behind: list[Any] = []
         self._pid = os.getpid()
+        # The process the thread-end callbacks run in (a forked child's, once reset).
+        self._ends_pid = self._pid
+        self._thread_ends = ThreadEndNotices(lambda: os.getpid() == self._ends_pid)
         #: the backend built on this kernel (set by the package; names in reports)
         self.backend: Any = None
         _serve(self)
@@ -888,6 +892,12 @@ class GreenKernel:
                 if exc is not self._repeated_exit_deadlock:
                     print(f"anythread: at exit, {exc}", file=sys.stderr, flush=True)
 
+    def register_thread_end(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` once the calling OS thread has ended (the
+        :class:`~anythread.protocols.KernelThreadEnd` extra; the layer asks in OS
+        threads the backend did not start, whose greenlets all have its identifier)."""
+        self._thread_ends.register(callback)
+
     # ------------------------------------------------------------------ fork
 
     def register_after_fork(self, callback: Callable[[], object]) -> None:
@@ -923,6 +933,8 @@ class GreenKernel:
                 survivor.parent = greenlet.greenlet(self._end_forked_child, mine.greenlet)
         for callback in self._fork_callbacks:
             callback()
+        # Only now: the threads the fork left behind are forgotten, and the world reset.
+        self._ends_pid = self._pid
 
     def _end_forked_child(self, *_: object) -> None:
         # The forking green thread has returned: the child's program is over.

@@ -8,7 +8,9 @@ generic lookup rules of ``object.__getattribute__`` with that dictionary standin
 for the instance's ``__dict__``.  A thread that first touches the object gets a fresh
 dictionary, and a subclass's ``__init__`` runs again in it with the original arguments;
 if that ``__init__`` raises, the dictionary is dropped and the next access tries again.
-When a thread started by the backend ends, its values are dropped.
+When a thread started by the backend ends, its values are dropped; so are an alien
+thread's (one the backend did not start), when the kernel can tell that it ended (the
+:class:`~anythread.protocols.KernelThreadEnd` extra).
 
 This module must not import ``threading`` nor use ``_thread._local``.
 """

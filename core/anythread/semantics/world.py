@@ -15,13 +15,20 @@ must not import ``threading``, and must not wait on anything but kernel locks.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from anythread.protocols import Kernel, KernelDaemonPolicy, KernelMainThread, KernelThreadHooks
+from anythread.protocols import (
+    Kernel,
+    KernelDaemonPolicy,
+    KernelMainThread,
+    KernelThreadEnd,
+    KernelThreadHooks,
+)
 from anythread.semantics.waitqueue import WaitRegistry
 
 __all__ = ["ThreadDataOwner", "ThreadEntry", "World"]
@@ -36,6 +43,11 @@ class ThreadEntry(Protocol):
     def ident(self) -> int | None: ...
     @property
     def daemon(self) -> bool: ...
+
+    @property
+    def _is_dummy(self) -> bool:
+        """Whether it stands for an alien thread (a dummy thread)."""
+        ...
 
 
 class ThreadDataOwner(Protocol):
@@ -106,6 +118,11 @@ class World:
         #: ident -> the owners that keep data for that thread (read without the lock:
         #: ``ident in owners`` tells whether :meth:`thread_ended` has anything to do)
         self.owners: dict[int, weakref.WeakSet[ThreadDataOwner]] = {}
+        #: asks the kernel to run a callback when the calling alien thread ends (the
+        #: KernelThreadEnd extra), so that its per-thread data is dropped then
+        self.register_thread_end: Callable[[Callable[[], object]], None] | None = (
+            kernel.register_thread_end if isinstance(kernel, KernelThreadEnd) else None
+        )
         #: whether the exit rule is registered (the thread module arms it)
         self.exit_armed = False
         #: whether the exit rule was ever registered with :func:`atexit`
@@ -137,11 +154,20 @@ class World:
         When that thread ends, ``owner.forget_thread(ident)`` is called (unless the
         owner has been garbage-collected by then).
         """
+        register = self.register_thread_end
+        watch = False
         with self.lock:
             owners = self.owners.get(ident)
             if owners is None:
                 owners = self.owners[ident] = weakref.WeakSet()
+                # The first data kept for an alien thread (one the backend did not
+                # start, seen as a dummy or not seen yet): the layer never sees it end,
+                # so it asks the kernel to say when (the calling thread is that thread).
+                entry = self.active.get(ident)
+                watch = entry is None or entry._is_dummy
             owners.add(owner)
+        if watch and register is not None:
+            register(functools.partial(self.thread_ended, ident))
 
     def thread_ended(self, ident: int) -> None:
         """Tell every owner of data for thread ``ident`` to forget it."""
