@@ -432,6 +432,70 @@ class TestCtrlC:
         assert not t.is_alive()
         assert b.waits.snapshot() == ()
 
+    @pytest.mark.parametrize(
+        "wait",
+        [
+            "t.join()",  # (a parked lock)
+            "t.join(30)",  # (a parked lock, with a timer)
+            "done.acquire()",  # (a green lock's queue)
+            "done_event.wait()",
+            "done_event.wait(30)",
+            "cond_wait()",  # (the kernel's wait queue)
+        ],
+    )
+    def test_a_wait_interrupted_after_its_wakeup_came_leaves_no_trace(self, wait: str) -> None:
+        # The thread that the main thread waits for gets the Ctrl-C and ends: its end
+        # wakes the main thread, after the KeyboardInterrupt was delivered.  The main
+        # thread leaves its wait with the interrupt, and was made ready once more by
+        # that wakeup: that must not end its next waits at once (they returned at once,
+        # as if granted or as if timed out, and left a waiter behind that took the next
+        # release).  Each wait below must block, or time out, as it would have.
+        result = _script(
+            """
+            import _thread, time
+            import anythread as threading
+
+            done, done_event = threading.Lock(), threading.Event()
+            done.acquire()
+            cond = threading.Condition()
+            def cond_wait():
+                with cond:
+                    cond.wait()
+            def body():
+                _thread.interrupt_main()
+                cond.acquire(); cond.notify(); cond.release()
+                done_event.set()
+                done.release()
+            t = threading.Thread(target=body)
+            t.start()
+            try:
+                WAIT
+                print("not interrupted")
+            except KeyboardInterrupt:
+                print("interrupted")
+            t.join(30)
+            lock = threading.Lock()
+            lock.acquire()
+            started = time.monotonic()
+            print("timed acquire:", lock.acquire(timeout=0.3), time.monotonic() - started >= 0.3)
+            helper = threading.Thread(target=lambda: (threading.sleep(0.1), lock.release()))
+            helper.start()
+            print("acquire:", lock.acquire(), "then locked:", lock.locked())
+            lock.release()
+            print("unlocked:", not lock.locked())
+            event = threading.Event()
+            print("event wait:", event.wait(0.2), event.is_set())
+            """.replace("WAIT", wait)
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == [
+            "interrupted",
+            "timed acquire: False True",
+            "acquire: True then locked: True",
+            "unlocked: True",
+            "event wait: False False",
+        ], result.stdout
+
     def test_a_first_hub_in_another_os_thread_leaves_sigint_alone(self) -> None:
         # Only the main thread may set a signal handler: the backend's is installed when
         # the main thread's first hub is made, and a hub made first in another OS thread

@@ -346,7 +346,7 @@ class GreenEvent(Event):
             with _hub.mutex:
                 if not waiter.granted:
                     self.withdraw(waiter)
-                hub._forget(waiter)
+                hub.abandon(waiter)
             raise
         if self._points:
             kernel.scheduling_point()

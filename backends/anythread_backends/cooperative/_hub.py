@@ -303,7 +303,7 @@ class ParkedLock(Waiter):
             after.switch()
         except BaseException:
             with mutex:
-                hub._forget(self)
+                hub.abandon(self)
             raise
         if self.granted:  # released while it waited (else: timed out)
             self.granted = False  # type: ignore[unreachable]  # (mypy cannot know)
@@ -658,7 +658,7 @@ class Hub:
                 granted = waiter.granted
                 if not granted and waiter.lock is not None:
                     waiter.lock.withdraw(waiter)
-                self._forget(waiter)
+                self.abandon(waiter)
             if granted and waiter.lock is not None:
                 waiter.lock._unlock()
             raise
@@ -695,6 +695,24 @@ class Hub:
             return self.greenlet
         # FIFO inline (its own class exactly; any other schedule picks).
         return ready.popleft() if self.fifo else self.schedule.pick(ready)
+
+    def abandon(self, waiter: Waiter) -> None:
+        """Forget ``waiter``, whose wait an exception thrown into its greenlet ended:
+        the greenlet runs now, and leaves (mutex held).
+
+        A wakeup that came meanwhile (a release or a set() of another OS thread, or of a
+        green thread that ran between the delivery of a KeyboardInterrupt and its throw)
+        made the greenlet ready: it is taken back out of the ready queue, for it resumes
+        with the exception, not a second time later, which would end its next wait at
+        once, as if granted.
+        """
+        glet = waiter.glet
+        if self.waiter_of(glet) is not waiter:  # unmarked: made ready, or unreadied
+            try:
+                self.ready.remove(glet)
+            except ValueError:
+                pass
+        self._forget(waiter)
 
     def _forget(self, waiter: Waiter) -> None:
         self.mark(waiter.glet, None)

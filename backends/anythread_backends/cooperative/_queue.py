@@ -193,7 +193,7 @@ class GreenWaitQueue(WaitQueue):
                 with _hub.mutex:
                     if not waiter.granted:
                         self.withdraw(waiter)
-                    hub._forget(waiter)
+                    hub.abandon(waiter)
                 raise
         finally:
             # Take the guard back, whatever ended the wait.
