@@ -588,6 +588,84 @@ class TestStartFailure:
         assert ran == [1]
 
 
+class InterruptedStartKernel(ToyKernel):
+    """The toy kernel, whose start_new_thread starts the thread and then raises
+    KeyboardInterrupt, as a Ctrl-C does in the wait of ``threading.Thread.start()``:
+    once the new thread has got as far as ``started`` says (a Thread, when it is alive),
+    or at once (``started`` None)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: Callable[[], bool] | None = None
+
+    def start_new_thread(
+        self,
+        function: Callable[..., object],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+    ) -> int:
+        super().start_new_thread(function, args, kwargs)
+        started = self.started
+        if started is not None:
+            deadline = time.monotonic() + LONG
+            while not started() and time.monotonic() < deadline:
+                time.sleep(0.001)
+        raise KeyboardInterrupt
+
+
+class TestInterruptedStart:
+    # start() raised, but the kernel had started the thread: it runs once, is alive
+    # until it ends, can be joined, and cannot be started again, as on CPython.
+
+    @pytest.mark.parametrize("registered", [True, False], ids=["registered", "not-yet"])
+    def test_the_thread_runs_once_and_can_be_joined(self, registered: bool) -> None:
+        kernel = InterruptedStartKernel()
+        backend = from_kernel(kernel, "interrupted")
+        ran: list[int] = []
+        go = threading.Event()
+        thread = backend.Thread(target=lambda: (go.wait(LONG), ran.append(1)))
+        kernel.started = thread.is_alive if registered else None
+        with pytest.raises(KeyboardInterrupt):
+            thread.start()
+        deadline = time.monotonic() + LONG
+        while not thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.001)  # (not-yet: the new thread registers itself)
+        assert thread.is_alive()
+        assert thread in backend.enumerate()
+        with pytest.raises(RuntimeError, match="threads can only be started once"):
+            thread.start()
+        go.set()
+        thread.join(LONG)
+        assert not thread.is_alive()
+        assert ran == [1]
+
+    def test_started_and_registered_in_one_section(self) -> None:
+        # KernelIdentsAtStart: start() holds the world's lock while it launches, so the
+        # new thread registers itself only after start() has given up on it.
+        class Interrupted(IdentsKernel):
+            def start_named_thread(self, function: Callable[[], object], thread: Any) -> Any:
+                super().start_named_thread(function, thread)
+                raise KeyboardInterrupt
+
+        backend = from_kernel(Interrupted(), "interrupted-idents")
+        ran: list[int] = []
+        go = threading.Event()
+        thread = backend.Thread(target=lambda: (go.wait(LONG), ran.append(1)))
+        with pytest.raises(KeyboardInterrupt):
+            thread.start()
+        deadline = time.monotonic() + LONG
+        while not thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.001)  # (it registers itself)
+        assert thread.is_alive()
+        assert thread in backend.enumerate()
+        go.set()
+        thread.join(LONG)
+        assert ran == [1]
+        assert not thread.is_alive()
+        with pytest.raises(RuntimeError, match="threads can only be started once"):
+            thread.start()
+
+
 class CountedStateLock:
     """A real lock that tells its kernel how many of its kind are held right now."""
 

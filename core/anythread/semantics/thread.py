@@ -186,8 +186,12 @@ class Thread:
             handle = self._handle = self._launch(self._bootstrap, self)
         except BaseException:
             with world.lock:
-                world.limbo.pop(id(self), None)
-                self._lifecycle = _INITIAL
+                # Unless the new thread has registered: the launch raised after the
+                # thread started (a Ctrl-C in the wait of threading's start(), say), and
+                # it runs, as on CPython.
+                if self._lifecycle == _STARTING:
+                    world.limbo.pop(id(self), None)
+                    self._lifecycle = _INITIAL
             raise
         if signal is None:
             # The kernel knows the new thread's identifiers now, but starting it may have
@@ -202,7 +206,9 @@ class Thread:
         world = self._world
         kernel = world.kernel
         try:
-            if self._lifecycle == _STARTING:  # (not registered by start() already)
+            # Not registered by start() already; or start() raised after it launched
+            # this thread (the thread runs all the same, as on CPython: it registers).
+            if self._lifecycle in (_STARTING, _INITIAL):
                 self._register(kernel.get_ident(), kernel.get_native_id())
             if self._started_signal is not None:
                 self._signal_started()
@@ -222,11 +228,11 @@ class Thread:
     def _register(self, ident: int, native_id: int | None) -> None:
         # Make the thread alive: by the new thread itself or, when the kernel knows its
         # identifiers at start, by start() (whichever comes first; the other does nothing).
-        if self._lifecycle != _STARTING:
-            return  # (it never comes back to _STARTING: no lock needed to see that)
+        if self._lifecycle not in (_STARTING, _INITIAL):
+            return  # (it never comes back to either: no lock needed to see that)
         world = self._world
         with world.lock:
-            if self._lifecycle != _STARTING:
+            if self._lifecycle not in (_STARTING, _INITIAL):
                 return
             world.limbo.pop(id(self), None)
             self._make_alive(ident, native_id)
