@@ -1252,7 +1252,8 @@ CLAUSES: tuple[Clause, ...] = (
     _c(
         "LOCK-REPR-01",
         "16.2.2",
-        "repr() of a Lock starts with '<locked' or '<unlocked' after its state, as CPython's does.",
+        "repr() of a Lock starts with '<locked' or '<unlocked' after its state, and has "
+        "CPython's shape: '<STATE TYPE object ... at ADDRESS>'.",
         "cpython",
         since=2,
     ),
@@ -1261,7 +1262,8 @@ CLAUSES: tuple[Clause, ...] = (
         "16.2.3",
         "repr() of an RLock starts with '<locked' or '<unlocked' and "
         "shows its recursion level as count=N (count=0 while unlocked, including while "
-        "its owner waits on a Condition).",
+        "its owner waits on a Condition), in CPython's shape: "
+        "'<STATE TYPE object ... count=N at ADDRESS>'.",
         "cpython",
         since=2,
     ),

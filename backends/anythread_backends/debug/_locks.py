@@ -187,7 +187,12 @@ class _Tracked:
     def __repr__(self) -> str:
         state = "locked" if self._inner.locked() else "unlocked"
         owner = f" owner={self._owner.name!r}" if self._owner is not None else ""
-        return f"<{state} anythread.debug.{self._kind} {self.describe()}{owner} at {id(self):#x}>"
+        # CPython's shape ('<unlocked _thread.lock object at 0x...>'), with the lock's
+        # name or creation site and its owner's name.
+        return (
+            f"<{state} anythread.debug.{self._kind} object {self.describe()}{owner} "
+            f"at {id(self):#x}>"
+        )
 
 
 class Lock(_Tracked):
@@ -474,7 +479,7 @@ class RLock(_Tracked):
         state = "locked" if self._inner.locked() else "unlocked"
         owner = f" owner={self._owner.name!r}" if self._owner is not None else ""
         return (
-            f"<{state} anythread.debug.RLock {self.describe()}{owner} "
+            f"<{state} anythread.debug.RLock object {self.describe()}{owner} "
             f"count={self._count} at {id(self):#x}>"
         )
 
