@@ -452,7 +452,10 @@ class TestCtrlC:
         # release).  Each wait below must block, or time out, as it would have.
         result = _script(
             """
-            import _thread, time
+            import _thread, signal, time
+            # Python's own handler (see _CTRL_C: a background process inherits SIGINT
+            # ignored, and interrupt_main() then does nothing).
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             import anythread as threading
 
             done, done_event = threading.Lock(), threading.Event()
