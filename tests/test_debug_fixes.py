@@ -89,6 +89,41 @@ class TestLogging:
         )
         assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
+    def test_a_collection_inside_a_waits_bookkeeping_is_not_tracked(self, tmp_path: Path) -> None:
+        # A collection runs a callback that acquires a debug lock while the thread
+        # holds another and is inside the tracker's bookkeeping of a wait (its lock
+        # held, asking who owns what it waits for): that acquire is not tracked,
+        # instead of waiting for the tracker's lock its own thread holds (a hang, found
+        # by a mutation run of the tracker).  In a process of its own, bounded.
+        code = textwrap.dedent(
+            """
+            import gc
+            from anythread_backends.debug import make_backend
+            debug = make_backend("stdlib")
+            tracker = debug.tracker
+            state = tracker.state()
+            held, other = debug.Lock(), debug.Lock()
+            ran = []
+            class Garbage:
+                def __del__(self):
+                    with other:  # a new edge held -> other, from inside the tracker
+                        ran.append(True)
+            def owner_of(obj):
+                garbage = Garbage()
+                garbage.cycle = garbage
+                del garbage
+                gc.collect()  # the callback runs here, the tracker's lock held
+                return None
+            with held:
+                tracker.block(state, object(), owner_of)
+                tracker.unblock(state)
+            print(ran, tracker.blocked(), flush=True)
+            """
+        )
+        done = _python("-c", code, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "[True] []\n"
+
     @pytest.mark.parametrize("backend", DEBUG_NAMES)
     def test_loading_the_backend_does_not_import_logging(
         self, tmp_path: Path, backend: str

@@ -140,7 +140,9 @@ class ThreadState(list[Any]):
         super().__init__()
         self.ident = ident
         self.thread = thread
-        #: Whether the thread is in :meth:`Tracker.check_order` (see there).
+        #: Whether the thread is inside the tracker (in :meth:`Tracker.check_order`, or
+        #: holding the tracker's lock in a wait's bookkeeping): an acquire made by a
+        #: callback that a garbage collection runs there is not tracked (see there).
         self.ordering = False
 
     def __eq__(self, other: object) -> bool:
@@ -290,7 +292,9 @@ class Tracker:
         weak reference's, such as :mod:`logging`'s ``_removeHandlerRef``) in the middle
         of this call, while the thread holds the tracker's lock; an acquire in that
         callback is not checked (as lockdep does not check itself), instead of waiting
-        for the tracker's lock its own thread holds.
+        for the tracker's lock its own thread holds.  The same holds in the bookkeeping
+        of a wait (:meth:`block`, :meth:`unblock`, :meth:`wait_alone`,
+        :meth:`confirm_alone`): a wait of such a callback is not recorded.
 
         :raises LockOrderError: in ``raise`` mode, if an edge closes an ungated cycle.
         """
@@ -410,7 +414,22 @@ class Tracker:
 
         :raises DeadlockError: if the wait would close a cycle (nothing is recorded).
         """
+        if state.ordering:  # (re-entered by a collection's callback: see check_order)
+            return
         site = blocked_site()
+        state.ordering = True
+        try:
+            self._block(state, target, owner_of, site)
+        finally:
+            state.ordering = False
+
+    def _block(
+        self,
+        state: ThreadState,
+        target: object,
+        owner_of: Callable[[object], int | None],
+        site: str,
+    ) -> None:
         with self._lock:
             chain: list[tuple[ThreadState, object, str]] = [(state, target, site)]
             seen = {state.ident}
@@ -435,9 +454,15 @@ class Tracker:
 
     def unblock(self, state: ThreadState) -> None:
         """The wait recorded by :meth:`block` (or :meth:`wait_alone`) is over."""
-        with self._lock:
-            if self._waiting.pop(state.ident, None) is not None:
-                self.progress += 1
+        if state.ordering:  # (re-entered by a collection's callback: see check_order)
+            return
+        state.ordering = True
+        try:
+            with self._lock:
+                if self._waiting.pop(state.ident, None) is not None:
+                    self.progress += 1
+        finally:
+            state.ordering = False
 
     def blocked(self) -> list[str]:
         """The names of the threads blocked right now in an untimed wait."""
@@ -571,12 +596,18 @@ class Tracker:
 
         :raises DeadlockError: if no other thread could release it.
         """
+        if state.ordering:  # (re-entered by a collection's callback: see check_order)
+            return
         site = blocked_site()
-        with self._lock:
-            stuck, exact = self.others_stuck(state, owner_of)
-            if stuck and exact:
-                raise _deadlock([(state, lock, site)])
-            self._waiting[state.ident] = (state, lock, site)
+        state.ordering = True
+        try:
+            with self._lock:
+                stuck, exact = self.others_stuck(state, owner_of)
+                if stuck and exact:
+                    raise _deadlock([(state, lock, site)])
+                self._waiting[state.ident] = (state, lock, site)
+        finally:
+            state.ordering = False
 
     def confirm_alone(
         self,
@@ -588,7 +619,23 @@ class Tracker:
         """Called while a :meth:`wait_alone` wait goes on: raise once every other thread
         has been seen stuck, with no wait ending anywhere, for :data:`CONFIRM` seconds
         (``since`` keeps when that was first seen and the progress count then)."""
+        if state.ordering:  # (re-entered by a collection's callback: see check_order)
+            return
         now = self._monotonic()
+        state.ordering = True
+        try:
+            self._confirm_alone(state, lock, owner_of, since, now)
+        finally:
+            state.ordering = False
+
+    def _confirm_alone(
+        self,
+        state: ThreadState,
+        lock: TrackedLock,
+        owner_of: Callable[[object], int | None],
+        since: list[float],
+        now: float,
+    ) -> None:
         with self._lock:
             stuck, exact = self.others_stuck(state, owner_of)
             if not stuck or (since and since[1] != self.progress):
