@@ -141,6 +141,27 @@ class TestSelfAcquireAtOnce:
                 lock.acquire()
         assert waiter.outcome() is None
 
+    def test_the_other_thread_waits_for_a_lock_whose_holder_ended(
+        self, os_debug: DebugBackend
+    ) -> None:
+        """The only other thread waits for a Lock whose holder has ended: any thread
+        may release a Lock, but the only one left is the main thread, about to wait for
+        ever; a deadlock, raised after the confirmation (as for a wait on an Event)."""
+        debug = os_debug
+        kept, lock = debug.Lock(), debug.Lock()
+        with pytest.warns(DebugWarning, match="keeper ends while holding"):
+            assert run(debug, kept.acquire, name="keeper") is True
+        waiter = Worker(debug, lambda: nest(kept), name="waiter")
+        try:
+            wait_until(lambda: debug.blocked() == ["waiter"], "the waiter blocks on kept")
+            with lock, guard(lock), pytest.raises(DeadlockError, match="which it holds itself"):
+                lock.acquire()
+        finally:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DebugWarning)  # (released by another thread)
+                kept.release()
+        assert waiter.outcome() is None
+
     def test_two_threads_each_acquiring_a_lock_it_holds(self, debug: DebugBackend) -> None:
         """One thread already waits for a Lock it holds itself (the other one was
         running then); when the other does the same, both can only wait for ever: the

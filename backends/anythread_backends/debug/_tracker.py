@@ -500,7 +500,13 @@ class Tracker:
                     result = False
                     break
                 owner = owner_of(entry[1])
-                if owner is None:
+                if owner == ENDED and getattr(entry[1], "owner_only", False):
+                    result = True  # an RLock whose owner ended: no one can release it
+                    break
+                if owner is None or owner == ENDED:
+                    # No owner to follow (a Lock whose holder ended may be released by
+                    # any thread, as an Event may be set by any): stuck while it stays
+                    # taken, which the caller confirms over time.
                     result = _still_waiting(entry[1])
                     exact &= not result
                     break
