@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +16,28 @@ import pytest
 from anythread_backends.debug import DebugBackend, make_backend
 
 BOUND = 10.0
+#: seconds: a program run by :func:`run_program` that hangs fails here instead
+PROGRAM_BOUND = 60
+
+
+def run_program(
+    tmp_path: Path, source: str, *, command: tuple[str, ...] = ("prog.py",)
+) -> subprocess.CompletedProcess[str]:
+    """Write ``source`` to ``tmp_path / "prog.py"`` and run ``python *command`` there,
+    on the debug backend (``ANYTHREAD_BACKEND=debug``; a command may choose another)."""
+    (tmp_path / "prog.py").write_text(textwrap.dedent(source))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
+    env["ANYTHREAD_BACKEND"] = "debug"
+    return subprocess.run(
+        [sys.executable, *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=PROGRAM_BOUND,
+        check=False,
+    )
+
 
 try:
     import greenlet  # noqa: F401  (the cooperative backend's requirement)

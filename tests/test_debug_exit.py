@@ -5,13 +5,10 @@ non-daemon threads).  Each program runs in a subprocess, bounded."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
-BOUND = 60  # seconds: a run that hangs fails here instead
+from debug_support import run_program
 
 REPORT_HEAD = (
     "anythread: at exit, deadlock: the main program is over, and the interpreter waits "
@@ -24,19 +21,7 @@ ADVICE = (
 
 
 def _run(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
-    script = tmp_path / "prog.py"
-    script.write_text(textwrap.dedent(source))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
-    env["ANYTHREAD_BACKEND"] = "debug"
-    return subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=BOUND,
-        check=False,
-    )
+    return run_program(tmp_path, source)
 
 
 def test_a_thread_waiting_for_the_main_programs_lock(tmp_path: Path) -> None:

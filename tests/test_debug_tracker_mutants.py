@@ -19,10 +19,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import os
 import subprocess
 import sys
-import textwrap
 import threading as stdlib_threading
 import time
 import warnings
@@ -31,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from debug_support import BOUND, Worker, debug, fresh, run, wait_until
+from debug_support import BOUND, Worker, debug, fresh, run, run_program, wait_until
 
 from anythread import DeadlockError, LockOrderError
 from anythread_backends.debug import DebugBackend, DebugWarning, LockOrderWarning, make_backend
@@ -603,24 +601,9 @@ def free(rlock: Any, keeper: Worker) -> None:
 
 # ------------------------------------------------------------ the end of the program
 
-EXIT_BOUND = 20  # seconds: a run that hangs fails here instead (its process is killed)
-
 
 def _run(tmp_path: Path, source: str) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    script = tmp_path / "prog.py"
-    script.write_text(textwrap.dedent(source))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
-    env["ANYTHREAD_BACKEND"] = "debug"
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=EXIT_BOUND,
-        check=False,
-    )
-    return script, result
+    return tmp_path / "prog.py", run_program(tmp_path, source)
 
 
 def test_a_wait_that_a_daemon_thread_ends_later_is_not_reported(tmp_path: Path) -> None:
@@ -655,36 +638,26 @@ def test_waiting_for_an_rlock_of_the_first_green_thread(tmp_path: Path) -> None:
     RLock it holds is held by a live thread, and waiting for it is an ordinary wait,
     not a wait for a thread that has ended."""
     pytest.importorskip("greenlet")
-    (tmp_path / "prog.py").write_text(
-        textwrap.dedent(
-            """
-            import threading
-            lock = threading.RLock()
-            held, go = threading.Event(), threading.Event()
-            def holder():
-                with lock:
-                    held.set()
-                    go.wait()
-            t = threading.Thread(target=holder, name="holder")
-            t.start()
-            held.wait()
-            print(t.ident, flush=True)
-            go.set()
-            with lock:  # blocks: the holder still has it
-                print("main got the lock", flush=True)
-            t.join()
-            """
-        )
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "anythread", "run", "-b", "debug:cooperative", "prog.py"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=EXIT_BOUND,
-        check=False,
+    result = run_program(
+        tmp_path,
+        """
+        import threading
+        lock = threading.RLock()
+        held, go = threading.Event(), threading.Event()
+        def holder():
+            with lock:
+                held.set()
+                go.wait()
+        t = threading.Thread(target=holder, name="holder")
+        t.start()
+        held.wait()
+        print(t.ident, flush=True)
+        go.set()
+        with lock:  # blocks: the holder still has it
+            print("main got the lock", flush=True)
+        t.join()
+        """,
+        command=("-m", "anythread", "run", "-b", "debug:cooperative", "prog.py"),
     )
     assert (result.returncode, result.stdout, result.stderr) == (
         0,
