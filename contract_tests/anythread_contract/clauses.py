@@ -696,6 +696,15 @@ CLAUSES: tuple[Clause, ...] = (
         "cpython",
     ),
     _c(
+        "RLOCK-INIT-01",
+        "16.2.3",
+        "RLock() accepts and ignores positional and keyword arguments, as CPython's "
+        "threading.RLock(*args, **kwargs) does (3.10 to 3.13): the lock it returns is "
+        "an ordinary unlocked RLock.",
+        "cpython",
+        since=2,
+    ),
+    _c(
         "RLOCK-REL-01",
         "16.2.3",
         "acquire()/release() call pairs may be nested; only the "

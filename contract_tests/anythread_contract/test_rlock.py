@@ -121,6 +121,24 @@ class TestRLock:
             lock.acquire(timeout=-2)
         assert spawn(backend, lock.acquire, False).join() is True
 
+    @clause("RLOCK-INIT-01")
+    @pytest.mark.parametrize(
+        ("args", "kwargs"),
+        [((1,), {}), ((), {"verbose": True}), (("a", None), {"x": 1})],
+        ids=["positional", "keyword", "both"],
+    )
+    def test_arguments_are_accepted_and_ignored(
+        self, backend: Any, args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> None:
+        lock = backend.RLock(*args, **kwargs)
+        assert repr(lock).startswith("<unlocked")
+        assert lock.acquire() is True
+        assert lock.acquire(False) is True  # reentrant
+        assert spawn(backend, lock.acquire, False).join() is False  # owned
+        lock.release()
+        lock.release()
+        assert spawn(backend, lock.acquire, False).join() is True  # unlocked again
+
     @clause("RLOCK-REL-01")
     def test_only_final_release_unlocks(self, backend: Any) -> None:
         lock = backend.RLock()

@@ -958,8 +958,10 @@ _LOCK_NAME = "lock" if sys.version_info >= (3, 13) else "allocate_lock"
 
 
 def _serve(kernel: GreenKernel) -> None:
-    """Give ``kernel`` the functions the backend serves as ``Lock()``, ``RLock()`` and
-    ``sleep()`` (and, on the virtual clock, ``monotonic()``).
+    """Give ``kernel`` the functions behind the backend's ``Lock()``, ``RLock()`` (which
+    the semantics layer calls from its own ``RLock()``, the one that takes and ignores
+    arguments as ``threading.RLock`` does) and ``sleep()`` (and, on the virtual clock,
+    ``monotonic()``).
 
     They are functions of their own, named as CPython's in the errors Python raises for
     wrong arguments: a bound method would bear GreenKernel's name (``GreenKernel.sleep()

@@ -369,7 +369,8 @@ class RLock(_Tracked):
     _kind = "RLock"
     owner_only = True
 
-    def __init__(self) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        # RLOCK-INIT-01: arguments are accepted and ignored, as by threading.RLock().
         super().__init__()
         self._inner = self._tracker.inner.Lock()
         self._take = self._inner.acquire

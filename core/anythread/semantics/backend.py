@@ -322,7 +322,17 @@ def _event_base(kernel: Kernel) -> type[event.Event]:
 
 def _make_rlock(kernel: Kernel, waits: WaitRegistry) -> Callable[[], protocols.RLock]:
     if isinstance(kernel, KernelRLock):
-        return cast("Callable[[], protocols.RLock]", kernel.allocate_rlock)
+        allocate = kernel.allocate_rlock
+
+        def RLock(*args: object, **kwargs: object) -> protocols.RLock:
+            """Return a new reentrant lock, the kernel's own (the KernelRLock extra).
+
+            Spec: 16.2.3 (RLock Objects); RLOCK-INIT-01: arguments are accepted and
+            ignored, as ``threading.RLock(*args, **kwargs)`` does.
+            """
+            return cast("protocols.RLock", allocate())
+
+        return RLock
     return locks.RLock.for_world(waits)
 
 

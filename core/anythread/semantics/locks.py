@@ -217,7 +217,8 @@ class RLock(PerWorld):
 
     __slots__ = ("__weakref__", "_block", "_count", "_owner", "_site")
 
-    def __init__(self) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        # RLOCK-INIT-01: arguments are accepted and ignored, as by threading.RLock().
         waits = self._waits
         self._block: KernelLock = waits.kernel.allocate_lock()
         self._owner: int | None = None
