@@ -55,7 +55,12 @@ _pause: Callable[[float], None] = time.sleep
 def debug(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> DebugBackend:
     """A fresh debug backend (its own graphs) over stdlib, pure and cooperative, mode
     raise."""
-    for name in ("ANYTHREAD_DEBUG_MODE", "ANYTHREAD_DEBUG_ORDER", "ANYTHREAD_DEBUG_WRAPS"):
+    for name in (
+        "ANYTHREAD_DEBUG_MODE",
+        "ANYTHREAD_DEBUG_ORDER",
+        "ANYTHREAD_DEBUG_WRAPS",
+        "ANYTHREAD_DEBUG_HANDOFF",
+    ):
         monkeypatch.delenv(name, raising=False)
     backend = make_backend(request.param)
     monkeypatch.setattr(

@@ -53,6 +53,9 @@ WRAPS_ENV = "ANYTHREAD_DEBUG_WRAPS"
 MODE_ENV = "ANYTHREAD_DEBUG_MODE"
 #: ``instance`` (default) or ``site``: what one node of the order graph is.
 ORDER_ENV = "ANYTHREAD_DEBUG_ORDER"
+#: Creation sites (``path`` or ``path:line``, comma-separated) whose Locks are hand-off
+#: locks from the start (see :meth:`DebugBackend.declare_handoff`).
+HANDOFF_ENV = "ANYTHREAD_DEBUG_HANDOFF"
 
 # The names served by debug's own objects; every other API name is the inner backend's.
 _OWN = (
@@ -90,7 +93,13 @@ class DebugBackend:
     Timer: type[Any]
 
     def __init__(
-        self, inner: Backend, name: str = "debug", *, mode: str = "raise", order: str = "instance"
+        self,
+        inner: Backend,
+        name: str = "debug",
+        *,
+        mode: str = "raise",
+        order: str = "instance",
+        handoff: str = "",
     ) -> None:
         _check_choice(MODE_ENV, mode, MODES)
         _check_choice(ORDER_ENV, order, ORDERS)
@@ -98,7 +107,7 @@ class DebugBackend:
         self.inner = inner
         self.capabilities: frozenset[Capability] = frozenset(inner.capabilities)
         self.contract_version = CONTRACT_VERSION
-        self.tracker = tracker = Tracker(inner, mode, order)
+        self.tracker = tracker = Tracker(inner, mode, order, handoff_sites(handoff))
         for attr in API_NAMES:
             if attr not in _OWN:
                 setattr(self, attr, getattr(inner, attr))
@@ -140,8 +149,62 @@ class DebugBackend:
         a known order (``site`` order only; ``instance`` order never reports nesting)."""
         self.tracker.declare_nested(lock)
 
+    def declare_handoff(self, lock: Any) -> None:
+        """Declare that ``lock``, a Lock of this backend, is a signal between threads (a
+        *hand-off* lock): the thread that acquired it says nothing about who will
+        release it, as in a readers-writer lock whose last reader releases what the
+        first one took.  From now on it takes no part in the lock-order graph (in
+        ``site`` order, no lock created where it was does) nor in the wait-for graph,
+        as a Lock released by another thread than the one that took it does on its own.
+
+        :raises TypeError: if ``lock`` is not a Lock of the debug backend (an RLock is
+            released only by its owner).
+        """
+        if not isinstance(lock, _locks.Lock):
+            raise TypeError(
+                "declare_handoff() takes a Lock of the debug backend, not "
+                f"{type(lock).__name__}"
+                + (
+                    ": an RLock is released only by the thread that holds it"
+                    if isinstance(lock, _locks.RLock)
+                    else ""
+                )
+            )
+        lock._handoff = True
+        self.tracker.node(lock)
+        self.tracker.hand_off(lock)
+
     def __repr__(self) -> str:
         return f"<anythread backend {self.name!r} over {self.inner.name!r}>"
+
+
+def handoff_sites(value: str) -> tuple[tuple[str, int | None], ...]:
+    """Parse ``ANYTHREAD_DEBUG_HANDOFF``: creation sites separated by commas, each a file
+    (its path, or the end of its path from a separator on: ``pkg/rwlock.py``) and
+    optionally ``:LINE``.
+
+    :raises ValueError: for an entry that is not ``FILE`` or ``FILE:LINE``.
+    """
+    sites: list[tuple[str, int | None]] = []
+    for raw in value.split(","):
+        entry = raw.strip()
+        if not entry:
+            continue
+        head, colon, tail = entry.rpartition(":")
+        number: int | None = None
+        path = entry
+        if colon and tail.isdigit():
+            path, number = head, int(tail)
+        elif colon and not ("/" in tail or os.sep in tail):  # (C:\... is a path)
+            path = ""
+        if not path or number == 0:
+            raise ValueError(
+                f"{HANDOFF_ENV}: {entry!r} is not a creation site: write FILE or FILE:LINE "
+                "(a file's path, or its end such as pkg/module.py, and a line number), "
+                "several separated by commas"
+            )
+        sites.append((os.path.normcase(path.replace("/", os.sep)), number))
+    return tuple(sites)
 
 
 def _check_choice(env: str, value: str, choices: Sequence[str]) -> None:
@@ -175,4 +238,5 @@ def make_backend(option: str | None = None) -> DebugBackend:
         name,
         mode=os.environ.get(MODE_ENV, "raise") or "raise",
         order=os.environ.get(ORDER_ENV, "instance") or "instance",
+        handoff=os.environ.get(HANDOFF_ENV, ""),
     )

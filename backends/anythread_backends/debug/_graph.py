@@ -45,10 +45,13 @@ def _user_frame(filename: str) -> bool:
 class Node:
     """A lock, or a class of locks (one creation site), in the order graph."""
 
-    __slots__ = ("__weakref__", "label", "out", "preds", "rank", "side")
+    __slots__ = ("__weakref__", "handoff", "label", "out", "preds", "rank", "side")
 
     def __init__(self, label: str) -> None:
         self.label = label
+        #: A hand-off lock (or class of locks): a signal between threads, whose holder
+        #: says nothing about who will release it.  It takes no part in the graph.
+        self.handoff = False
         self.out: dict[Node, Edge] = {}
         self.preds: set[Node] = set()
         #: Edges out of this node that were refused (a gated or a reported cycle): known,

@@ -212,10 +212,12 @@ class Lock(_Tracked):
         if args or kwargs:
             raise _lock_arguments_error(args, kwargs)
         super().__init__()
-        self._inner = self._tracker.inner.Lock()
+        tracker = self._trk
+        self._inner = tracker.inner.Lock()
         self._take = self._inner.acquire
         self._give = self._inner.release
-        self._handoff = False
+        # (ANYTHREAD_DEBUG_HANDOFF: its node is marked when the order graph makes it.)
+        self._handoff = bool(tracker.handoff_sites) and tracker.is_handoff_site(self._site)
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Acquire the lock; see :meth:`threading.Lock.acquire`.
@@ -320,6 +322,7 @@ class Lock(_Tracked):
 
     def _foreign(self, owner: ThreadState) -> None:
         self._handoff = True
+        self._tracker.hand_off(self)
         suspicious(
             f"{self.describe()} was acquired by {owner.name} and is released by "
             f"{self._tracker.state().name}: legal for a Lock, but often a mistake",

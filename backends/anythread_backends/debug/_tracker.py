@@ -173,10 +173,19 @@ class Tracker:
         at one line are one class).
     """
 
-    def __init__(self, inner: Backend, mode: str, order: str) -> None:
+    def __init__(
+        self,
+        inner: Backend,
+        mode: str,
+        order: str,
+        handoff_sites: tuple[tuple[str, int | None], ...] = (),
+    ) -> None:
         self.inner = inner
         self.mode = mode
         self.by_site = order == "site"
+        #: Creation sites whose Locks are hand-off locks from the start: (the end of a
+        #: file's path, normalised; a line or None), from ``ANYTHREAD_DEBUG_HANDOFF``.
+        self.handoff_sites = handoff_sites
         self.local = inner.local()
         self._lock = inner.Lock()
         self.get_ident = inner.get_ident
@@ -273,6 +282,8 @@ class Tracker:
             else:
                 node = Node(lock.describe())
             lock._node = node
+            if getattr(lock, "_handoff", False):  # released by another thread before
+                self.hand_off(lock)
         return node
 
     def declare_nested(self, lock: TrackedLock) -> None:
@@ -280,6 +291,33 @@ class Tracker:
         node = self.node(lock)
         with self._lock:
             self._nestable.add(node)
+
+    def is_handoff_site(self, site: tuple[str, int] | None) -> bool:
+        """Whether a Lock created at ``site`` is a hand-off lock from the start."""
+        if site is None:
+            return False
+        filename = os.path.normcase(site[0])
+        for path, line in self.handoff_sites:
+            if (line is None or line == site[1]) and (
+                filename == path or filename.endswith(path if path[0] == os.sep else os.sep + path)
+            ):
+                return True
+        return False
+
+    def hand_off(self, lock: TrackedLock) -> None:
+        """Take ``lock``'s node (its class in ``site`` mode) out of the order graph for
+        good: it is a hand-off lock, a signal between threads.
+
+        Takes no lock (it runs in a release, which a collection's callback may make
+        anywhere): the node is marked at once, so that no new edge touches it, and its
+        edges are dropped at the graph's next change, as a dead lock's are.
+        """
+        node = lock._node
+        if node is None:
+            return  # (none yet: node() makes it so, from the lock's own mark)
+        if not node.handoff:
+            node.handoff = True
+            self.dead.append(node)
 
     # ------------------------------------------------------------------ order graph
 
@@ -303,8 +341,12 @@ class Tracker:
         state.ordering = True
         try:
             node = lock._node or self.node(lock)
+            if node.handoff:
+                return
             for held in state:
                 held_node = held._node or self.node(held)
+                if held_node.handoff:
+                    continue
                 edge = held_node.out.get(node)
                 if edge is None:
                     if held_node is node:
@@ -332,7 +374,7 @@ class Tracker:
         error: LockOrderError | None = None
         with self._lock:
             self._forget_dead()
-            if taken in held.out or taken in held.side:
+            if taken in held.out or taken in held.side or held.handoff or taken.handoff:
                 return
             edge = Edge(
                 held,
