@@ -698,9 +698,11 @@ CLAUSES: tuple[Clause, ...] = (
     _c(
         "RLOCK-INIT-01",
         "16.2.3",
-        "RLock() accepts and ignores positional and keyword arguments, as CPython's "
-        "threading.RLock(*args, **kwargs) does (3.10 to 3.13): the lock it returns is "
-        "an ordinary unlocked RLock.",
+        "RLock() takes positional and keyword arguments and ignores them, as CPython's "
+        "threading.RLock(*args, **kwargs) does: the lock it returns is an ordinary "
+        "unlocked RLock.  Up to Python 3.12 silently; from 3.13 on with CPython's "
+        "DeprecationWarning ('Passing arguments to RLock is deprecated ...'), which "
+        "points at the caller.  Without arguments it never warns.",
         "cpython",
         since=2,
     ),

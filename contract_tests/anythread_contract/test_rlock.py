@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import Any
 
 import pytest
@@ -127,10 +129,20 @@ class TestRLock:
         [((1,), {}), ((), {"verbose": True}), (("a", None), {"x": 1})],
         ids=["positional", "keyword", "both"],
     )
-    def test_arguments_are_accepted_and_ignored(
+    def test_arguments_are_taken_and_ignored(
         self, backend: Any, args: tuple[object, ...], kwargs: dict[str, object]
     ) -> None:
-        lock = backend.RLock(*args, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lock = backend.RLock(*args, **kwargs)
+        deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+        if sys.version_info >= (3, 13):
+            assert [str(w.message) for w in deprecations] == [
+                "Passing arguments to RLock is deprecated and will be removed in 3.15"
+            ]
+            assert deprecations[0].filename == __file__  # the caller's line
+        else:
+            assert deprecations == []
         assert repr(lock).startswith("<unlocked")
         assert lock.acquire() is True
         assert lock.acquire(False) is True  # reentrant
@@ -138,6 +150,12 @@ class TestRLock:
         lock.release()
         lock.release()
         assert spawn(backend, lock.acquire, False).join() is True  # unlocked again
+
+    @clause("RLOCK-INIT-01")
+    def test_without_arguments_it_never_warns(self, backend: Any) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            backend.RLock()
 
     @clause("RLOCK-REL-01")
     def test_only_final_release_unlocks(self, backend: Any) -> None:

@@ -23,7 +23,7 @@ from types import FrameType, TracebackType
 from typing import Any, ClassVar
 
 from anythread.errors import DeadlockError
-from anythread.semantics._checks import check_lock_timeout
+from anythread.semantics._checks import check_lock_timeout, check_rlock_arguments
 from anythread_backends.debug._graph import Node
 from anythread_backends.debug._report import caller_frame
 from anythread_backends.debug._tracker import ENDED, ThreadState, Tracker, _alive, suspicious
@@ -373,7 +373,8 @@ class RLock(_Tracked):
     owner_only = True
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        # RLOCK-INIT-01: arguments are accepted and ignored, as by threading.RLock().
+        if args or kwargs:
+            check_rlock_arguments(args, kwargs)  # (RLOCK-INIT-01)
         super().__init__()
         self._inner = self._tracker.inner.Lock()
         self._take = self._inner.acquire

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import operator
 import sys
+import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ from anythread.protocols import KernelLock
 __all__ = [
     "check_join_timeout",
     "check_lock_timeout",
+    "check_rlock_arguments",
     "check_wait_timeout",
     "named_as",
     "wait_lock",
@@ -32,6 +34,23 @@ _NEGATIVE_LOCK_TIMEOUT = (
     if sys.version_info >= (3, 13)
     else "timeout value must be positive"
 )
+
+
+#: CPython 3.13 deprecated the arguments that ``threading.RLock()`` ignores.
+_RLOCK_ARGUMENTS_DEPRECATED = sys.version_info >= (3, 13)
+
+
+def check_rlock_arguments(args: tuple[object, ...], kwargs: dict[str, object]) -> None:
+    """``RLock(*args, **kwargs)``: the arguments are ignored, as CPython's ``RLock()``
+    ignores them; from Python 3.13 on, with CPython's ``DeprecationWarning``, which
+    points at the caller of ``RLock()`` (called from ``RLock.__init__`` or a factory
+    function: two frames up)."""
+    if (args or kwargs) and _RLOCK_ARGUMENTS_DEPRECATED:
+        warnings.warn(
+            "Passing arguments to RLock is deprecated and will be removed in 3.15",
+            DeprecationWarning,
+            stacklevel=3,
+        )
 
 
 #: CPython holds a lock's timeout in nanoseconds, in a signed 64-bit integer.

@@ -39,6 +39,7 @@ from anythread.protocols import (
 )
 from anythread.semantics import barrier, condition, event, locks, semaphore, thread
 from anythread.semantics import local as local_module
+from anythread.semantics._checks import check_rlock_arguments
 from anythread.semantics.hooks import ExceptHookArgs, make_hooks
 from anythread.semantics.local import make_local
 from anythread.semantics.thread import make_thread_classes
@@ -327,9 +328,11 @@ def _make_rlock(kernel: Kernel, waits: WaitRegistry) -> Callable[[], protocols.R
         def RLock(*args: object, **kwargs: object) -> protocols.RLock:
             """Return a new reentrant lock, the kernel's own (the KernelRLock extra).
 
-            Spec: 16.2.3 (RLock Objects); RLOCK-INIT-01: arguments are accepted and
-            ignored, as ``threading.RLock(*args, **kwargs)`` does.
+            Spec: 16.2.3 (RLock Objects); RLOCK-INIT-01: arguments are ignored, as
+            ``threading.RLock(*args, **kwargs)`` ignores them (deprecated from 3.13 on).
             """
+            if args or kwargs:
+                check_rlock_arguments(args, kwargs)
             return cast("protocols.RLock", allocate())
 
         return RLock

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from anythread.protocols import Kernel, KernelLock
-from anythread.semantics._checks import check_lock_timeout, wait_lock
+from anythread.semantics._checks import check_lock_timeout, check_rlock_arguments, wait_lock
 from anythread.semantics.waitqueue import (
     NO_KERNEL,
     NO_WORLD,
@@ -218,7 +218,8 @@ class RLock(PerWorld):
     __slots__ = ("__weakref__", "_block", "_count", "_owner", "_site")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        # RLOCK-INIT-01: arguments are accepted and ignored, as by threading.RLock().
+        if args or kwargs:
+            check_rlock_arguments(args, kwargs)  # (RLOCK-INIT-01)
         waits = self._waits
         self._block: KernelLock = waits.kernel.allocate_lock()
         self._owner: int | None = None
