@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import subprocess
 import sys
 import threading as stdlib_threading
@@ -158,6 +159,46 @@ class TestSelfAcquireAtOnce:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DebugWarning)  # (released by another thread)
                 kept.release()
+        assert waiter.outcome() is None
+
+    def test_the_other_thread_waits_for_an_rlock_whose_holder_ended(
+        self,
+        os_debug: DebugBackend,
+        monkeypatch: pytest.MonkeyPatch,
+        released: list[Callable[[], object]],
+    ) -> None:
+        """The only other thread waits for an RLock whose holder ended after the wait
+        began: only that holder could have released it, so the waiter is stuck for
+        good, and the self-acquire is a deadlock known at once, with no confirmation
+        over time (the tracker's clock is stopped here: a confirmation would never end,
+        and the guard would let the acquire return).  (Gap: the branch of
+        ``others_stuck`` for an RLock whose owner ended.)"""
+        debug = os_debug
+        state, lock = debug.RLock(), debug.Lock()
+        go = debug.Event()
+        released.append(go.set)
+
+        def keep() -> None:
+            state.acquire()
+            go.wait(BOUND)  # and ends holding it (the debug backend warns)
+
+        keeper = Worker(debug, keep, name="keeper")
+        wait_until(state.locked, "the keeper holds the RLock")
+        released.append(lambda: free(state, keeper))
+        waiter = Worker(debug, lambda: nest(state), name="waiter")
+        wait_until(lambda: debug.blocked() == ["waiter"], "the waiter blocks on the RLock")
+
+        def end_keeper() -> object:
+            go.set()
+            return keeper.outcome()
+
+        with pytest.warns(DebugWarning, match="keeper ends while holding"):
+            assert end_keeper() is None
+        stopped = debug.tracker._monotonic()
+        monkeypatch.setattr(debug.tracker, "_monotonic", lambda: stopped)
+        with lock, guard(lock), pytest.raises(DeadlockError, match="which it holds itself"):
+            lock.acquire()
+        free(state, keeper)
         assert waiter.outcome() is None
 
     def test_two_threads_each_acquiring_a_lock_it_holds(self, debug: DebugBackend) -> None:
@@ -335,6 +376,71 @@ class TestSelfAcquireAfterAWhile:
         stop_ticking()
         assert ticker.outcome() is None
 
+    def test_a_thread_that_runs_for_a_while_then_releases_is_no_deadlock(
+        self, debug: DebugBackend, released: list[Callable[[], object]]
+    ) -> None:
+        """The only other thread is running (in a timed wait, which is no wait for
+        good) for three times CONFIRM before it releases the Lock the main thread waits
+        for, holding it itself: no deadlock, the acquire returns once it is released.
+        (Mutant: ``others_stuck`` answering ``(True, False)``, not ``(False, False)``,
+        for a thread that can move: the confirmation then raised after CONFIRM.)"""
+        lock, pause, got = debug.Lock(), debug.Event(), debug.Event()
+        released.append(got.set)
+
+        def release_later() -> None:
+            wait_until(lambda: debug.blocked() == ["MainThread"], "the main thread waits")
+            pause.wait(3 * CONFIRM)  # (running all along: never set)
+            lock.release()
+            assert got.wait(BOUND)  # (alive until the acquire returned)
+
+        lock.acquire()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DebugWarning)  # (released by the releaser)
+            releaser = Worker(debug, release_later, name="releaser")
+            assert lock.acquire() is True
+            got.set()
+            assert releaser.outcome() is None
+        lock.release()
+
+
+class TestReleasedMeanwhile:
+    @pytest.mark.parametrize("where", ["wait_alone", "confirm_alone"])
+    def test_a_release_by_a_thread_that_ended_just_before_the_look(
+        self, debug: DebugBackend, monkeypatch: pytest.MonkeyPatch, where: str
+    ) -> None:
+        """The only other thread releases the Lock the main thread waits for, holding
+        it itself, and ends, just before the tracker looks at the others (before the
+        wait is recorded, or between a poll of the wait and its confirmation): the lock
+        is free, so this is no deadlock, and the acquire takes it.  Here the release
+        is made to land there; left alone it lands there now and then (on
+        cooperative, the poll's timeout and the release fall in one turn of the hub).
+        (Fixed bug: ``wait_alone`` and ``confirm_alone`` judged only the other threads,
+        all ended, and raised DeadlockError for a lock no thread held any more.)"""
+        lock, go = debug.Lock(), debug.Event()
+        tracker = debug.tracker
+        look = getattr(tracker, where)
+        releasers: list[Worker] = []
+
+        def after_the_release(*args: Any) -> None:
+            if releasers:  # (the first look only)
+                releaser = releasers.pop()
+                go.set()
+                wait_until(lambda: not releaser.thread.is_alive(), "the releaser ends")
+                assert releaser.outcome() is None
+            look(*args)
+
+        def release() -> None:
+            assert go.wait(BOUND)
+            lock.release()
+
+        monkeypatch.setattr(tracker, where, after_the_release)
+        lock.acquire()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DebugWarning)  # (released by the releaser)
+            releasers.append(Worker(debug, release, name="releaser"))
+            assert lock.acquire() is True
+        lock.release()
+
 
 class TestCollections:
     def test_a_finalizer_that_acquires_during_an_order_check(self, debug: DebugBackend) -> None:
@@ -415,6 +521,25 @@ class TestOrderGraph:
         assert run(debug, lambda: nest(g1, g2, a, b)) is None
         assert run(debug, lambda: nest(g1, g2, b, a)) is None
         assert run(debug, lambda: nest(g1, a, b)) is None  # the edge a -> b, under g1 only
+
+    def test_a_gate_taken_with_a_timeout_still_serialises(self, debug: DebugBackend) -> None:
+        """Both orders of two locks are seen under a gate lock taken with a timeout (an
+        acquire that checks no order, so the gate has no node until a later check
+        makes one): the gate is a common gate of both edges, and the inversion stays
+        hidden.  (Mutant: ``_gates`` with ``h._node and self.node(h)``, which counted
+        a held lock without a node yet as None, a gate of no other edge.)"""
+        gate, a, b = debug.Lock(), debug.Lock(), debug.Lock()
+
+        def under_gate(first: Any, second: Any) -> None:
+            with first:
+                assert gate.acquire(timeout=BOUND)
+                try:
+                    nest(second)
+                finally:
+                    gate.release()
+
+        assert run(debug, lambda: under_gate(a, b)) is None
+        assert run(debug, lambda: under_gate(b, a)) is None
 
 
 class TestModes:
@@ -759,3 +884,41 @@ def test_a_thread_unknown_to_debug_that_outlives_the_main_program(tmp_path: Path
         "waits for 1 non-daemon thread that can never end"
     ), result.stderr
     assert f"worker waits for Lock@{script}:6" in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+def test_a_forked_child_has_no_waits_of_the_parents_threads(tmp_path: Path) -> None:
+    """In a child forked while another thread of the parent waits, untimed, for a
+    lock, the tracker records no wait: that thread does not exist in the child (the
+    tracker's hook after a fork clears its waits).  (Mutant: the hook registered only
+    where ``os.register_at_fork`` is missing: the child listed the parent's waiter.)"""
+    _, result = _run(
+        tmp_path,
+        """
+        import os, time, warnings
+        from anythread_backends.debug import make_backend
+
+        warnings.simplefilter("ignore", DeprecationWarning)  # (a fork with threads)
+        debug = make_backend("stdlib")
+        lock = debug.Lock()
+        lock.acquire()
+        def wait_for_lock():
+            with lock:
+                pass
+        waiter = debug.Thread(target=wait_for_lock, name="waiter")
+        waiter.start()
+        deadline = time.monotonic() + 30
+        while debug.blocked() != ["waiter"]:
+            assert time.monotonic() < deadline, "the waiter does not block"
+            time.sleep(0.001)
+        pid = os.fork()
+        if pid == 0:
+            print("child:", debug.blocked(), flush=True)
+            os._exit(0)
+        os.waitpid(pid, 0)
+        lock.release()
+        waiter.join(30)
+        print("parent:", debug.blocked(), waiter.is_alive(), flush=True)
+        """,
+    )
+    assert (result.returncode, result.stdout) == (0, "child: []\nparent: [] False\n"), result.stderr

@@ -651,7 +651,8 @@ class Tracker:
         try:
             with self._lock:
                 stuck, exact = self.others_stuck(state, owner_of)
-                if stuck and exact:
+                # (Read after the others: a thread seen ended released it before.)
+                if stuck and exact and _still_waiting(lock):
                     raise _deadlock([(state, lock, site)])
                 self._waiting[state.ident] = (state, lock, site)
         finally:
@@ -686,6 +687,9 @@ class Tracker:
     ) -> None:
         with self._lock:
             stuck, exact = self.others_stuck(state, owner_of)
+            # A lock released since the wait's last poll (by a thread that may have
+            # ended since: read after the others) is no wait: the next poll takes it.
+            stuck = stuck and _still_waiting(lock)
             if not stuck or (since and since[1] != self.progress):
                 since.clear()
             if not stuck:
