@@ -190,4 +190,10 @@ def inversion_message(cycle: Sequence[Edge]) -> str:
             lines = "\n".join(stack).splitlines()
             stacks.append(f"  {what} at:" if lines else f"  {what} at: (not known)")
             stacks.extend(f"    {line}" for line in lines)
-    return "\n".join([head, "", scenario(cycle), "", *stacks, "", "Edges:"])
+    hint = (
+        "If one of these is a Lock used as a signal between threads (released by another "
+        "thread than the one that took it, as a readers-writer lock's resource lock), "
+        "the order cannot deadlock: declare it with declare_handoff(lock), or list where "
+        "it is created in ANYTHREAD_DEBUG_HANDOFF."
+    )
+    return "\n".join([head, "", scenario(cycle), "", *stacks, "", hint, "", "Edges:"])
