@@ -101,6 +101,7 @@ def test_older_contract_version_is_not_certified_for_the_current_one(tmp_path: P
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # (its own bound, below, is 150 s: the global 120 s came first)
 def test_backend_broken_at_its_root_reports_the_root_cause_quickly(tmp_path: Path) -> None:
     # A kernel lock whose locked() lies breaks every object built on it; many tests hang.
     # Certified together with a correct backend, which must not suffer from it.
