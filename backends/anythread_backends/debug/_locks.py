@@ -23,7 +23,7 @@ from types import FrameType, TracebackType
 from typing import Any, ClassVar
 
 from anythread.errors import DeadlockError
-from anythread.semantics._checks import check_lock_timeout, check_rlock_arguments
+from anythread.semantics._checks import check_lock_timeout, warn_rlock_arguments
 from anythread_backends.debug._graph import Node
 from anythread_backends.debug._report import caller_frame
 from anythread_backends.debug._tracker import ENDED, ThreadState, Tracker, _alive, suspicious
@@ -201,7 +201,9 @@ class Lock(_Tracked):
     Spec: 16.2.2 (Lock Objects).  Any thread may release it (logged, or warned, when it
     is not the thread that acquired it).  Once that has happened the lock is a
     *hand-off* lock (a signal between threads): its owner says nothing about who will
-    release it, so it no longer takes part in the wait-for graph.  A thread acquiring,
+    release it, so it no longer takes part in the wait-for graph nor in the lock-order
+    graph (:meth:`~._tracker.Tracker.hand_off`; ``declare_handoff()`` and
+    ``ANYTHREAD_DEBUG_HANDOFF`` make a Lock one from the start).  A thread acquiring,
     untimed, a Lock it holds itself is a deadlock only if no other thread could release
     it (see :meth:`~._tracker.Tracker.wait_alone`).
     """
@@ -374,7 +376,7 @@ class RLock(_Tracked):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         if args or kwargs:
-            check_rlock_arguments(args, kwargs)  # (RLOCK-INIT-01)
+            warn_rlock_arguments()  # (RLOCK-INIT-01)
         super().__init__()
         self._inner = self._tracker.inner.Lock()
         self._take = self._inner.acquire

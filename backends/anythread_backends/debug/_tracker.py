@@ -324,7 +324,8 @@ class Tracker:
     def check_order(self, state: ThreadState, lock: TrackedLock) -> None:
         """Record that ``state``'s thread asks for ``lock`` while holding its held list.
 
-        Called before a blocking, untimed acquire blocks.
+        Called before a blocking, untimed acquire blocks.  A hand-off lock (see
+        :meth:`hand_off`) takes no part, as the held lock or as the one asked for.
 
         Not within itself: a garbage collection can run a callback (a ``__del__``, a
         weak reference's, such as :mod:`logging`'s ``_removeHandlerRef``) in the middle

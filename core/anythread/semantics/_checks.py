@@ -20,10 +20,10 @@ from anythread.protocols import KernelLock
 __all__ = [
     "check_join_timeout",
     "check_lock_timeout",
-    "check_rlock_arguments",
     "check_wait_timeout",
     "named_as",
     "wait_lock",
+    "warn_rlock_arguments",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., object])
@@ -40,12 +40,12 @@ _NEGATIVE_LOCK_TIMEOUT = (
 _RLOCK_ARGUMENTS_DEPRECATED = sys.version_info >= (3, 13)
 
 
-def check_rlock_arguments(args: tuple[object, ...], kwargs: dict[str, object]) -> None:
-    """``RLock(*args, **kwargs)``: the arguments are ignored, as CPython's ``RLock()``
-    ignores them; from Python 3.13 on, with CPython's ``DeprecationWarning``, which
-    points at the caller of ``RLock()`` (called from ``RLock.__init__`` or a factory
-    function: two frames up)."""
-    if (args or kwargs) and _RLOCK_ARGUMENTS_DEPRECATED:
+def warn_rlock_arguments() -> None:
+    """Called when ``RLock()`` was given arguments, which are ignored as CPython's
+    ``RLock()`` ignores them: from Python 3.13 on, CPython's ``DeprecationWarning``,
+    pointing at the caller of ``RLock()`` (this is called from ``RLock.__init__`` or a
+    factory function: two frames up)."""
+    if _RLOCK_ARGUMENTS_DEPRECATED:
         warnings.warn(
             "Passing arguments to RLock is deprecated and will be removed in 3.15",
             DeprecationWarning,

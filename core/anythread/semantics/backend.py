@@ -39,7 +39,7 @@ from anythread.protocols import (
 )
 from anythread.semantics import barrier, condition, event, locks, semaphore, thread
 from anythread.semantics import local as local_module
-from anythread.semantics._checks import check_rlock_arguments
+from anythread.semantics._checks import warn_rlock_arguments
 from anythread.semantics.hooks import ExceptHookArgs, make_hooks
 from anythread.semantics.local import make_local
 from anythread.semantics.thread import make_thread_classes
@@ -332,7 +332,7 @@ def _make_rlock(kernel: Kernel, waits: WaitRegistry) -> Callable[[], protocols.R
             ``threading.RLock(*args, **kwargs)`` ignores them (deprecated from 3.13 on).
             """
             if args or kwargs:
-                check_rlock_arguments(args, kwargs)
+                warn_rlock_arguments()
             return cast("protocols.RLock", allocate())
 
         return RLock

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from anythread.protocols import Kernel, KernelLock
-from anythread.semantics._checks import check_lock_timeout, check_rlock_arguments, wait_lock
+from anythread.semantics._checks import check_lock_timeout, wait_lock, warn_rlock_arguments
 from anythread.semantics.waitqueue import (
     NO_KERNEL,
     NO_WORLD,
@@ -219,7 +219,7 @@ class RLock(PerWorld):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         if args or kwargs:
-            check_rlock_arguments(args, kwargs)  # (RLOCK-INIT-01)
+            warn_rlock_arguments()  # (RLOCK-INIT-01)
         waits = self._waits
         self._block: KernelLock = waits.kernel.allocate_lock()
         self._owner: int | None = None
