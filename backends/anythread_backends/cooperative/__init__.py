@@ -14,6 +14,10 @@ Configuration, read when the backend is first loaded:
   ``cooperative:virtual`` (or ``cooperative:real``) chooses it inline.
 * ``ANYTHREAD_SCHEDULE``: ``fifo`` (default), ``random:SEED``, ``pct:SEED:DEPTH``, or
   a recorded ``replay:DECISIONS`` line.
+* ``ANYTHREAD_STALL``: ``off`` (default), or a number of seconds: a green thread that
+  keeps the others of its OS thread from running that long (blocked in ``time.sleep``
+  or I/O, or computing) is reported on standard error, with where it is
+  (:mod:`~anythread_backends.cooperative._stall`).
 
 It exports :func:`load`, the registry's loader, :func:`make_backend`, which builds an
 independent backend with a given clock and schedule (for tests), and
@@ -40,6 +44,7 @@ from anythread_backends.cooperative._schedule import (
     _Chooser,
     parse_schedule,
 )
+from anythread_backends.cooperative._stall import STALL_ENV, parse_stall
 
 __all__ = ["load", "make_backend", "run_in_thread"]
 
@@ -73,7 +78,11 @@ def _clock_of(text: str) -> bool:
 
 
 def make_backend(
-    *, clock: str = "real", schedule: str = "fifo", name: str = "cooperative"
+    *,
+    clock: str = "real",
+    schedule: str = "fifo",
+    name: str = "cooperative",
+    stall: float | None = None,
 ) -> SemanticsBackend:
     """Build an independent cooperative backend (its own kernel, hubs and world).
 
@@ -98,10 +107,14 @@ def make_backend(
     :param schedule: a schedule line: ``fifo``, ``random:SEED``, ``pct:SEED:DEPTH`` or
         ``replay:DECISIONS``.
     :param name: the backend's name.
-    :raises ValueError: if the clock or the schedule is not one of those documented.
+    :param stall: seconds: report on standard error a green thread that keeps the
+        others of its OS thread from running that long (``ANYTHREAD_STALL``); None (the
+        default): no reports.
+    :raises ValueError: if the clock or the schedule is not one of those documented, or
+        ``stall`` is not greater than 0.
     """
     virtual = _clock_of(clock)
-    kernel = GreenKernel(virtual=virtual, schedule=parse_schedule(schedule))
+    kernel = GreenKernel(virtual=virtual, schedule=parse_schedule(schedule), stall=stall)
     capabilities = set(Capability) - _LACKING
     if virtual:
         # A timeout takes no real time, so neither the real clock nor a real-time signal
@@ -140,8 +153,14 @@ def load(option: str | None = None) -> SemanticsBackend:
 
     :param option: ``"virtual"`` or ``"real"`` (from ``cooperative:virtual``); without
         it, ``ANYTHREAD_CLOCK`` decides.
-    :raises ValueError: if the clock or the schedule is not one of those documented.
+    :raises ValueError: if the clock, the schedule or the stall limit is not one of
+        those documented.
     """
     clock = option if option is not None else os.environ.get(CLOCK_ENV, "real")
     name = "cooperative" if option is None else f"cooperative:{option}"
-    return make_backend(clock=clock, schedule=os.environ.get(SCHEDULE_ENV, "fifo"), name=name)
+    return make_backend(
+        clock=clock,
+        schedule=os.environ.get(SCHEDULE_ENV, "fifo"),
+        name=name,
+        stall=parse_stall(os.environ.get(STALL_ENV, "off")),
+    )

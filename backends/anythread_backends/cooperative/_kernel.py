@@ -47,7 +47,7 @@ from anythread.errors import DeadlockError
 from anythread.protocols import NamedThread
 from anythread.semantics._checks import check_lock_timeout, named_as
 from anythread_backends._thread_end import ThreadEndNotices
-from anythread_backends.cooperative import _fork, _hub, _signals
+from anythread_backends.cooperative import _fork, _hub, _signals, _stall
 from anythread_backends.cooperative._event import GreenEvent
 from anythread_backends.cooperative._foreign import idle_workers, outsiders_alive
 from anythread_backends.cooperative._hub import (
@@ -503,6 +503,9 @@ class GreenKernel:
     :param virtual: use the virtual clock (time jumps to the next timer when every
         green thread is blocked).
     :param schedule: which ready green thread runs next.
+    :param stall: report a green thread that keeps the others of its OS thread from
+        running for this many seconds (see :mod:`~anythread_backends.cooperative._stall`);
+        None: no reports.
     """
 
     TIMEOUT_MAX: float = float(_thread.TIMEOUT_MAX)
@@ -526,8 +529,16 @@ class GreenKernel:
     #: ``sleep(seconds)``: suspend the calling green thread (see :func:`_serve`)
     sleep: Callable[[float], None]
 
-    def __init__(self, *, virtual: bool = False, schedule: Schedule | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        virtual: bool = False,
+        schedule: Schedule | None = None,
+        stall: float | None = None,
+    ) -> None:
         self.virtual = virtual
+        #: the stall limit in seconds (None: no stall reports)
+        self.stall = _stall.check_stall(stall)
         self.schedule = schedule if schedule is not None else Schedule()
         self.preemptive_points = self.schedule.preemptive_points
         # Scopes open now whose schedule has scheduling points at every lock operation.
@@ -694,6 +705,8 @@ class GreenKernel:
         self._local.owner = HubOwner(hub, self._hub_died)
         # Copy on write: callers may hold the mutex; readers iterate a snapshot.
         self._hubs = self._hubs | {hub}
+        if self.stall is not None:
+            _stall.watch(self, self.stall)
         return hub
 
     def install_thread_hooks(self, trace: Any, profile: Any) -> None:
