@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,3 +32,14 @@ def run_python(
         timeout=timeout,
         cwd=cwd,
     )
+
+
+def green_until(condition: Callable[[], object], b: Any, limit: float = 10.0) -> bool:
+    """Let the other green threads of backend ``b`` run (``b.sleep``) until
+    ``condition()`` holds, at most ``limit`` seconds; return whether it does."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        b.sleep(0.001)
+    return True

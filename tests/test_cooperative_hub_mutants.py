@@ -19,30 +19,19 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 pytest.importorskip("greenlet")
 
+from helpers import green_until as _until
 from helpers import run_python
 
 from anythread_backends.cooperative import make_backend
 
 BOUND = 10.0  # seconds, for a wait in this process
 LONG = 1.5  # seconds: longer than any small timeout a mutant could put in a default
-
-
-def _until(condition: Callable[[], object], b: Any, limit: float = BOUND) -> bool:
-    """Let the other green threads run until ``condition()`` holds (at most ``limit``
-    seconds); return whether it does."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        b.sleep(0.001)
-    return True
 
 
 def _program(source: str) -> list[str]:
