@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import textwrap
 
 import pytest
@@ -201,6 +202,32 @@ class TestReported:
         assert "'blocker' (started at <string>:" in report
         assert "Ready, waiting for a turn: 'starved'" in report
         assert result["ran"] == [1]
+
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+    def test_a_forked_child_is_watched_too(self) -> None:
+        # The watchdog thread does not survive a fork: the child has its own.
+        result = _run(
+            """
+            import os, warnings
+            warnings.simplefilter("ignore", DeprecationWarning)  # (fork with a thread)
+            # The parent's hub exists, and its watchdog runs, before the fork.
+            first = threading.Thread(target=lambda: None)
+            first.start()
+            first.join(timeout=10)
+            pid = os.fork()
+            if pid == 0:
+                t = threading.Thread(target=lambda: None, name="in-child")
+                t.start()
+                stall_until_report(1, bound=20)
+                t.join(timeout=10)
+                ok = len(err.reports) == 1 and "'in-child'" in err.reports[0]
+                os._exit(0 if ok else 3)
+            _, status = os.waitpid(pid, 0)
+            done(child_code=os.waitstatus_to_exitcode(status))
+            """
+        )
+        assert result["child_code"] == 0
+        assert result["reports"] == []  # (the parent did not stall)
 
     def test_the_virtual_clock_still_reports_a_thread_that_waits_for_a_turn(self) -> None:
         result = _run(

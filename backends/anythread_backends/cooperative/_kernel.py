@@ -948,6 +948,9 @@ class GreenKernel:
             callback()
         # Only now: the threads the fork left behind are forgotten, and the world reset.
         self._ends_pid = self._pid
+        if self.stall is not None and self._hubs:
+            # The watchdog thread did not survive the fork: the child's own.
+            _stall.watch(self, self.stall)
 
     def _end_forked_child(self, *_: object) -> None:
         # The forking green thread has returned: the child's program is over.

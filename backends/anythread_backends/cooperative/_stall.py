@@ -21,7 +21,7 @@ each read is one step that the GIL makes atomic, and a read that races with a ch
 taken again at the next look.  It is a ``_thread`` thread, so :func:`threading.enumerate`
 does not list it and the deadlock rule (:mod:`~anythread_backends.cooperative._foreign`)
 does not count it as a thread that could wake a hub.  It is started with the first hub
-of a watched kernel, and again in a forked child that makes one.
+of a watched kernel, and again in a forked child (which has no other thread).
 """
 
 from __future__ import annotations
