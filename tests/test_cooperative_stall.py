@@ -288,6 +288,22 @@ class TestNotReported:
         )
         assert result["reports"] == []
 
+    def test_the_watchdog_leaves_the_programs_random_numbers_alone(self) -> None:
+        # The watchdog's looks are jittered with a generator of its own: a program that
+        # seeds the random module gets the same numbers as without it.
+        result = _run(
+            """
+            import random
+            t = threading.Thread(target=lambda: None)
+            t.start()
+            t.join(timeout=10)  # the watchdog runs from here on
+            random.seed(5)
+            time.sleep(0.5)  # several looks (nothing is ready: no stall)
+            done(same=random.random() == random.Random(5).random())
+            """
+        )
+        assert result == {"reports": [], "same": True}
+
     @pytest.mark.parametrize("stall", [None, "off", "0", ""])
     def test_without_a_limit_nothing_is_reported(self, stall: str | None) -> None:
         result = _run(

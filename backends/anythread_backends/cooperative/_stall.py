@@ -99,7 +99,8 @@ class _Watchdog:
         self.pid = 0
         # What each hub had first in line at the last look: (what, since, reported).
         self.seen: dict[Hub, tuple[Any, float, bool]] = {}
-        self.out: Any = None  # the stream reports go to (None: sys.stderr at the time)
+        # Its own generator: the program's random numbers stay the program's.
+        self.jitter = random.Random()
 
     def watch(self, kernel: Any, seconds: float) -> None:
         self.kernels[kernel] = seconds
@@ -117,7 +118,7 @@ class _Watchdog:
                 self.pid = 0
                 return
             # A little jitter: no program's own period lines up with every look.
-            _pause(min(limits) / LOOKS * random.uniform(0.8, 1.2))
+            _pause(min(limits) / LOOKS * self.jitter.uniform(0.8, 1.2))
             try:
                 self.look()
             except Exception:  # pragma: no cover - a report must never end the watch
@@ -145,7 +146,7 @@ class _Watchdog:
             del seen[gone]
 
     def report(self, kernel: Any, hub: Hub, seconds: float) -> None:
-        out = self.out if self.out is not None else sys.stderr
+        out = sys.stderr
         if out is None:  # pragma: no cover - a program without stderr
             return
         text = stall_report(kernel, hub, seconds)
