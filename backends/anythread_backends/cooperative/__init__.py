@@ -111,7 +111,8 @@ def make_backend(
         others of its OS thread from running that long (``ANYTHREAD_STALL``); None (the
         default): no reports.
     :raises ValueError: if the clock or the schedule is not one of those documented, or
-        ``stall`` is not greater than 0.
+        ``stall`` is not greater than 0 and finite.
+    :raises TypeError: if ``stall`` is not a number (or None).
     """
     virtual = _clock_of(clock)
     kernel = GreenKernel(virtual=virtual, schedule=parse_schedule(schedule), stall=stall)
