@@ -43,7 +43,8 @@ test: venv lint test-full contract docs test-pythons
 test-full: venv
 	$(BIN)/python -m pytest tests -n $(XDIST)
 	$(BIN)/python tests/thirdparty/check_fasteners.py  # a real package's suite under anythread run (needs the package index)
-	$(BIN)/python tests/thirdparty/check_pykka.py  # another, on cooperative too (needs the package index)
+	$(BIN)/python tests/thirdparty/check_pykka.py  # two more, on cooperative too (need the package index)
+	$(BIN)/python tests/thirdparty/check_apscheduler.py
 	$(BIN)/python tests/thirdparty/check_cpython_lock_tests.py  # CPython's own test.lock_tests on each backend
 
 test-quick: venv

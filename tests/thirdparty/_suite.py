@@ -29,10 +29,12 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Run:
-    """One way to run the suite: ``anythread run -b BACKEND``, with ``env`` added."""
+    """One way to run the suite: ``anythread run -b BACKEND``, with ``env`` added and
+    ``pytest_args`` after the suite's own."""
 
     backend: str
     env: Mapping[str, str] = field(default_factory=dict)
+    pytest_args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,10 @@ class Suite:
     known: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: tests whose outcome in a run depends on the interleaving: {run: {test id: why}}
     races: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    #: pytest's arguments after ``tests`` (what to leave out, say)
+    #: pytest's arguments after the paths (what to leave out, say)
     pytest_args: tuple[str, ...] = ()
+    #: the test files or directories to run, in the unpacked sdist
+    paths: tuple[str, ...] = ("tests",)
     #: seconds each run may take
     timeout: float = 300
     #: install exactly the package and ``test_dependencies`` (pinned, every one listed),
@@ -118,24 +122,24 @@ def main(suite: Suite, doc: str) -> int:
         source = _prepare(suite, work)
         base = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
         base["PYTHONPATH"] = str(work / "site")
-        pytest_args = ["-m", "pytest", "tests", "-q", "-p", "no:randomly"]
+        pytest_args = ["-m", "pytest", *suite.paths, "-q", "-p", "no:randomly"]
         pytest_args += ["-p", "no:cacheprovider", "-o", "addopts=", "-o", "timeout=120"]
         pytest_args += suite.pytest_args
-        commands = {"python": ([sys.executable], base)}
+        commands = {"python": ([sys.executable], base, ())}
         for name, run in suite.runs.items():
             command = [sys.executable, "-m", "anythread", "run", "-b", run.backend]
-            commands[name] = (command, {**base, **run.env})
+            commands[name] = (command, {**base, **run.env}, run.pytest_args)
         started = time.monotonic()
         children = {
             name: subprocess.Popen(
-                [*command, *pytest_args, f"--junitxml={work / f'{name}.xml'}"],
+                [*command, *pytest_args, *extra, f"--junitxml={work / f'{name}.xml'}"],
                 cwd=source,
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            for name, (command, env) in commands.items()
+            for name, (command, env, extra) in commands.items()
         }
         summaries = {}
         for name, child in children.items():
