@@ -46,6 +46,7 @@ test-full: venv
 	$(BIN)/python tests/thirdparty/check_pykka.py  # two more, on cooperative too (need the package index)
 	$(BIN)/python tests/thirdparty/check_apscheduler.py
 	$(BIN)/python tests/thirdparty/check_cpython_lock_tests.py  # CPython's own test.lock_tests on each backend
+	$(BIN)/python tests/thirdparty/check_cpython_queue_tests.py  # and its test.test_queue, under anythread run
 
 test-quick: venv
 	$(BIN)/python -m pytest tests -n $(XDIST) -m "not slow"
