@@ -558,3 +558,144 @@ class TestParkedLockReleasedByAnOsThreadWhileTheHubSleeps:
         t.join(timeout=BOUND)
         assert results == [True]
         assert seen == [True]
+
+
+class TestManyNewThreadsYieldingAtOnce:
+    """Green threads that each yield (``sleep(0)``) as soon as they start, many more of
+    them than the recursion limit, all run: each new one is started by the hub, from
+    its own stack, not from the stack of the one that yielded
+    (:class:`TestManyNewThreadsBlockingOnALock` takes the blocking waits, not a yield).
+
+    Written for ``Hub.sleep``'s ``if not after:`` (ReplaceUnaryOperator_Delete_Not:
+    each new thread started by the one that yielded, a little deeper each time, up to a
+    RecursionError)."""
+
+    def test_every_thread_runs(self) -> None:
+        b = make_backend()
+        ran: list[None] = []
+
+        def job() -> None:
+            b.sleep(0)
+            ran.append(None)
+
+        n = 3 * sys.getrecursionlimit()
+        threads = [b.Thread(target=job, daemon=True) for _ in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert len(ran) == n
+
+
+class TestIdleWaitsDoNotSpin:
+    """A green thread's wait that nothing of its OS thread can end uses next to no CPU
+    time: a sleep, and an untimed wait that only a plain OS thread (one that never used
+    the backend) can end, which the hub looks at again now and then, less and less
+    often.  A hub that spun instead would keep a core busy for as long as the wait.
+
+    Written for ``Hub._next``'s ``timeout = max(self.timers[0][0] - clock(), 0.0)``
+    (NumberReplacer ``timers[0][1]``: a sequence number less the clock, a timeout of 0
+    until the sleep's end) and its ``poll = min(poll * 2, POLL_MAX)``
+    (ReplaceBinaryOperator_Mul_Div, _FloorDiv, _Pow: the look again ever sooner, then
+    at once)."""
+
+    IDLE = 1.0  # seconds of waiting
+    CPU = 0.3  # seconds of CPU time at most, for that wait (a spinning hub: about IDLE)
+
+    def test_a_sleep(self) -> None:
+        b = make_backend()
+        b.sleep(0)  # (the hub set up before the measure)
+        cpu = time.thread_time()
+        b.sleep(self.IDLE)
+        assert time.thread_time() - cpu < self.CPU
+
+    def test_a_wait_that_only_a_plain_os_thread_ends(self) -> None:
+        b = make_backend()
+        event = b.Event()
+        b.sleep(0)
+
+        def set_later() -> None:
+            try:
+                time.sleep(self.IDLE)  # (its own OS thread: nothing of the backend waits)
+            finally:
+                event.set()
+
+        os_thread = threading.Thread(target=set_later)
+        cpu = time.thread_time()
+        os_thread.start()
+        assert event.wait()
+        used = time.thread_time() - cpu
+        os_thread.join(timeout=BOUND)
+        assert used < self.CPU
+
+
+class TestWaitForAnotherOsThreadThatRunsOrSleeps:
+    """A wait that only another OS thread's green thread can end is no deadlock while
+    that thread runs (busy, waiting for nothing), even just after its hub woke it from
+    a sleep, nor while it sleeps: the wait lasts until it sets the Event.  In programs
+    with no other OS thread (one could wake anybody: the hub would only look again now
+    and then), so in a subprocess.
+
+    Written for ``Hub._next``'s ``self.stuck = False`` before it returns the thread it
+    picked, and its ``self.stuck = False`` when it has a timer to wait for
+    (ReplaceFalseWithTrue, both: the worker's hub, said stuck while it ran or slept,
+    made the main thread's wait a DeadlockError)."""
+
+    def test_while_it_runs(self) -> None:
+        lines = _program(
+            """
+            import threading, time
+            import anythread
+            from anythread_backends.cooperative import make_backend
+            b = make_backend()
+            event = b.Event()
+            busy = threading.Event()  # (a plain one: no hub is involved)
+            def worker():
+                b.sleep(0.1)  # its hub waits for the timer, then runs it again
+                busy.set()
+                end = time.monotonic() + 0.5
+                while time.monotonic() < end:  # busy: it waits for nothing
+                    pass
+                event.set()
+            x = threading.Thread(target=worker)
+            x.start()
+            print(busy.wait(10))
+            try:
+                print(event.wait())  # only the busy worker can set it
+            except anythread.DeadlockError:
+                print("DeadlockError")
+            x.join(10)
+            """
+        )
+        assert lines == ["True", "True"]
+
+    def test_while_it_sleeps(self) -> None:
+        # No public path tells when a hub sleeps: the main thread waits (bounded) until
+        # the worker's says so (``hub.sleeping``), as the project's tests of the same
+        # moment do.
+        lines = _program(
+            """
+            import threading, time
+            import anythread
+            from anythread_backends.cooperative import make_backend
+            b = make_backend()
+            event = b.Event()
+            hubs = []
+            def worker():
+                hubs.append(b.waits.kernel.hub())
+                b.sleep(0.5)  # its hub sleeps until the timer
+                event.set()
+            x = threading.Thread(target=worker)
+            x.start()
+            deadline = time.monotonic() + 10
+            while not (hubs and hubs[0].sleeping) and time.monotonic() < deadline:
+                time.sleep(0.001)  # (a plain OS-level look: this hub is not involved)
+            print(hubs[0].sleeping)
+            try:
+                print(event.wait())  # only the sleeping worker can set it
+            except anythread.DeadlockError:
+                print("DeadlockError")
+            x.join(10)
+            """
+        )
+        assert lines == ["True", "True"]
