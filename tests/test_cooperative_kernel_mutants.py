@@ -14,6 +14,7 @@ some tests start are joined with a bound.
 
 from __future__ import annotations
 
+import os
 import textwrap
 import threading
 from typing import Any
@@ -307,3 +308,295 @@ class TestOsThreadWithAHubBusyOutsideTheBackend:
         done = run_python(textwrap.dedent(source))
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines() == ["True"]
+
+
+class TestSleepOfExactlyTimeoutMax:
+    """``sleep(TIMEOUT_MAX)`` is allowed, as a timeout equal to ``TIMEOUT_MAX`` is
+    everywhere (only a longer one raises ``OverflowError``): on the virtual clock it
+    returns at once, the clock moved on by exactly ``TIMEOUT_MAX``.
+
+    Written for the backend's ``sleep``'s ``if seconds > kernel.TIMEOUT_MAX:``
+    (ReplaceComparisonOperator_Gt_GtE: ``OverflowError`` for a sleep of exactly
+    ``TIMEOUT_MAX``)."""
+
+    def test_it_sleeps_and_the_clock_moves_on(self) -> None:
+        b = make_backend(clock="virtual")
+        start = b.monotonic()
+        b.sleep(b.TIMEOUT_MAX)
+        assert b.monotonic() == start + b.TIMEOUT_MAX
+
+    def test_a_longer_one_raises(self) -> None:
+        b = make_backend(clock="virtual")
+        with pytest.raises(OverflowError, match="too large"):
+            b.sleep(b.TIMEOUT_MAX * 2)
+
+
+class TestShortTimedAcquireAsTheInterpreterFinalizes:
+    """Once the interpreter finalizes (a ``__del__`` run as it collects its last
+    garbage), a timed acquire of a lock a daemon thread holds fails at once, whatever
+    its timeout: ``acquire(timeout=0)`` (which waits under a random schedule: a
+    scheduling point) and ``acquire(timeout=0.5)`` of a ``Lock``, and
+    ``acquire(timeout=0.5)`` of an ``RLock``, return False; none raises (the project's
+    tests used a timeout of 20 seconds only).
+
+    Written for ``_wait_while_finalizing``'s ``if seconds >= 0:``
+    (ReplaceComparisonOperator_GtE_Gt, _GtE_Eq: a timeout of 0, or one above 0, raising
+    the ``RuntimeError`` of a wait without a timeout; NumberReplacer ``seconds >= 1``:
+    a timeout under a second raising it)."""
+
+    SOURCE = """
+        import gc, os, sys
+        import anythread as threading
+
+        held_lock, held_rlock = threading.Lock(), threading.RLock()
+        holding = threading.Event()
+
+        def hold():
+            with held_lock, held_rlock:
+                holding.set()
+                threading.Event().wait()  # for ever: a daemon that holds both
+
+        threading.Thread(target=hold, daemon=True).start()
+        assert holding.wait(30)
+
+        def outcome(acquire, timeout):
+            try:
+                return repr(acquire(timeout=timeout))
+            except Exception as exc:
+                return type(exc).__name__
+
+        class AtFinalization:
+            def __init__(self):
+                self.cycle = self
+                self.write, self.finalizing = os.write, sys.is_finalizing
+
+            def __del__(self):
+                seen = [
+                    f"finalizing {self.finalizing()}",
+                    f"Lock 0 {outcome(held_lock.acquire, 0)}",
+                    f"Lock 0.5 {outcome(held_lock.acquire, 0.5)}",
+                    f"RLock 0.5 {outcome(held_rlock.acquire, 0.5)}",
+                ]
+                self.write(1, ("\\n".join(seen) + "\\n").encode())
+
+        AtFinalization()
+        gc.disable()
+        """
+
+    @pytest.mark.parametrize("schedule", ["fifo", "random:3"])
+    def test_they_return_false(self, schedule: str) -> None:
+        env = {"ANYTHREAD_BACKEND": "cooperative", "ANYTHREAD_SCHEDULE": schedule}
+        done = run_python(textwrap.dedent(self.SOURCE), env=env)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+        assert done.stdout.splitlines() == [
+            "finalizing True",
+            "Lock 0 False",
+            "Lock 0.5 False",
+            "RLock 0.5 False",
+        ]
+
+
+def _forking(source: str) -> Any:
+    """Run ``source`` (which forks) in a fresh interpreter, on the cooperative backend
+    (``import anythread``)."""
+    return run_python(textwrap.dedent(source), env={"ANYTHREAD_BACKEND": "cooperative"}, timeout=60)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+class TestForkBeforeTheMainThreadUsedTheBackend:
+    """A program that forks before its main thread ever blocked in the backend (it only
+    made objects): the child uses the backend as a fresh program does; a wait that
+    nothing can end raises ``DeadlockError`` there, with the hang report, and a timed
+    wait times out.
+
+    Written for ``GreenKernel.after_fork_in_child``'s ``self._hubs = frozenset() if mine
+    is None else frozenset({mine})`` (AddNot, ReplaceComparisonOperator_Is_IsNot: the
+    child's kernel listing ``None`` as a hub, and failing on it)."""
+
+    def test_the_child_reports_a_deadlock(self) -> None:
+        done = _forking(
+            """
+            import os
+            import anythread as t
+            event = t.Event()
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    print("timed", event.wait(0.05), flush=True)
+                    event.wait()
+                except t.DeadlockError as exc:
+                    print("deadlock", "waiting for Event" in str(exc), flush=True)
+                except BaseException as exc:
+                    print("other", type(exc).__name__, flush=True)
+                os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            print("child", status)
+            """
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == ["timed False", "deadlock True", "child 0"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+class TestForkWithGreenThreadsSleepingOrReady:
+    """Forking while one green thread sleeps and another is started but has not run
+    yet: in the child only the forking thread exists (``active_count()`` is 1, the
+    others are not alive, their ``join()`` returns at once), and nothing is printed on
+    stderr (the project's fork tests left threads blocked on locks and events only).
+
+    Written for ``GreenKernel.after_fork_in_child``'s ``if waiter is not None and
+    waiter.lock is not None:`` (ReplaceAndWithOr: the child's reset failing on a thread
+    with no waiter or one that sleeps, its threads left behind still listed)."""
+
+    def test_only_the_forker_is_left(self) -> None:
+        done = _forking(
+            """
+            import os, sys
+            import anythread as t
+            sleeper = t.Thread(target=t.sleep, args=(30,), daemon=True)
+            sleeper.start()
+            t.sleep(0)  # it runs up to its sleep
+            ready = t.Thread(target=print, args=("ready ran",), daemon=True)
+            ready.start()  # not run yet (FIFO: it runs when the main thread blocks)
+            pid = os.fork()
+            if pid == 0:
+                ready.join(5)
+                sleeper.join(5)
+                print(t.active_count(), ready.is_alive(), sleeper.is_alive(), flush=True)
+                sys.stderr.flush()
+                os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            print("child", status)
+            """
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+        assert done.stdout.splitlines() == ["1 False False", "child 0"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+class TestForkWhileAnotherOSThreadWaitsForALock:
+    """Forking while another OS thread (one with a hub: it used the backend) waits in
+    ``Lock().acquire()`` for a lock the forking thread holds: that thread does not exist
+    in the child, so its wait does not either; the child releases the lock and takes it
+    again at once.
+
+    Written for ``GreenKernel._hub_died``'s ``if os.getpid() != self._pid:``
+    (ReplaceComparisonOperator_NotEq_Lt, _NotEq_Is: the child forgetting that thread's
+    hub as its thread state is cleared, before the kernel starts over, so its wait is
+    left queued on the lock and the release hands the lock to it)."""
+
+    def test_the_child_takes_the_lock(self) -> None:
+        done = run_python(
+            textwrap.dedent(
+                """
+                import os, threading, time
+                from anythread_backends.cooperative import make_backend
+                b = make_backend()
+                lock = b.Lock()
+                lock.acquire()
+                def os_thread():
+                    b.sleep(0)  # a hub of its own
+                    lock.acquire()
+                    lock.release()
+                other = threading.Thread(target=os_thread, daemon=True)
+                other.start()
+                deadline = time.monotonic() + 10
+                while not any(r.ident == other.ident for r in b.waits.snapshot()):
+                    assert time.monotonic() < deadline, "it never waited"
+                    time.sleep(0.005)  # (polling the wait records, bounded)
+                pid = os.fork()
+                if pid == 0:
+                    lock.release()
+                    print("child", lock.acquire(timeout=1), flush=True)
+                    os._exit(0)
+                _, status = os.waitpid(pid, 0)
+                lock.release()
+                other.join(10)
+                print("parent", status, other.is_alive())
+                """
+            ),
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == ["child True", "parent 0 False"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+class TestForkWithoutStallReports:
+    """A backend made without stall reports (``stall=None``, the default) forked by a
+    thread that used it: the child runs no stall watchdog, and no thread of the
+    child's fails (the stall tests fork only a backend with reports on).  The child
+    listens a second for a failing thread (``sys.unraisablehook``, where an exception of
+    a ``_thread`` thread goes).
+
+    Written for ``GreenKernel.after_fork_in_child``'s ``if self.stall is not None and
+    self._hubs:`` (ReplaceAndWithOr: a watchdog started in the child with no limit,
+    which fails at once with a ``TypeError``)."""
+
+    def test_no_watchdog_fails_in_the_child(self) -> None:
+        done = run_python(
+            textwrap.dedent(
+                """
+                import os, sys, threading
+                from anythread_backends.cooperative import make_backend
+                b = make_backend()
+                b.sleep(0)  # the main thread has a hub
+                failed = threading.Event()
+                reports = []
+                def hook(unraisable):
+                    reports.append(repr(unraisable.exc_value))
+                    failed.set()
+                sys.unraisablehook = hook
+                pid = os.fork()
+                if pid == 0:
+                    b.sleep(0.01)
+                    print("child", failed.wait(1), reports, flush=True)
+                    os._exit(0)
+                _, status = os.waitpid(pid, 0)
+                print("parent", status)
+                """
+            ),
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == ["child False []", "parent 0"]
+
+
+class TestDeadlockFoundWhenTheLastOtherHubEnds:
+    """The main thread waits without a timeout on an Event that only another OS thread
+    could set; that thread, which has a hub of its own (it used the backend), is busy
+    outside the backend when the wait starts (so it is no deadlock yet), then ends
+    without setting it: the wait raises ``DeadlockError`` (it does not hang).  In a
+    fresh interpreter with no other thread.
+
+    Written for ``GreenKernel._hub_died``'s ``for other in self._hubs: if other.stuck:
+    other.poke()`` (ZeroIterationForLoop, AddNot: the main thread's hub, asleep until
+    another hub wakes it, never told that the last one ended)."""
+
+    def test_the_wait_raises(self) -> None:
+        source = """
+            import threading, time
+            from anythread import DeadlockError
+            from anythread_backends.cooperative import make_backend
+            b = make_backend()
+            event = b.Event()
+            def os_thread():
+                b.sleep(0)  # a hub of its own
+                deadline = time.monotonic() + 10
+                while not any(r.obj is event for r in b.waits.snapshot()):
+                    if time.monotonic() > deadline:
+                        return
+                    time.sleep(0.005)  # (polling the wait records, bounded)
+            t = threading.Thread(target=os_thread)
+            t.start()
+            try:
+                print(event.wait())
+            except DeadlockError as exc:
+                print("deadlock", "waiting for Event" in str(exc))
+            t.join(10)
+            """
+        done = run_python(textwrap.dedent(source), timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == ["deadlock True"]
