@@ -192,16 +192,24 @@ class Run(NamedTuple):
 
 def _run_child(backend: str, logs: Path | None) -> Run:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
-    command = [sys.executable, __file__, "--child", backend]
+    log = logs / f"{backend.replace(':', '+')}.log" if logs else None
+    return run_command([sys.executable, __file__, "--child", backend], env, log)
+
+
+def run_command(
+    command: list[str], env: dict[str, str], log: Path | None, timeout: float = TIMEOUT
+) -> Run:
+    """Run a child that prints ``OUTCOME test_id`` per test (:class:`_Result`), under
+    ``timeout``; its output goes to ``log`` if given."""
     started = time.monotonic()
     try:
-        child = subprocess.run(command, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+        child = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
         stdout, stderr, status = child.stdout, child.stderr, child.returncode
     except subprocess.TimeoutExpired as timeout:
         stdout, stderr, status = _text(timeout.stdout), _text(timeout.stderr), None
     elapsed = time.monotonic() - started
-    if logs:
-        (logs / f"{backend.replace(':', '+')}.log").write_text(stdout + stderr)
+    if log:
+        log.write_text(stdout + stderr)
     outcomes = {}
     for line in stdout.splitlines():
         outcome, _, test = line.partition(" ")

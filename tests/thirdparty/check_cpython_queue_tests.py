@@ -21,7 +21,6 @@ import faulthandler
 import fnmatch
 import importlib
 import os
-import subprocess
 import sys
 import time
 import unittest
@@ -29,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
-from check_cpython_lock_tests import _Result, _text
+from check_cpython_lock_tests import Run, _Result, run_command
 
 TIMEOUT = 240
 JOBS = 4  # children at once (they mostly wait)
@@ -120,47 +119,23 @@ def _child(run: str) -> int:
 # ----------------------------------------------------------------------------- parent
 
 
-class Outcome(NamedTuple):
-    """One run's child: {test id: outcome}, its time, and why it ended badly if so."""
-
-    outcomes: dict[str, str]
-    elapsed: float
-    trouble: str
-
-
-def _run_child(run: str, logs: Path | None) -> Outcome:
+def _run_child(run: str, logs: Path | None) -> Run:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANYTHREAD_")}
     command = [sys.executable]
     if run != "python":
         backend, extra = RUNS[run]
         command += ["-m", "anythread", "run", "-b", backend]
         env.update(extra)
-    command += [__file__, "--child", run]
-    started = time.monotonic()
-    try:
-        child = subprocess.run(command, env=env, capture_output=True, text=True, timeout=TIMEOUT)
-        stdout, stderr, status = child.stdout, child.stderr, child.returncode
-    except subprocess.TimeoutExpired as timeout:
-        stdout, stderr, status = _text(timeout.stdout), _text(timeout.stderr), None
-    elapsed = time.monotonic() - started
-    if logs:
-        (logs / f"{run.replace(':', '+')}.log").write_text(stdout + stderr)
-    outcomes = {}
-    served = ""
-    for line in stdout.splitlines():
-        outcome, _, test = line.partition(" ")
-        if outcome == "BACKEND":
-            served = test
-        else:
-            outcomes[test] = outcome
-    trouble = ""
+    log = logs / f"{run.replace(':', '+')}.log" if logs else None
+    child = run_command([*command, __file__, "--child", run], env, log, TIMEOUT)
+    # The child's last line names the backend that served its tests.
+    served = [test for test, outcome in child.outcomes.items() if outcome == "BACKEND"]
+    outcomes = {test: o for test, o in child.outcomes.items() if o != "BACKEND"}
     expected = RUNS[run][0] if run != "python" else "stdlib"
-    if status == 0 and served != expected:
+    trouble = child.trouble
+    if not trouble and served != [expected]:
         trouble = f"the tests ran on backend {served!r}, not {expected!r}"
-    if status != 0:  # a hang (faulthandler's stacks end stderr), a crash, or killed
-        tail = "\n".join(f"      {line}" for line in stderr.splitlines()[-25:])
-        trouble = f"exit status {status}, stderr ends:\n{tail}"
-    return Outcome(outcomes, elapsed, trouble)
+    return Run(outcomes, child.elapsed, trouble)
 
 
 def main() -> int:
@@ -185,7 +160,7 @@ def main() -> int:
     return _report(runs, time.monotonic() - started)
 
 
-def _report(runs: dict[str, Outcome], elapsed: float) -> int:
+def _report(runs: dict[str, Run], elapsed: float) -> int:
     version = ".".join(map(str, sys.version_info[:3]))
     print(f"CPython {version} test.test_queue under anythread run ({elapsed:.0f} s)")
     ok = True
