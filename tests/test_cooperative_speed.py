@@ -21,6 +21,7 @@ import threading
 import time
 import tracemalloc
 import weakref
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -1176,7 +1177,7 @@ except DeadlockError:
         b = make_backend()
         event = b.Event()
 
-        class SetFirst(list):  # type: ignore[type-arg]
+        class SetFirst(deque):  # type: ignore[type-arg]
             def append(self, entry: object) -> None:
                 event.set()  # ("another OS thread")
                 super().append(entry)
@@ -1212,7 +1213,7 @@ except DeadlockError:
         b = make_backend()
         event = b.Event()
 
-        class SetByOSThread(list):  # type: ignore[type-arg]
+        class SetByOSThread(deque):  # type: ignore[type-arg]
             def append(self, entry: object) -> None:
                 super().append(entry)
                 setter = threading.Thread(target=event.set)
@@ -1794,7 +1795,7 @@ except DeadlockError:
         b.sleep(0)  # it waits: its entry is the list's only one
         real = list(event._waiters)
 
-        class TakenBack(list):  # type: ignore[type-arg]
+        class TakenBack(deque):  # type: ignore[type-arg]
             pops = 0
 
             def pop(self, *args: Any) -> Any:
@@ -1808,7 +1809,7 @@ except DeadlockError:
         event.set()  # does not raise
         assert event.is_set()
         if entries == 1:
-            event._waiters = real  # (the real waiter's entry: set() again wakes it)
+            event._waiters = deque(real)  # (the real waiter's entry: set() again wakes it)
             event.set()
         t.join(timeout=10)
         assert woke == [True]

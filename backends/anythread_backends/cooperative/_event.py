@@ -1,8 +1,8 @@
 """The cooperative backend's Event (the :class:`~anythread.protocols.KernelEvent` extra).
 
 :class:`GreenEvent` is the semantics layer's :class:`~anythread.semantics.event.Event`
-with its waiting done by the hub, without a lock: its flag and its list of waiters are
-changed only by steps that the GIL makes atomic (a store; a list's ``append``, ``pop``
+with its waiting done by the hub, without a lock: its flag and its queue of waiters are
+changed only by steps that the GIL makes atomic (a store; a deque's ``append``, ``pop``
 and ``remove`` of entries compared by identity), so a ``set()`` from any OS thread and a
 wait race safely, and a handoff between two green threads takes no mutex at all.
 Everything else (``is_set``, ``clear``, ``isSet``, the repr, the class as users subclass
@@ -11,11 +11,11 @@ it) is the layer's.
 The protocol:
 
 - A waiter marks itself blocked (so a report, or a ``set()`` of another OS thread, sees
-  it so), appends its entry to the list, then reads the flag again: if it is set, the
+  it so), appends its entry to the queue, then reads the flag again: if it is set, the
   waiter takes its entry back out and returns, unless a ``set()`` took it first, which
   then makes it ready (the waiter switches away and is resumed at once).
 - ``set()`` stores the flag, then takes the entries out one ``pop()`` at a time: each
-  entry leaves the list once, by that ``pop()`` or by its waiter's ``remove()``, so
+  entry leaves the queue once, by that ``pop()`` or by its waiter's ``remove()``, so
   exactly one side owns its wakeup.  It wakes the entries it took in the order they
   came, from whatever OS thread it runs in and without the mutex (FIFO): it clears the
   thread's mark, then appends it to its hub's ready queue (so the hub never runs a
@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import deque
 from typing import Any, TypeVar
 
 import greenlet  # type: ignore[import-untyped]  # greenlet ships no type information
@@ -83,8 +84,9 @@ class GreenEvent(Event):
         waits = self._waits
         self._flag = False
         # The entries of the blocked waiters, in the order they came (see the module's
-        # docstring).
-        self._waiters: list[Any] = []
+        # docstring).  A deque, not a list: a list frees its storage when its last entry
+        # leaves and allocates it again for the next, at every handoff.
+        self._waiters: deque[Any] = deque()
         self._site = waits.site_of(self) if waits.records_sites else None
         # Whether set() and blocking waits are scheduling points (random, pct).
         self._points: bool = waits.kernel.preemptive_points  # type: ignore[attr-defined]
@@ -337,7 +339,7 @@ class GreenEvent(Event):
             # Hub.next_ready, inline when FIFO with no timers.
             after = ready.popleft() if ready and not hub.timers and hub.fifo else hub.next_ready()
         # Hub.block, inline: an exception thrown in (a DeadlockError, KeyboardInterrupt)
-        # takes the waiter out of the list; a set() that came first stands.
+        # takes the waiter out of the queue; a set() that came first stands.
         if not after:  # a green thread not started yet: started by the hub
             after = hub.start_later(after)
         try:
@@ -362,7 +364,9 @@ class GreenEvent(Event):
         if waiter is self._marker:
             # Only a fork withdraws the marker: every green thread it stands for is gone
             # (the forking one is running).
-            waiters[:] = [entry for entry in waiters if type(entry) is Waiter]
+            kept = [entry for entry in waiters if type(entry) is Waiter]
+            waiters.clear()
+            waiters.extend(kept)
             return
         try:
             waiters.remove(waiter)
