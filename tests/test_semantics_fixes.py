@@ -211,6 +211,19 @@ class TestLocalInitFailure:
 # --------------------------------------------------------------------------- 3. excepthook
 
 
+def _failing_when_told(backend: Any) -> tuple[Any, Any]:
+    """A started thread that raises KeyError once its Event is set; and the Event."""
+    go = backend.Event()
+
+    def fail() -> None:
+        assert go.wait(BOUND)
+        raise KeyError("late")
+
+    thread = backend.Thread(target=fail, daemon=True)
+    thread.start()
+    return thread, go
+
+
 class TestExcepthookNone:
     def test_thread_refused_while_the_hook_is_none(
         self, backend: Any, monkeypatch: pytest.MonkeyPatch
@@ -270,6 +283,51 @@ class TestExcepthookNone:
         thread.join(BOUND)
         assert not thread.is_alive()
         assert reported == [RuntimeError]
+
+    def test_each_thread_keeps_the_hook_in_place_at_its_own_creation(
+        self, backend: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Threads made while the same hooks are in place may share what they keep; one
+        # made after the hook changed must keep the new one, not the last thread's.
+        seen: list[tuple[str, type[BaseException]]] = []
+        started = []
+        for label in ("a", "a", "b", "a"):
+            monkeypatch.setattr(
+                backend, "excepthook", lambda args, label=label: seen.append((label, args.exc_type))
+            )
+            started.append(_failing_when_told(backend))
+        monkeypatch.setattr(backend, "excepthook", None)
+        for thread, go in started:
+            go.set()
+            thread.join(BOUND)
+            assert not thread.is_alive()
+        assert seen == [("a", KeyError), ("a", KeyError), ("b", KeyError), ("a", KeyError)]
+
+    def test_each_thread_keeps_the_sys_hook_in_place_at_its_own_creation(
+        self, backend: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The same for sys.excepthook alone (the thread hook stays the same): it
+        # reports the thread hook's own failure.
+        reported: list[tuple[str, type[BaseException]]] = []
+
+        def bad_hook(args: Any) -> None:
+            raise RuntimeError("hook failed")
+
+        monkeypatch.setattr(backend, "excepthook", bad_hook)
+        started = []
+        for label in ("s", "t", "s"):
+            monkeypatch.setattr(
+                sys,
+                "excepthook",
+                lambda kind, value, tb, label=label: reported.append((label, kind)),
+            )
+            started.append(_failing_when_told(backend))
+        monkeypatch.setattr(sys, "excepthook", None)
+        for thread, go in started:
+            go.set()
+            thread.join(BOUND)
+            assert not thread.is_alive()
+        assert reported == [("s", RuntimeError), ("t", RuntimeError), ("s", RuntimeError)]
 
     @pytest.mark.parametrize("name", ["pure", "cooperative"])
     def test_names_under_import_anythread_as_threading(self, name: str) -> None:

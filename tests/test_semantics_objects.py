@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -482,7 +482,86 @@ class TestLocal:
         assert Data().anything == "default-anything"
 
 
+class _Keywords(Mapping[str, Any]):
+    """A mapping that is not a dict (``**`` takes any mapping)."""
+
+    def __init__(self, **items: Any) -> None:
+        self._items = items
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class TestThread:
+    @pytest.mark.parametrize(
+        ("args", "kwargs", "expected"),
+        [
+            (tuple, None, ((), {})),
+            (tuple, dict, ((), {})),
+            (list, None, ((), {})),
+            (lambda: (1, "two"), None, ((1, "two"), {})),
+            (lambda: [1, "two"], None, ((1, "two"), {})),
+            (lambda: iter([1, 2]), None, ((1, 2), {})),
+            (tuple, lambda: {"k": 3}, ((), {"k": 3})),
+            (tuple, lambda: _Keywords(k=3), ((), {"k": 3})),
+            (tuple, _Keywords, ((), {})),
+            (lambda: (1,), lambda: {"k": 3}, ((1,), {"k": 3})),
+        ],
+        ids=[
+            "none",
+            "empty-dict",
+            "empty-list",
+            "tuple",
+            "list",
+            "iterator",
+            "keywords",
+            "mapping",
+            "empty-mapping",
+            "both",
+        ],
+    )
+    def test_run_calls_the_target_with_args_and_kwargs_as_given(
+        self,
+        backend: Any,
+        args: Callable[[], Any],
+        kwargs: Callable[[], Any] | None,
+        expected: Any,
+    ) -> None:
+        # run() calls target(*args, **kwargs) whatever kinds of iterable and mapping
+        # they are (it calls an argument-less target without unpacking: the same call).
+        # (args and kwargs: made afresh for each backend; an iterator is used once.)
+        calls: list[Any] = []
+
+        def target(*got: Any, **keywords: Any) -> None:
+            calls.append((got, keywords))
+
+        thread = backend.Thread(target=target, args=args(), kwargs=kwargs and kwargs())
+        thread.start()
+        thread.join(LONG)
+        assert calls == [expected]
+
+    def test_run_lets_go_of_the_target_and_its_arguments(self, backend: Any) -> None:
+        # As CPython's run(): the thread object, still referenced, no longer keeps
+        # them (a target that refers to its thread makes no cycle left for the gc).
+        class Held:
+            def __call__(self, *args: Any, **kwargs: Any) -> None:
+                pass
+
+        target, arg, kwarg = Held(), Held(), Held()
+        refs = [weakref.ref(target), weakref.ref(arg), weakref.ref(kwarg)]
+        thread = backend.Thread(target=target, args=(arg,), kwargs={"k": kwarg})
+        del target, arg, kwarg
+        thread.start()
+        thread.join(LONG)
+        assert not thread.is_alive()
+        assert [ref() for ref in refs] == [None, None, None]
+
     def test_names_and_repr(self, backend: Any) -> None:
         def work() -> None:
             pass

@@ -177,14 +177,23 @@ def make_hooks(world: World) -> SimpleNamespace:
         traceback.print_exception(args.exc_type, args.exc_value, args.exc_traceback, file=stderr)
         stderr.flush()
 
+    kept: list[tuple[Callable[[Any], object], Callable[..., object]]] = []
+
     def excepthooks_now() -> tuple[Callable[[Any], object], Callable[..., object]]:
         # What a new thread keeps (CPython's _make_invoke_excepthook).
         hook = getattr(world.backend, "excepthook", excepthook)
         if hook is None:
             raise RuntimeError(f"{_hook_name(world)} is None")
-        if sys.excepthook is None:
+        sys_hook = sys.excepthook
+        if sys_hook is None:
             raise RuntimeError("sys.excepthook is None")
-        return hook, sys.excepthook
+        # The pair the last thread kept, while both hooks are the same: one tuple for
+        # all the threads (an idle thread should cost little memory).
+        if kept and kept[0][0] is hook and kept[0][1] is sys_hook:
+            return kept[0]
+        pair = (hook, sys_hook)
+        kept[:] = [pair]
+        return pair
 
     def invoke_excepthook(thread: Any) -> None:
         exc_type, exc_value, exc_tb = sys.exc_info()
