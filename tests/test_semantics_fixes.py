@@ -244,14 +244,7 @@ class TestExcepthookNone:
     ) -> None:
         seen: list[Any] = []
         monkeypatch.setattr(backend, "excepthook", seen.append)
-        go = backend.Event()
-
-        def fail() -> None:
-            assert go.wait(BOUND)
-            raise KeyError("late")
-
-        thread = backend.Thread(target=fail, daemon=True)
-        thread.start()
+        thread, go = _failing_when_told(backend)
         monkeypatch.setattr(backend, "excepthook", None)
         go.set()
         thread.join(BOUND)
@@ -270,14 +263,7 @@ class TestExcepthookNone:
 
         monkeypatch.setattr(backend, "excepthook", bad_hook)
         monkeypatch.setattr(sys, "excepthook", lambda kind, value, tb: reported.append(kind))
-        go = backend.Event()
-
-        def fail() -> None:
-            assert go.wait(BOUND)
-            raise KeyError("late")
-
-        thread = backend.Thread(target=fail, daemon=True)
-        thread.start()
+        thread, go = _failing_when_told(backend)
         monkeypatch.setattr(sys, "excepthook", None)
         go.set()
         thread.join(BOUND)
